@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "BackCare administration"
+admin.site.site_title = "BackCare admin"
+admin.site.index_title = "Catalogue and people"
+
+urlpatterns = [
+    path("", include("exercises.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,243 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+def split_lines(text):
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SlugQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Severity(models.TextChoices):
+    # Declared from most to least serious; the order is used for grouping.
+    AVOID = "avoid", "Avoid"
+    CONSULT = "consult", "Consult a doctor"
+    CAUTION = "caution", "Caution"
+
+
+class ContraindicationQuerySet(SlugQuerySet):
+    def general(self):
+        """Warnings that guard whole routines rather than one exercise."""
+        return self.filter(routines__isnull=False).distinct()
+
+
+class Contraindication(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    description = models.TextField(help_text="Shown to the person, in plain words.")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    screening_question = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A yes/no question; a yes means the warning applies to the person.",
+    )
+
+    objects = ContraindicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def severity_rank(self):
+        return list(Severity.values).index(self.severity)
+
+
+class Exercise(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    position = models.CharField(
+        max_length=200, help_text="The starting position, e.g. “Lying on your back”."
+    )
+    instructions = models.TextField(help_text="One step per line.")
+    cues = models.TextField(blank=True, help_text="One cue per line.")
+    contraindications = models.ManyToManyField(
+        Contraindication, blank=True, related_name="exercises"
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("exercises:exercise", kwargs={"slug": self.slug})
+
+    @property
+    def instruction_list(self):
+        return split_lines(self.instructions)
+
+    @property
+    def cue_list(self):
+        return split_lines(self.cues)
+
+
+class RoutineQuerySet(SlugQuerySet):
+    def ladder(self):
+        return self.order_by("level", "title")
+
+    def with_steps(self):
+        return self.prefetch_related(
+            "contraindications",
+            models.Prefetch(
+                "steps",
+                queryset=RoutineStep.objects.select_related(
+                    "exercise"
+                ).prefetch_related("exercise__contraindications"),
+            ),
+        )
+
+
+class Routine(models.Model):
+    class Kind(models.TextChoices):
+        STRENGTH = "strength", "Stretching and strengthening"
+        AEROBIC = "aerobic", "Aerobic"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=120)
+    summary = models.TextField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STRENGTH)
+    level = models.PositiveSmallIntegerField(
+        help_text="Place on the progression ladder; lower comes first."
+    )
+    cues = models.TextField(blank=True, help_text="Cues for every step, one per line.")
+    contraindications = models.ManyToManyField(
+        Contraindication,
+        blank=True,
+        related_name="routines",
+        help_text="Warnings that apply to the whole routine.",
+    )
+
+    objects = RoutineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["level", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("exercises:routine", kwargs={"slug": self.slug})
+
+    @property
+    def cue_list(self):
+        return split_lines(self.cues)
+
+
+class RoutineStepQuerySet(models.QuerySet):
+    def get_by_natural_key(self, routine_slug, order):
+        return self.get(routine__slug=routine_slug, order=order)
+
+
+class RoutineStep(models.Model):
+    """One exercise in a routine, with its dose, as a prescription gives it."""
+
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="steps")
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="steps"
+    )
+    order = models.PositiveSmallIntegerField()
+    repetitions = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long each repetition is held."
+    )
+    each_side = models.BooleanField(
+        default=False,
+        help_text="The repetitions are done on the left and on the right.",
+    )
+    duration_min_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_max_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = RoutineStepQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["routine", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["routine", "order"], name="routine_step_unique_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(order__gte=1), name="routine_step_order_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(repetitions__isnull=True) | Q(repetitions__gte=1),
+                name="routine_step_repetitions_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_seconds__isnull=True) | Q(hold_seconds__gte=1),
+                name="routine_step_hold_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_min_minutes__isnull=True)
+                | Q(duration_min_minutes__gte=1),
+                name="routine_step_duration_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_min_minutes__isnull=True)
+                | Q(duration_max_minutes__isnull=True)
+                | Q(duration_min_minutes__lte=models.F("duration_max_minutes")),
+                name="routine_step_duration_min_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(repetitions__isnull=False)
+                | Q(duration_min_minutes__isnull=False),
+                name="routine_step_has_dose",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.routine} · {self.order}. {self.exercise}"
+
+    def natural_key(self):
+        return (*self.routine.natural_key(), self.order)
+
+    natural_key.dependencies = ["exercises.routine", "exercises.exercise"]
+
+    @property
+    def is_timed(self):
+        return self.duration_min_minutes is not None
+
+    @property
+    def dose_text(self):
+        """The dose in words: “10 repetitions, hold 5 seconds each”, “20–30 minutes”."""
+        if self.is_timed:
+            low, high = self.duration_min_minutes, self.duration_max_minutes
+            if high and high != low:
+                return f"{low}–{high} minutes"
+            return f"{low} minute{'s' if low != 1 else ''}"
+        reps = f"{self.repetitions} repetition{'s' if self.repetitions != 1 else ''}"
+        if self.each_side:
+            reps += " each side"
+        if not self.hold_seconds:
+            return reps
+        hold = f"hold {self.hold_seconds} second{'s' if self.hold_seconds != 1 else ''}"
+        return f"{reps}, {hold}" if self.each_side else f"{reps}, {hold} each"
+
+    @property
+    def warnings(self):
+        """The exercise's own warnings, most serious first."""
+        return sorted(
+            self.exercise.contraindications.all(), key=lambda c: c.severity_rank
+        )
+
+    @property
+    def avoid_warnings(self):
+        return [c for c in self.warnings if c.severity == Severity.AVOID]
