@@ -19,6 +19,12 @@ class Severity(models.TextChoices):
     CAUTION = "caution", "Caution"
 
 
+class StepOutcome(models.TextChoices):
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    SKIPPED_FOR_SAFETY = "skipped_for_safety", "Skipped for safety"
+
+
 class ContraindicationQuerySet(SlugQuerySet):
     def general(self):
         """Warnings that guard whole routines rather than one exercise."""
@@ -146,6 +152,14 @@ class RoutineStepQuerySet(models.QuerySet):
     def get_by_natural_key(self, routine_slug, order):
         return self.get(routine__slug=routine_slug, order=order)
 
+    def in_routine(self, slug):
+        """A routine's steps in order, each with its routine and exercise."""
+        return (
+            self.filter(routine__slug=slug)
+            .select_related("routine", "exercise")
+            .order_by("order")
+        )
+
 
 class RoutineStep(models.Model):
     """One exercise in a routine, with its dose, as a prescription gives it."""
@@ -241,3 +255,10 @@ class RoutineStep(models.Model):
     @property
     def avoid_warnings(self):
         return [c for c in self.warnings if c.severity == Severity.AVOID]
+
+    @property
+    def player_mode(self):
+        """How the guided player times this step: a stopwatch, holds or a counter."""
+        if self.is_timed:
+            return "duration"
+        return "hold" if self.hold_seconds else "count"

@@ -13,5 +13,10 @@ urlpatterns = [
         name="about",
     ),
     path("routines/<slug:slug>/", views.RoutineDetailView.as_view(), name="routine"),
+    path("routines/<slug:slug>/guide/", views.guide_start, name="guide_start"),
+    path(
+        "routines/<slug:slug>/guide/<int:number>/", views.guide_step, name="guide_step"
+    ),
+    path("routines/<slug:slug>/guide/finish/", views.guide_finish, name="guide_finish"),
     path("exercises/<slug:slug>/", views.ExerciseDetailView.as_view(), name="exercise"),
 ]

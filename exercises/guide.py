@@ -1,0 +1,134 @@
+"""
+A guided session's progress, kept in the Django session.
+
+Keeping it server-side lets the guide work with JavaScript off and survive a
+reload. The shape stored per routine slug is a contract with whoever saves a
+finished session to an account (see ``GuidedSession.record``).
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from .models import StepOutcome
+
+SESSION_KEY = "guided_sessions"
+
+
+class GuidedSession:
+    def __init__(self, session, routine_slug):
+        self.session = session
+        self.slug = routine_slug
+        self.data = session.get(SESSION_KEY, {}).get(routine_slug)
+
+    @property
+    def acknowledged(self):
+        return self.data is not None
+
+    def start(self):
+        """Acknowledge the warnings and start afresh."""
+        self.data = {
+            "started": timezone.now().isoformat(),
+            "finished": None,
+            "outcomes": {},
+        }
+        self._save()
+
+    def mark(self, number, outcome):
+        self.data["outcomes"][str(number)] = StepOutcome(outcome).value
+        self._save()
+
+    def outcome(self, number):
+        value = self.data["outcomes"].get(str(number)) if self.data else None
+        return StepOutcome(value) if value else None
+
+    def finish(self):
+        if not self.data["finished"]:
+            self.data["finished"] = timezone.now().isoformat()
+            self._save()
+
+    def clear(self):
+        sessions = self.session.get(SESSION_KEY, {})
+        sessions.pop(self.slug, None)
+        self.session[SESSION_KEY] = sessions
+        self.data = None
+
+    @property
+    def started_at(self):
+        return datetime.fromisoformat(self.data["started"])
+
+    @property
+    def finished_at(self):
+        finished = self.data["finished"]
+        return datetime.fromisoformat(finished) if finished else None
+
+    @property
+    def duration(self):
+        return (self.finished_at or timezone.now()) - self.started_at
+
+    @property
+    def duration_text(self):
+        return format_duration(self.duration)
+
+    def summary(self, steps):
+        """(number, step, outcome) for each step; a step never marked counts as skipped."""
+        return [
+            (number, step, self.outcome(number) or StepOutcome.SKIPPED)
+            for number, step in enumerate(steps, start=1)
+        ]
+
+    def record(self, steps):
+        """What an account needs to keep this session, in plain types."""
+        return {
+            "routine": self.slug,
+            "started": self.data["started"],
+            "finished": self.data["finished"],
+            "steps": [
+                {
+                    "exercise": step.exercise.slug,
+                    "order": step.order,
+                    "outcome": outcome.value,
+                }
+                for _, step, outcome in self.summary(steps)
+            ],
+        }
+
+    def _save(self):
+        sessions = self.session.get(SESSION_KEY, {})
+        sessions[self.slug] = self.data
+        # Reassigned so the session backend sees the change.
+        self.session[SESSION_KEY] = sessions
+
+
+def format_duration(delta):
+    """“1 h 5 min”, “12 min 30 s”, “45 s”: short enough for a phone screen."""
+    seconds = max(0, int(delta.total_seconds()))
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
+def warnings_by_severity(steps):
+    """
+    Every warning of a routine, its own and its steps', grouped by severity
+    (most serious first), each with what it applies to.
+    """
+    applies = {}
+    if steps:
+        for warning in steps[0].routine.contraindications.all():
+            applies.setdefault(warning, []).append("the whole routine")
+    for number, step in enumerate(steps, start=1):
+        for warning in step.exercise.contraindications.all():
+            applies.setdefault(warning, []).append(
+                f"step {number}, {step.exercise.name}"
+            )
+    groups = {}
+    for warning, targets in sorted(
+        applies.items(), key=lambda item: item[0].severity_rank
+    ):
+        groups.setdefault(warning.get_severity_display(), []).append((warning, targets))
+    return list(groups.items())
