@@ -66,7 +66,9 @@ def open_page(browser, request, live_server, **context_options):
 @pytest.fixture
 def page(browser, request, live_server):
     """A desktop-sized page; a screenshot lands in test-results/ on failure."""
-    return open_page(browser, request, live_server, viewport={"width": 1280, "height": 900})
+    return open_page(
+        browser, request, live_server, viewport={"width": 1280, "height": 900}
+    )
 
 
 @pytest.fixture

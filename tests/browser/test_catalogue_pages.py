@@ -50,4 +50,6 @@ def test_printed_routine_hides_navigation_and_keeps_every_step(page, catalogue):
     expect(page.locator(".site-footer")).to_be_hidden()
     expect(page.locator("article.step")).to_have_count(6)
     expect(page.locator("article.step .warning-avoid")).to_be_visible()
-    expect(page.get_by_text("10 repetitions, hold 5 seconds each").first).to_be_visible()
+    expect(
+        page.get_by_text("10 repetitions, hold 5 seconds each").first
+    ).to_be_visible()
