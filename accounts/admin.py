@@ -1,6 +1,41 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import User
+from .models import CompletedSession, StepResult, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class BackCareUserAdmin(UserAdmin):
+    fieldsets = [*UserAdmin.fieldsets, ("BackCare", {"fields": ["weekly_target"]})]
+
+
+class StepResultInline(admin.TabularInline):
+    model = StepResult
+    fields = ["order", "exercise_name", "outcome"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CompletedSession)
+class CompletedSessionAdmin(admin.ModelAdmin):
+    """People's records are read, never edited, by staff."""
+
+    list_display = ["routine_title", "user", "started_at", "pain_before", "pain_after"]
+    list_filter = ["routine", "started_at"]
+    date_hierarchy = "started_at"
+    search_fields = ["user__username", "routine_title"]
+    list_select_related = ["user"]
+    inlines = [StepResultInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,163 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate, TruncWeek
+from django.urls import reverse
+
+from exercises.models import Routine, StepOutcome
+
+PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 
 
 class User(AbstractUser):
     """The person using BackCare; custom from the first migration, as Django advises."""
+
+    weekly_target = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(14)],
+        help_text="Sessions per week to aim for.",
+    )
+
+
+class CompletedSessionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def newest_first(self):
+        return self.order_by("-started_at", "-pk")
+
+    def with_step_counts(self):
+        return self.annotate(
+            steps_done=Count("steps", filter=Q(steps__outcome=StepOutcome.DONE)),
+            steps_skipped=Count("steps", filter=Q(steps__outcome=StepOutcome.SKIPPED)),
+            steps_skipped_for_safety=Count(
+                "steps", filter=Q(steps__outcome=StepOutcome.SKIPPED_FOR_SAFETY)
+            ),
+        )
+
+    def totals(self, *, since):
+        """Number of sessions, those since a moment, and the time exercised."""
+        return self.aggregate(
+            count=Count("pk"),
+            count_since=Count("pk", filter=Q(started_at__gte=since)),
+            time=Sum(F("finished_at") - F("started_at")),
+        )
+
+    def per_week(self):
+        """One row per week with sessions: count and average pain before/after."""
+        return (
+            self.annotate(week=TruncWeek("started_at", output_field=models.DateField()))
+            .values("week")
+            .annotate(
+                count=Count("pk"),
+                pain_before=models.Avg("pain_before"),
+                pain_after=models.Avg("pain_after"),
+            )
+            .order_by("-week")
+        )
+
+    def per_day(self, *, since):
+        return (
+            self.filter(started_at__gte=since)
+            .annotate(day=TruncDate("started_at"))
+            .values("day")
+            .annotate(count=Count("pk"))
+            .order_by("day")
+        )
+
+    def per_routine(self):
+        return (
+            self.values("routine_title")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "routine_title")
+        )
+
+
+class CompletedSession(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="completed_sessions",
+    )
+    # SET_NULL with the title kept: history outlives an editor removing a routine.
+    routine = models.ForeignKey(
+        Routine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    routine_title = models.CharField(max_length=120)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    pain_before = models.PositiveSmallIntegerField(
+        "Pain before (0–10)", null=True, blank=True, validators=PAIN_VALIDATORS
+    )
+    pain_after = models.PositiveSmallIntegerField(
+        "Pain after (0–10)", null=True, blank=True, validators=PAIN_VALIDATORS
+    )
+    notes = models.TextField("Notes", blank=True, max_length=2000)
+    client_token = models.CharField(
+        max_length=64, help_text="Sent with the form; a second submit finds this row."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CompletedSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-started_at"], name="session_user_started")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_token"], name="session_unique_client_token"
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_before__isnull=True) | Q(pain_before__lte=10),
+                name="session_pain_before_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(pain_after__isnull=True) | Q(pain_after__lte=10),
+                name="session_pain_after_0_10",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__gte=F("started_at")),
+                name="session_finished_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.routine_title}, {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("accounts:session", kwargs={"pk": self.pk})
+
+    @property
+    def duration(self):
+        return self.finished_at - self.started_at
+
+
+class StepResult(models.Model):
+    session = models.ForeignKey(
+        CompletedSession, on_delete=models.CASCADE, related_name="steps"
+    )
+    order = models.PositiveSmallIntegerField()
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    exercise_name = models.CharField(max_length=120)
+    outcome = models.CharField(max_length=20, choices=StepOutcome.choices)
+
+    class Meta:
+        ordering = ["session", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "order"], name="step_result_unique_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.exercise_name}: {self.get_outcome_display()}"

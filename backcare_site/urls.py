@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import LoginView
+
 from . import views
 
 admin.site.site_header = "BackCare administration"
@@ -9,6 +11,9 @@ admin.site.index_title = "Catalogue and people"
 
 urlpatterns = [
     path("", include("exercises.urls")),
+    path("", include("accounts.urls")),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

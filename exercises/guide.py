@@ -42,6 +42,11 @@ class GuidedSession:
         value = self.data["outcomes"].get(str(number)) if self.data else None
         return StepOutcome(value) if value else None
 
+    @property
+    def token(self):
+        """Names this run of the routine: saving it twice finds the first save."""
+        return f"guided:{self.slug}:{self.data['started']}"
+
     def finish(self):
         if not self.data["finished"]:
             self.data["finished"] = timezone.now().isoformat()
@@ -81,15 +86,18 @@ class GuidedSession:
         """What an account needs to keep this session, in plain types."""
         return {
             "routine": self.slug,
+            "title": steps[0].routine.title if steps else self.slug,
             "started": self.data["started"],
             "finished": self.data["finished"],
+            "token": self.token,
             "steps": [
                 {
                     "exercise": step.exercise.slug,
-                    "order": step.order,
+                    "name": step.exercise.name,
+                    "order": number,
                     "outcome": outcome.value,
                 }
-                for _, step, outcome in self.summary(steps)
+                for number, step, outcome in self.summary(steps)
             ],
         }
 

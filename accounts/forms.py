@@ -1,0 +1,131 @@
+import uuid
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
+
+from exercises.models import Routine
+
+from .models import CompletedSession, User
+
+NOTES_MAX = 2000
+
+
+def pain_field(label):
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=10,
+        help_text="0 is no pain, 10 the worst pain you can imagine.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+def notes_field():
+    return forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(
+        label="Email (optional)",
+        required=False,
+        help_text="Only used to reset your password if you forget it.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ["username", "email"]
+
+
+class PainNotesForm(forms.Form):
+    pain_before = pain_field("Pain before (0–10)")
+    pain_after = pain_field("Pain after (0–10)")
+    notes = notes_field()
+
+
+class SessionLogForm(PainNotesForm):
+    """A session logged by hand, after the fact."""
+
+    date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    routine = forms.ModelChoiceField(
+        label="Routine",
+        queryset=Routine.objects.ladder(),
+        empty_label="Choose a routine",
+    )
+    minutes = forms.IntegerField(
+        label="Minutes exercised", required=False, min_value=1, max_value=600
+    )
+    client_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    field_order = ["date", "routine", "minutes", "pain_before", "pain_after", "notes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_token"].initial = uuid.uuid4().hex
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(
+                "The date cannot be in the future.", code="future"
+            )
+        if date.year < 2000:
+            raise forms.ValidationError(
+                "Please enter a date from 2000 on.", code="too_old"
+            )
+        return date
+
+    @property
+    def started_at(self):
+        return timezone.make_aware(
+            datetime.combine(self.cleaned_data["date"], time(12))
+        )
+
+    @property
+    def finished_at(self):
+        return self.started_at + timedelta(minutes=self.cleaned_data["minutes"] or 0)
+
+
+class SessionEditForm(forms.ModelForm):
+    class Meta:
+        model = CompletedSession
+        fields = ["pain_before", "pain_after", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["weekly_target"]
+        labels = {"weekly_target": "Weekly target (sessions per week)"}
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That password is not right.", code="wrong_password"
+            )
+        return password

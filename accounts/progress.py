@@ -1,0 +1,185 @@
+"""The figures of a person's dashboard, each from one database aggregation."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from exercises.guide import format_duration
+
+from .models import CompletedSession
+
+WEEKS = 12
+CHART_WIDTH = 360
+CHART_HEIGHT = 160
+CHART_PAD = 24
+
+
+CELL = 10
+
+
+@dataclass
+class Day:
+    date: object
+    count: int
+    column: int
+
+    @property
+    def x(self):
+        return self.column * CELL
+
+    @property
+    def y(self):
+        return self.date.weekday() * CELL
+
+    @property
+    def level(self):
+        """0–3, for the calendar's shading."""
+        return min(self.count, 3)
+
+
+@dataclass
+class Week:
+    start: object
+    count: int
+    pain_before: float | None
+    pain_after: float | None
+
+
+def start_of_week(day):
+    return day - timedelta(days=day.weekday())
+
+
+class Progress:
+    def __init__(self, user, today=None):
+        self.user = user
+        self.today = today or timezone.localdate()
+        self.week_start = start_of_week(self.today)
+        self.sessions = CompletedSession.objects.for_user(user)
+
+    @cached_property
+    def totals(self):
+        since = timezone.make_aware(
+            timezone.datetime.combine(self.week_start, timezone.datetime.min.time())
+        )
+        return self.sessions.totals(since=since)
+
+    @property
+    def is_empty(self):
+        return self.totals["count"] == 0
+
+    @property
+    def this_week(self):
+        return self.totals["count_since"]
+
+    @property
+    def target_met(self):
+        return self.this_week >= self.user.weekly_target
+
+    @property
+    def time_text(self):
+        return format_duration(self.totals["time"] or timedelta(0))
+
+    @cached_property
+    def weeks_with_sessions(self):
+        """Every week with a session, newest first, keyed by its Monday."""
+        return {row["week"]: row for row in self.sessions.per_week()}
+
+    @property
+    def streak(self):
+        """Weeks in a row meeting the weekly target; this week counts once met."""
+        target = self.user.weekly_target
+        week = self.week_start
+        if self._week_count(week) < target:
+            week -= timedelta(weeks=1)
+        streak = 0
+        while self._week_count(week) >= target:
+            streak += 1
+            week -= timedelta(weeks=1)
+        return streak
+
+    def _week_count(self, monday):
+        row = self.weeks_with_sessions.get(monday)
+        return row["count"] if row else 0
+
+    @cached_property
+    def weeks(self):
+        """The last twelve weeks, oldest first, with counts and average pain."""
+        weeks = []
+        for back in range(WEEKS - 1, -1, -1):
+            monday = self.week_start - timedelta(weeks=back)
+            row = self.weeks_with_sessions.get(monday) or {}
+            weeks.append(
+                Week(
+                    monday,
+                    row.get("count", 0),
+                    row.get("pain_before"),
+                    row.get("pain_after"),
+                )
+            )
+        return weeks
+
+    @cached_property
+    def calendar(self):
+        """Twelve weeks of days, as rows of seven (Monday first), oldest week first."""
+        first = self.week_start - timedelta(weeks=WEEKS - 1)
+        counts = {
+            row["day"]: row["count"]
+            for row in self.sessions.per_day(
+                since=timezone.make_aware(
+                    timezone.datetime.combine(first, timezone.datetime.min.time())
+                )
+            )
+        }
+        days = (first + timedelta(days=n) for n in range(WEEKS * 7))
+        return [
+            Day(day, counts.get(day, 0), (day - first).days // 7)
+            for day in days
+            if day <= self.today
+        ]
+
+    @cached_property
+    def per_routine(self):
+        return list(self.sessions.per_routine())
+
+    @property
+    def has_pain_data(self):
+        return any(
+            w.pain_before is not None or w.pain_after is not None for w in self.weeks
+        )
+
+    def _points(self, attribute):
+        step = (CHART_WIDTH - 2 * CHART_PAD) / (WEEKS - 1)
+        scale = (CHART_HEIGHT - 2 * CHART_PAD) / 10
+        points = []
+        for index, week in enumerate(self.weeks):
+            value = getattr(week, attribute)
+            if value is not None:
+                x = CHART_PAD + index * step
+                y = CHART_HEIGHT - CHART_PAD - value * scale
+                points.append(f"{x:.1f},{y:.1f}")
+        return " ".join(points)
+
+    @property
+    def pain_before_points(self):
+        return self._points("pain_before")
+
+    @property
+    def pain_after_points(self):
+        return self._points("pain_after")
+
+    @property
+    def calendar_box(self):
+        return f"0 0 {WEEKS * CELL} {7 * CELL}"
+
+    @property
+    def chart(self):
+        return {
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "pad": CHART_PAD,
+            "bottom": CHART_HEIGHT - CHART_PAD,
+            "right": CHART_WIDTH - CHART_PAD,
+            "top": CHART_PAD,
+        }

@@ -1,0 +1,260 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+from django.views.generic import ListView, TemplateView
+
+from exercises.guide import GuidedSession
+from exercises.models import RoutineStep
+
+from . import services
+from .forms import (
+    DeleteAccountForm,
+    PainNotesForm,
+    ProfileForm,
+    SessionEditForm,
+    SessionLogForm,
+    SignupForm,
+)
+from .models import CompletedSession
+from .progress import Progress
+
+PENDING_KEY = "pending_guided_save"
+
+
+def save_pending_session(request):
+    """Save a guided session finished before signing in, if one is waiting."""
+    pending = request.session.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    session, _ = services.guided_session_record(user=request.user, **pending)
+    messages.success(
+        request, f"Your {session.routine_title} session was saved to your account."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+        save_pending_session(request)
+        return redirect("accounts:dashboard")
+    status = 400 if form.is_bound else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        save_pending_session(self.request)
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+@require_POST
+def guided_save(request, slug):
+    """The finish page's form: keep a guided session, now or after signing in."""
+    steps = list(RoutineStep.objects.in_routine(slug))
+    guide = GuidedSession(request.session, slug)
+    if not steps or not guide.acknowledged or not guide.finished_at:
+        messages.error(request, "There is no finished session of this routine to save.")
+        return (
+            redirect("exercises:routine", slug=slug)
+            if steps
+            else redirect("exercises:home")
+        )
+    form = PainNotesForm(request.POST)
+    if not form.is_valid():
+        context = {"form": form, "routine": steps[0].routine, "guide": guide}
+        return render(request, "accounts/guided_save.html", context, status=400)
+    pending = {"record": guide.record(steps), **form.cleaned_data}
+    if not request.user.is_authenticated:
+        request.session[PENDING_KEY] = pending
+        messages.info(
+            request,
+            "Create an account or log in, and your session will be saved to it right after.",
+        )
+        return redirect("accounts:signup")
+    session, created = services.guided_session_record(user=request.user, **pending)
+    guide.clear()
+    if created:
+        messages.success(request, "Session saved.")
+    return redirect(session)
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(progress=Progress(self.request.user), **kwargs)
+
+
+class HistoryView(LoginRequiredMixin, ListView):
+    template_name = "accounts/history.html"
+    context_object_name = "sessions"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return (
+            CompletedSession.objects.for_user(self.request.user)
+            .newest_first()
+            .with_step_counts()
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_detail(request, pk):
+    session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
+    form = SessionEditForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your changes were saved.")
+        return redirect(session)
+    context = {"session": session, "steps": session.steps.all(), "form": form}
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/session.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_delete(request, pk):
+    session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
+    if request.method == "POST":
+        session.delete()
+        messages.success(request, "The session was deleted.")
+        return redirect("accounts:history")
+    return render(request, "accounts/session_delete.html", {"session": session})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_log(request):
+    form = SessionLogForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session, created = services.session_record(
+            user=request.user,
+            routine=data["routine"],
+            started_at=form.started_at,
+            finished_at=form.finished_at,
+            client_token=data["client_token"],
+            pain_before=data["pain_before"],
+            pain_after=data["pain_after"],
+            notes=data["notes"],
+        )
+        if created:
+            messages.success(request, "Session logged.")
+        return redirect(session)
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/log.html", {"form": form}, status=status)
+
+
+def csv_cell(value):
+    """Neutralise cells a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+CSV_HEADER = [
+    "date",
+    "started",
+    "routine",
+    "duration_minutes",
+    "pain_before",
+    "pain_after",
+    "steps_done",
+    "steps_skipped",
+    "steps_skipped_for_safety",
+    "notes",
+]
+
+
+def csv_rows(sessions):
+    yield CSV_HEADER
+    for session in sessions:
+        started = timezone.localtime(session.started_at)
+        yield [
+            csv_cell(value)
+            for value in (
+                started.date().isoformat(),
+                started.strftime("%H:%M"),
+                session.routine_title,
+                round(session.duration.total_seconds() / 60, 1),
+                session.pain_before,
+                session.pain_after,
+                session.steps_done,
+                session.steps_skipped,
+                session.steps_skipped_for_safety,
+                session.notes,
+            )
+        ]
+
+
+@login_required
+@require_safe
+def export_csv(request):
+    sessions = (
+        CompletedSession.objects.for_user(request.user)
+        .newest_first()
+        .with_step_counts()
+        .iterator(chunk_size=500)
+    )
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in csv_rows(sessions)), content_type="text/csv"
+    )
+    filename = f"backcare-sessions-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your weekly target was saved.")
+        return redirect("accounts:profile")
+    context = {"form": form, "delete_form": DeleteAccountForm(user=request.user)}
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+@require_POST
+def account_delete(request):
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        context = {"form": ProfileForm(instance=request.user), "delete_form": form}
+        return render(request, "accounts/profile.html", context, status=400)
+    services.user_delete(user=request.user)
+    request.session.flush()
+    messages.success(request, "Your account and every record of it were deleted.")
+    return redirect("exercises:home")
