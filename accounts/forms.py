@@ -129,3 +129,33 @@ class DeleteAccountForm(forms.Form):
                 "That password is not right.", code="wrong_password"
             )
         return password
+
+
+class ScreeningForm(forms.Form):
+    """One yes/no question per warning that has a screening question."""
+
+    def __init__(self, *args, questions, answers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = {f"condition_{c.pk}": c for c in questions}
+        for name, condition in self.questions.items():
+            self.fields[name] = forms.TypedChoiceField(
+                label=condition.screening_question,
+                choices=[("yes", "Yes"), ("no", "No")],
+                widget=forms.RadioSelect,
+                coerce=lambda value: value == "yes",
+                initial="yes" if condition.pk in answers else "no",
+                help_text=condition.description,
+                error_messages={"required": "Please answer yes or no."},
+            )
+
+    @property
+    def conditions(self):
+        """The warnings answered “yes”."""
+        return [c for name, c in self.questions.items() if self.cleaned_data[name]]
+
+
+class DoctorClearanceForm(forms.Form):
+    cleared = forms.BooleanField(
+        label="My doctor has cleared me to do these exercises",
+        error_messages={"required": "Please tick the box to confirm."},
+    )

@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncWeek
 from django.urls import reverse
 
-from exercises.models import Routine, StepOutcome
+from exercises.models import Contraindication, Routine, StepOutcome
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 
@@ -18,6 +18,18 @@ class User(AbstractUser):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(14)],
         help_text="Sessions per week to aim for.",
+    )
+    conditions = models.ManyToManyField(
+        Contraindication,
+        blank=True,
+        related_name="+",
+        help_text="Screening answers: the warnings the person said apply to them.",
+    )
+    screening_answered_at = models.DateTimeField(null=True, blank=True)
+    doctor_cleared_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the person confirmed that their doctor cleared them to exercise.",
     )
 
 
@@ -44,6 +56,11 @@ class CompletedSessionQuerySet(models.QuerySet):
             count_since=Count("pk", filter=Q(started_at__gte=since)),
             time=Sum(F("finished_at") - F("started_at")),
         )
+
+    def steps_skipped_for_safety(self):
+        return self.aggregate(
+            n=Count("steps", filter=Q(steps__outcome=StepOutcome.SKIPPED_FOR_SAFETY))
+        )["n"]
 
     def per_week(self):
         """One row per week with sessions: count and average pain before/after."""
@@ -150,6 +167,11 @@ class StepResult(models.Model):
     )
     exercise_name = models.CharField(max_length=120)
     outcome = models.CharField(max_length=20, choices=StepOutcome.choices)
+    cleared_by_clinician = models.BooleanField(
+        default=False,
+        help_text="Not recommended by the person's screening, shown after they said "
+        "their clinician had cleared them.",
+    )
 
     class Meta:
         ordering = ["session", "order"]

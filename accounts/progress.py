@@ -140,6 +140,10 @@ class Progress:
         ]
 
     @cached_property
+    def skipped_for_safety(self):
+        return self.sessions.steps_skipped_for_safety()
+
+    @cached_property
     def per_routine(self):
         return list(self.sessions.per_routine())
 

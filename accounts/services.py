@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from exercises.models import Exercise, Routine
 
@@ -57,6 +58,7 @@ def session_record(
             exercise=step.get("exercise"),
             exercise_name=step["name"],
             outcome=step["outcome"],
+            cleared_by_clinician=step.get("cleared_by_clinician", False),
         )
         for step in steps
     )
@@ -92,3 +94,16 @@ def guided_session_record(*, user, record, pain_before=None, pain_after=None, no
 def user_delete(*, user):
     """Remove the person and, by cascade, every record of theirs."""
     user.delete()
+
+
+@transaction.atomic
+def screening_update(*, user, conditions):
+    """Keep the person's screening answers: the warnings that apply to them."""
+    user.conditions.set(conditions)
+    user.screening_answered_at = timezone.now()
+    user.save(update_fields=["screening_answered_at"])
+
+
+def doctor_clearance_record(*, user):
+    user.doctor_cleared_on = timezone.localdate()
+    user.save(update_fields=["doctor_cleared_on"])

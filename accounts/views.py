@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import (
     require_http_methods,
     require_POST,
@@ -16,13 +18,16 @@ from django.views.decorators.http import (
 from django.views.generic import ListView, TemplateView
 
 from exercises.guide import GuidedSession
-from exercises.models import RoutineStep
+from exercises.models import Contraindication, RoutineStep
+from exercises.screening import screening_for
 
 from . import services
 from .forms import (
     DeleteAccountForm,
+    DoctorClearanceForm,
     PainNotesForm,
     ProfileForm,
+    ScreeningForm,
     SessionEditForm,
     SessionLogForm,
     SignupForm,
@@ -54,7 +59,7 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}. Your account is ready.")
         save_pending_session(request)
-        return redirect("accounts:dashboard")
+        return redirect("accounts:screening")
     status = 400 if form.is_bound else 200
     return render(request, "registration/signup.html", {"form": form}, status=status)
 
@@ -87,7 +92,8 @@ def guided_save(request, slug):
     if not form.is_valid():
         context = {"form": form, "routine": steps[0].routine, "guide": guide}
         return render(request, "accounts/guided_save.html", context, status=400)
-    pending = {"record": guide.record(steps), **form.cleaned_data}
+    flagged = screening_for(request).flagged_numbers(steps)
+    pending = {"record": guide.record(steps, flagged), **form.cleaned_data}
     if not request.user.is_authenticated:
         request.session[PENDING_KEY] = pending
         messages.info(
@@ -234,17 +240,70 @@ def export_csv(request):
     return response
 
 
+def screening_form(request, data=None):
+    return ScreeningForm(
+        data,
+        questions=Contraindication.objects.screened(),
+        answers=request.screening.applies,
+    )
+
+
+def render_profile(request, status=200, **forms):
+    context = {
+        "form": ProfileForm(instance=request.user),
+        "screening_form": screening_form(request),
+        "delete_form": DeleteAccountForm(user=request.user),
+        **forms,
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        return render_profile(request)
+    form = ProfileForm(request.POST, instance=request.user)
+    if form.is_valid():
         form.save()
         messages.success(request, "Your weekly target was saved.")
         return redirect("accounts:profile")
-    context = {"form": form, "delete_form": DeleteAccountForm(user=request.user)}
+    return render_profile(request, status=400, form=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def screening(request):
+    """The health screening: its own page after sign-up, a section of the profile."""
+    from_profile = request.POST.get("from") == "profile"
+    form = screening_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.screening_update(user=request.user, conditions=form.conditions)
+        messages.success(request, "Your screening answers were saved.")
+        return redirect("accounts:profile" if from_profile else "accounts:dashboard")
+    if from_profile:
+        return render_profile(request, status=400, screening_form=form)
     status = 400 if form.is_bound else 200
-    return render(request, "accounts/profile.html", context, status=status)
+    return render(request, "accounts/screening.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def doctor_clearance(request):
+    form = DoctorClearanceForm(request.POST)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        next_url = reverse("accounts:profile")
+    if form.is_valid():
+        services.doctor_clearance_record(user=request.user)
+        messages.success(
+            request, "Thank you. Your doctor's clearance is noted on your profile."
+        )
+    else:
+        messages.error(request, form.errors["cleared"][0])
+    return redirect(next_url)
 
 
 @login_required
@@ -252,8 +311,7 @@ def profile(request):
 def account_delete(request):
     form = DeleteAccountForm(request.POST, user=request.user)
     if not form.is_valid():
-        context = {"form": ProfileForm(instance=request.user), "delete_form": form}
-        return render(request, "accounts/profile.html", context, status=400)
+        return render_profile(request, status=400, delete_form=form)
     services.user_delete(user=request.user)
     request.session.flush()
     messages.success(request, "Your account and every record of it were deleted.")

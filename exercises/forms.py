@@ -9,18 +9,51 @@ class AcknowledgeForm(forms.Form):
         error_messages={"required": "Please confirm that you have read the warnings."},
     )
 
+    def __init__(self, *args, needs_clearance=False, **kwargs):
+        self.needs_clearance = needs_clearance
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if self.needs_clearance:
+            raise forms.ValidationError(
+                "Your screening says to talk to your doctor first: please confirm "
+                "that your doctor has cleared you before you start.",
+                code="needs_clearance",
+            )
+        return super().clean()
+
 
 class StepActionForm(forms.Form):
-    ACTIONS = {"done": StepOutcome.DONE, "skip": StepOutcome.SKIPPED}
-
     action = forms.ChoiceField(
-        choices=[("done", "Done"), ("skip", "Skip")],
+        choices=[("done", "Done"), ("skip", "Skip"), ("override", "Show it anyway")],
         error_messages={
             "invalid_choice": "Choose “Done” or “Skip”.",
             "required": "Choose “Done” or “Skip”.",
         },
     )
 
+    def __init__(self, *args, flagged=False, **kwargs):
+        # Flagged: the person's screening advises against this step and they
+        # have not said their clinician cleared them.
+        self.flagged = flagged
+        super().__init__(*args, **kwargs)
+
+    def clean_action(self):
+        action = self.cleaned_data["action"]
+        if action == "done" and self.flagged:
+            raise forms.ValidationError(
+                "This exercise is not recommended for you. Skip it, or confirm "
+                "that your clinician has cleared you first.",
+                code="flagged",
+            )
+        return action
+
+    @property
+    def overrides(self):
+        return self.cleaned_data["action"] == "override"
+
     @property
     def outcome(self):
-        return self.ACTIONS[self.cleaned_data["action"]]
+        if self.cleaned_data["action"] == "done":
+            return StepOutcome.DONE
+        return StepOutcome.SKIPPED_FOR_SAFETY if self.flagged else StepOutcome.SKIPPED

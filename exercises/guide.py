@@ -38,6 +38,15 @@ class GuidedSession:
         self.data["outcomes"][str(number)] = StepOutcome(outcome).value
         self._save()
 
+    def override(self, number):
+        """The person says their clinician cleared them for a step their screening flags."""
+        if number not in self.data["overrides"]:
+            self.data["overrides"].append(number)
+            self._save()
+
+    def is_overridden(self, number):
+        return bool(self.data) and number in self.data.get("overrides", [])
+
     def outcome(self, number):
         value = self.data["outcomes"].get(str(number)) if self.data else None
         return StepOutcome(value) if value else None
@@ -75,14 +84,27 @@ class GuidedSession:
     def duration_text(self):
         return format_duration(self.duration)
 
-    def summary(self, steps):
-        """(number, step, outcome) for each step; a step never marked counts as skipped."""
+    def summary(self, steps, flagged=()):
+        """
+        (number, step, outcome) for each step. A step never marked counts as
+        skipped, or skipped for safety when the person's screening flags it
+        (``flagged``: step numbers) and they did not override it.
+        """
         return [
-            (number, step, self.outcome(number) or StepOutcome.SKIPPED)
+            (
+                number,
+                step,
+                self.outcome(number) or self._default_outcome(number, flagged),
+            )
             for number, step in enumerate(steps, start=1)
         ]
 
-    def record(self, steps):
+    def _default_outcome(self, number, flagged):
+        if number in flagged and not self.is_overridden(number):
+            return StepOutcome.SKIPPED_FOR_SAFETY
+        return StepOutcome.SKIPPED
+
+    def record(self, steps, flagged=()):
         """What an account needs to keep this session, in plain types."""
         return {
             "routine": self.slug,
@@ -96,8 +118,9 @@ class GuidedSession:
                     "name": step.exercise.name,
                     "order": number,
                     "outcome": outcome.value,
+                    "cleared_by_clinician": self.is_overridden(number),
                 }
-                for number, step, outcome in self.summary(steps)
+                for number, step, outcome in self.summary(steps, flagged)
             ],
         }
 

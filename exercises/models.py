@@ -30,6 +30,10 @@ class ContraindicationQuerySet(SlugQuerySet):
         """Warnings that guard whole routines rather than one exercise."""
         return self.filter(routines__isnull=False).distinct()
 
+    def screened(self):
+        """Warnings with a screening question, most serious first."""
+        return self.exclude(screening_question="").order_by("severity", "title")
+
 
 class Contraindication(models.Model):
     slug = models.SlugField(unique=True)

@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView
 from .forms import AcknowledgeForm, StepActionForm
 from .guide import GuidedSession, warnings_by_severity
 from .models import Contraindication, Exercise, Routine, RoutineStep
+from .screening import screening_for
 
 
 class HomeView(ListView):
@@ -27,6 +28,14 @@ class RoutineDetailView(DetailView):
     template_name = "exercises/routine.html"
     context_object_name = "routine"
     queryset = Routine.objects.with_steps()
+
+    def get_context_data(self, **kwargs):
+        screening = screening_for(self.request)
+        return super().get_context_data(
+            screening=screening,
+            flagged_steps=screening.flag(self.object.steps.all()),
+            **kwargs,
+        )
 
 
 class ExerciseDetailView(DetailView):
@@ -56,16 +65,25 @@ def guide_start(request, slug):
         slug, "routine__contraindications", "exercise__contraindications"
     )
     guide = GuidedSession(request.session, slug)
-    form = AcknowledgeForm(request.POST or None)
+    screening = screening_for(request)
+    warning_groups = warnings_by_severity(steps)
+    consult = screening.consult_warnings(
+        warning for _, warnings in warning_groups for warning, _ in warnings
+    )
+    needs_clearance = bool(consult) and not screening.doctor_cleared_on
+    form = AcknowledgeForm(request.POST or None, needs_clearance=needs_clearance)
     if request.method == "POST" and form.is_valid():
         guide.start()
         return redirect("exercises:guide_step", slug=slug, number=1)
     context = {
         "routine": steps[0].routine,
         "steps": steps,
-        "warning_groups": warnings_by_severity(steps),
+        "warning_groups": warning_groups,
         "guide": guide,
         "form": form,
+        "screening": screening,
+        "consult_warnings": consult,
+        "needs_clearance": needs_clearance,
     }
     status = 400 if form.is_bound else 200
     return render(request, "exercises/guide_start.html", context, status=status)
@@ -80,18 +98,27 @@ def guide_step(request, slug, number):
     if not guide.acknowledged:
         messages.info(request, "Please read the safety check before you start.")
         return redirect("exercises:guide_start", slug=slug)
-    form = StepActionForm(request.POST or None)
+    step = steps[number - 1]
+    reasons = screening_for(request).reasons_to_avoid(step)
+    flagged = bool(reasons) and not guide.is_overridden(number)
+    form = StepActionForm(request.POST or None, flagged=flagged)
     if request.method == "POST" and form.is_valid():
+        if form.overrides:
+            guide.override(number)
+            return redirect("exercises:guide_step", slug=slug, number=number)
         guide.mark(number, form.outcome)
         if number < len(steps):
             return redirect("exercises:guide_step", slug=slug, number=number + 1)
         return redirect("exercises:guide_finish", slug=slug)
     context = {
-        "routine": steps[0].routine,
-        "step": steps[number - 1],
+        "routine": step.routine,
+        "step": step,
         "number": number,
         "total": len(steps),
         "outcome": guide.outcome(number),
+        "reasons": reasons,
+        "flagged": flagged,
+        "overridden": guide.is_overridden(number),
         "form": form,
     }
     status = 400 if form.is_bound else 200
@@ -106,9 +133,10 @@ def guide_finish(request, slug):
         messages.info(request, "Please read the safety check before you start.")
         return redirect("exercises:guide_start", slug=slug)
     guide.finish()
+    flagged = screening_for(request).flagged_numbers(steps)
     context = {
         "routine": steps[0].routine,
-        "summary": guide.summary(steps),
+        "summary": guide.summary(steps, flagged),
         "guide": guide,
     }
     return render(request, "exercises/guide_finish.html", context)

@@ -1,0 +1,57 @@
+"""
+What a person's health screening says, as the catalogue sees it.
+
+The catalogue knows nothing of accounts: whoever knows people sets
+``request.screening`` to a ``Screening`` (the accounts app does so in its
+middleware). Without one, a visitor is unscreened and sees every warning.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import prefetch_related_objects
+
+from .models import Severity
+
+
+@dataclass(frozen=True)
+class Screening:
+    signed_in: bool = False
+    answered: bool = False
+    # Contraindication ids the person answered “yes” to.
+    applies: frozenset = field(default_factory=frozenset)
+    doctor_cleared_on: object = None
+
+    def reasons_to_avoid(self, step):
+        """The step's AVOID warnings that this person's answers trigger."""
+        return [
+            warning
+            for warning in step.warnings
+            if warning.severity == Severity.AVOID and warning.pk in self.applies
+        ]
+
+    def flag(self, steps):
+        """(number, step, reasons to avoid it) for each step, numbered from 1."""
+        if self.applies:
+            prefetch_related_objects(steps, "exercise__contraindications")
+        return [
+            (n, step, self.reasons_to_avoid(step) if self.applies else [])
+            for n, step in enumerate(steps, 1)
+        ]
+
+    def flagged_numbers(self, steps):
+        """Numbers of the steps this person's answers advise against."""
+        return frozenset(n for n, _, reasons in self.flag(steps) if reasons)
+
+    def consult_warnings(self, warnings):
+        return [
+            w
+            for w in warnings
+            if w.severity == Severity.CONSULT and w.pk in self.applies
+        ]
+
+
+UNSCREENED = Screening()
+
+
+def screening_for(request):
+    return getattr(request, "screening", UNSCREENED)
