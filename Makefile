@@ -24,6 +24,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+BENCH_SECONDS ?= 10
+
+bench: $(STAMP)
+	$(BIN)/python manage.py bench --seconds $(BENCH_SECONDS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

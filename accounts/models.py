@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 
 from exercises.models import Contraindication, Routine, StepOutcome
@@ -33,6 +33,17 @@ class User(AbstractUser):
     )
 
 
+def step_count(outcome):
+    steps = (
+        StepResult.objects.filter(session=OuterRef("pk"), outcome=outcome)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(steps, output_field=models.IntegerField()), 0)
+
+
 class CompletedSessionQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
@@ -41,12 +52,14 @@ class CompletedSessionQuerySet(models.QuerySet):
         return self.order_by("-started_at", "-pk")
 
     def with_step_counts(self):
+        """Steps done, skipped and skipped for safety, counted per session row.
+
+        Correlated subqueries, so a page of 20 sessions counts only their steps.
+        """
         return self.annotate(
-            steps_done=Count("steps", filter=Q(steps__outcome=StepOutcome.DONE)),
-            steps_skipped=Count("steps", filter=Q(steps__outcome=StepOutcome.SKIPPED)),
-            steps_skipped_for_safety=Count(
-                "steps", filter=Q(steps__outcome=StepOutcome.SKIPPED_FOR_SAFETY)
-            ),
+            steps_done=step_count(StepOutcome.DONE),
+            steps_skipped=step_count(StepOutcome.SKIPPED),
+            steps_skipped_for_safety=step_count(StepOutcome.SKIPPED_FOR_SAFETY),
         )
 
     def totals(self, *, since):

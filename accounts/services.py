@@ -49,8 +49,14 @@ def session_record(
                 client_token=client_token,
             )
     except IntegrityError:
-        # Another request with this token committed first.
-        return CompletedSession.objects.get(user=user, client_token=client_token), False
+        # Another request with this token may have committed first; any other
+        # integrity error (a broken constraint) is the caller's to see.
+        existing = CompletedSession.objects.filter(
+            user=user, client_token=client_token
+        ).first()
+        if existing is None:
+            raise
+        return existing, False
     StepResult.objects.bulk_create(
         StepResult(
             session=session,

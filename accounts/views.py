@@ -53,7 +53,7 @@ def save_pending_session(request):
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -81,7 +81,7 @@ def guided_save(request, slug):
     """The finish page's form: keep a guided session, now or after signing in."""
     steps = list(RoutineStep.objects.in_routine(slug))
     guide = GuidedSession(request.session, slug)
-    if not steps or not guide.acknowledged or not guide.finished_at:
+    if not steps or not guide.acknowledged:
         messages.error(request, "There is no finished session of this routine to save.")
         return (
             redirect("exercises:routine", slug=slug)
@@ -132,7 +132,9 @@ class HistoryView(LoginRequiredMixin, ListView):
 @require_http_methods(["GET", "POST"])
 def session_detail(request, pk):
     session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
-    form = SessionEditForm(request.POST or None, instance=session)
+    form = SessionEditForm(
+        request.POST if request.method == "POST" else None, instance=session
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Your changes were saved.")
@@ -156,7 +158,7 @@ def session_delete(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_log(request):
-    form = SessionLogForm(request.POST or None)
+    form = SessionLogForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         session, created = services.session_record(
@@ -276,7 +278,7 @@ def profile(request):
 def screening(request):
     """The health screening: its own page after sign-up, a section of the profile."""
     from_profile = request.POST.get("from") == "profile"
-    form = screening_form(request, request.POST or None)
+    form = screening_form(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.screening_update(user=request.user, conditions=form.conditions)
         messages.success(request, "Your screening answers were saved.")

@@ -15,5 +15,8 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "backcare_site.views.server_error"

@@ -1,7 +1,17 @@
+import sys
+
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+
+@never_cache
+@require_safe
+def livez(request):
+    """The process answers; touches nothing else (the benchmark's ceiling too)."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 @never_cache
@@ -16,3 +26,12 @@ def healthz(request):
             "database unavailable\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def server_error(request):
+    """The 500 handler; a database that cannot be reached answers 503 instead."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        body = loader.render_to_string("503.html")
+        return HttpResponse(body, status=503, headers={"Retry-After": "30"})
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -1,6 +1,23 @@
 from django.contrib import admin
 
+from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    """Every save or delete here makes the site show the change at once."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        catalogue_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalogue_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalogue_changed()
 
 
 class RoutineStepInline(admin.TabularInline):
@@ -19,7 +36,7 @@ class RoutineStepInline(admin.TabularInline):
 
 
 @admin.register(Routine)
-class RoutineAdmin(admin.ModelAdmin):
+class RoutineAdmin(CatalogueAdmin):
     list_display = ["title", "kind", "level", "step_count"]
     list_filter = ["kind"]
     search_fields = ["title", "summary"]
@@ -36,7 +53,7 @@ class RoutineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(CatalogueAdmin):
     list_display = ["name", "slug", "position"]
     list_filter = ["contraindications", "steps__routine"]
     search_fields = ["name", "position", "instructions"]
@@ -45,7 +62,7 @@ class ExerciseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(admin.ModelAdmin):
+class ContraindicationAdmin(CatalogueAdmin):
     list_display = ["title", "severity", "screening_question"]
     list_filter = ["severity"]
     search_fields = ["title", "description", "screening_question"]

@@ -32,14 +32,20 @@ class StepActionForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, flagged=False, **kwargs):
+    def __init__(self, *args, flagged=False, can_override=False, **kwargs):
         # Flagged: the person's screening advises against this step and they
         # have not said their clinician cleared them.
         self.flagged = flagged
+        self.can_override = can_override
         super().__init__(*args, **kwargs)
 
     def clean_action(self):
         action = self.cleaned_data["action"]
+        if action == "override" and not self.can_override:
+            raise forms.ValidationError(
+                "This step is not flagged by your screening.",
+                code="nothing_to_override",
+            )
         if action == "done" and self.flagged:
             raise forms.ValidationError(
                 "This exercise is not recommended for you. Skip it, or confirm "

@@ -31,6 +31,7 @@ class GuidedSession:
             "started": timezone.now().isoformat(),
             "finished": None,
             "outcomes": {},
+            "overrides": [],
         }
         self._save()
 
@@ -40,8 +41,9 @@ class GuidedSession:
 
     def override(self, number):
         """The person says their clinician cleared them for a step their screening flags."""
-        if number not in self.data["overrides"]:
-            self.data["overrides"].append(number)
+        overrides = self.data.setdefault("overrides", [])
+        if number not in overrides:
+            overrides.append(number)
             self._save()
 
     def is_overridden(self, number):
@@ -57,6 +59,7 @@ class GuidedSession:
         return f"guided:{self.slug}:{self.data['started']}"
 
     def finish(self):
+        """Note the time the last step was left; a revisit keeps the first time."""
         if not self.data["finished"]:
             self.data["finished"] = timezone.now().isoformat()
             self._save()
@@ -110,7 +113,7 @@ class GuidedSession:
             "routine": self.slug,
             "title": steps[0].routine.title if steps else self.slug,
             "started": self.data["started"],
-            "finished": self.data["finished"],
+            "finished": self.data["finished"] or timezone.now().isoformat(),
             "token": self.token,
             "steps": [
                 {

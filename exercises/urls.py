@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
 from . import views
 
@@ -7,11 +6,7 @@ app_name = "exercises"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path(
-        "about/",
-        TemplateView.as_view(template_name="exercises/about.html"),
-        name="about",
-    ),
+    path("about/", views.AboutView.as_view(), name="about"),
     path("routines/<slug:slug>/", views.RoutineDetailView.as_view(), name="routine"),
     path("routines/<slug:slug>/guide/", views.guide_start, name="guide_start"),
     path(

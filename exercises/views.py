@@ -2,15 +2,18 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
+from .cache import cache_public_page
 from .forms import AcknowledgeForm, StepActionForm
 from .guide import GuidedSession, warnings_by_severity
 from .models import Contraindication, Exercise, Routine, RoutineStep
 from .screening import screening_for
 
 
+@method_decorator(cache_public_page, name="dispatch")
 class HomeView(ListView):
     template_name = "exercises/home.html"
     context_object_name = "routines"
@@ -24,6 +27,7 @@ class HomeView(ListView):
         )
 
 
+@method_decorator(cache_public_page, name="dispatch")
 class RoutineDetailView(DetailView):
     template_name = "exercises/routine.html"
     context_object_name = "routine"
@@ -38,6 +42,12 @@ class RoutineDetailView(DetailView):
         )
 
 
+@method_decorator(cache_public_page, name="dispatch")
+class AboutView(TemplateView):
+    template_name = "exercises/about.html"
+
+
+@method_decorator(cache_public_page, name="dispatch")
 class ExerciseDetailView(DetailView):
     template_name = "exercises/exercise.html"
     context_object_name = "exercise"
@@ -71,7 +81,10 @@ def guide_start(request, slug):
         warning for _, warnings in warning_groups for warning, _ in warnings
     )
     needs_clearance = bool(consult) and not screening.doctor_cleared_on
-    form = AcknowledgeForm(request.POST or None, needs_clearance=needs_clearance)
+    form = AcknowledgeForm(
+        request.POST if request.method == "POST" else None,
+        needs_clearance=needs_clearance,
+    )
     if request.method == "POST" and form.is_valid():
         guide.start()
         return redirect("exercises:guide_step", slug=slug, number=1)
@@ -101,7 +114,11 @@ def guide_step(request, slug, number):
     step = steps[number - 1]
     reasons = screening_for(request).reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
-    form = StepActionForm(request.POST or None, flagged=flagged)
+    form = StepActionForm(
+        request.POST if request.method == "POST" else None,
+        flagged=flagged,
+        can_override=bool(reasons),
+    )
     if request.method == "POST" and form.is_valid():
         if form.overrides:
             guide.override(number)
@@ -109,6 +126,7 @@ def guide_step(request, slug, number):
         guide.mark(number, form.outcome)
         if number < len(steps):
             return redirect("exercises:guide_step", slug=slug, number=number + 1)
+        guide.finish()
         return redirect("exercises:guide_finish", slug=slug)
     context = {
         "routine": step.routine,
@@ -132,7 +150,6 @@ def guide_finish(request, slug):
     if not guide.acknowledged:
         messages.info(request, "Please read the safety check before you start.")
         return redirect("exercises:guide_start", slug=slug)
-    guide.finish()
     flagged = screening_for(request).flagged_numbers(steps)
     context = {
         "routine": steps[0].routine,

@@ -3,8 +3,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
+from django.core.exceptions import ValidationError
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError, transaction
+
+from exercises.cache import catalogue_changed
 
 DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "catalogue.json"
 
@@ -31,9 +34,16 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 created, updated, kept = self.load(text, reset=reset)
-        except (DeserializationError, DatabaseError, ValueError) as error:
+                catalogue_changed()
+        except (
+            DeserializationError,
+            DatabaseError,
+            ValidationError,
+            ValueError,
+        ) as error:
+            detail = " ".join(str(e) for e in (error, error.__cause__) if e and str(e))
             raise CommandError(
-                f"The catalogue {path} is broken; nothing was changed. {error}"
+                f"The catalogue {path} is broken; nothing was changed. {detail}"
             ) from error
         self.stdout.write(
             f"Catalogue loaded: {created} created, {updated} reset, {kept} kept as they were."
@@ -41,18 +51,17 @@ class Command(BaseCommand):
 
     def load(self, text, *, reset):
         created = updated = kept = 0
-        objects = serializers.deserialize(
-            "json", text, handle_forward_references=True, ignorenonexistent=False
-        )
+        # Rows must come after the rows they refer to, so a missing one is an error.
+        objects = serializers.deserialize("json", text, ignorenonexistent=False)
         for item in objects:
             # With natural keys the deserializer finds the existing row's pk.
             exists = item.object.pk is not None
             if exists and not reset:
                 kept += 1
                 continue
+            # Unique and check constraints are the database's to enforce.
+            item.object.full_clean(validate_unique=False, validate_constraints=False)
             item.save()
-            if item.deferred_fields:
-                item.save_deferred_fields()
             if exists:
                 updated += 1
             else:

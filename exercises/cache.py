@@ -1,0 +1,74 @@
+"""
+The catalogue's public pages from Django's cache.
+
+The catalogue changes only when an editor saves, so a public page is cached in
+the shared cache under the catalogue's current version; every change sets a
+new version, and the next request on any worker renders afresh. Only requests
+that carry nothing personal (no session, no pending message) get or fill the
+cache; everyone else gets the page rendered for them.
+"""
+
+import hashlib
+import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+
+VERSION_KEY = "catalogue:version"
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+
+def catalogue_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def catalogue_changed():
+    """Call after any change to the catalogue; runs once the transaction commits."""
+    transaction.on_commit(
+        lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    )
+
+
+def is_impersonal(request):
+    return request.method in ("GET", "HEAD") and not any(
+        name in request.COOKIES for name in PERSONAL_COOKIES
+    )
+
+
+def page_key(request):
+    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"catalogue:page:{catalogue_version()}:{path}"
+
+
+def cache_public_page(view):
+    """Serve a catalogue page from the shared cache to visitors with nothing personal."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_impersonal(request):
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        # A page that sets a cookie (a CSRF token, a session) is someone's own.
+        if response.status_code == 200 and not response.cookies:
+            cache.set(
+                key,
+                (response.content, response["Content-Type"]),
+                settings.CATALOGUE_CACHE_SECONDS,
+            )
+        return response
+
+    return wrapped
