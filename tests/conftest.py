@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 
 
@@ -19,3 +20,11 @@ def pytest_configure(config):
 def catalogue(db):
     """The seed catalogue, loaded the way `make run` loads it."""
     call_command("load_catalogue", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages cached by another test are stale."""
+    cache.clear()
+    yield
+    cache.clear()

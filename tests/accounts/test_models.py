@@ -1,0 +1,296 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import CompletedSession, StepResult
+from exercises.models import StepOutcome
+from tests.accounts.factories import (
+    CompletedSessionFactory,
+    StepResultFactory,
+    week_noon,
+)
+from tests.factories import RoutineFactory, UserFactory
+
+# The user
+
+
+def test_the_user_model_is_the_custom_one():
+    assert get_user_model()._meta.label == "accounts.User"
+
+
+def test_a_new_person_aims_for_three_sessions_a_week(db):
+    assert UserFactory().weekly_target == 3
+
+
+@pytest.mark.parametrize("target", [0, 15])
+def test_weekly_target_outside_1_to_14_does_not_validate(db, target):
+    user = UserFactory.build(weekly_target=target)
+
+    with pytest.raises(ValidationError) as error:
+        user.full_clean(exclude=["password"])
+
+    assert "weekly_target" in error.value.message_dict
+
+
+# Database constraints of a completed session
+
+
+@pytest.mark.parametrize("field", ["pain_before", "pain_after"])
+def test_pain_above_10_is_refused_by_the_database(db, field):
+    session = CompletedSessionFactory.build(user=UserFactory(), **{field: 11})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        session.save()
+
+    assert not CompletedSession.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["pain_before", "pain_after"])
+def test_negative_pain_is_refused_by_the_database(db, field):
+    session = CompletedSessionFactory.build(user=UserFactory(), **{field: -1})
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        session.save()
+
+    assert not CompletedSession.objects.exists()
+
+
+@pytest.mark.parametrize("pain", [0, 10, None])
+def test_pain_0_10_and_empty_are_stored(db, pain):
+    session = CompletedSessionFactory(pain_before=pain, pain_after=pain)
+
+    session.refresh_from_db()
+    assert session.pain_before == pain
+    assert session.pain_after == pain
+
+
+def test_pain_11_fails_model_validation_too(db):
+    session = CompletedSessionFactory.build(user=UserFactory(), pain_before=11)
+
+    with pytest.raises(ValidationError) as error:
+        session.full_clean()
+
+    assert "pain_before" in error.value.message_dict
+
+
+def test_a_session_cannot_finish_before_it_started(db):
+    now = timezone.now()
+    session = CompletedSessionFactory.build(
+        user=UserFactory(), started_at=now, finished_at=now - timedelta(seconds=1)
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        session.save()
+
+
+def test_the_client_token_is_unique_per_person(db):
+    first = CompletedSessionFactory(client_token="abc")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CompletedSessionFactory(user=first.user, client_token="abc")
+
+    assert CompletedSession.objects.count() == 1
+
+
+def test_two_people_may_send_the_same_client_token(db):
+    CompletedSessionFactory(client_token="abc")
+    CompletedSessionFactory(client_token="abc")
+
+    assert CompletedSession.objects.filter(client_token="abc").count() == 2
+
+
+def test_a_step_order_is_unique_within_a_session(db):
+    step = StepResultFactory(order=1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StepResultFactory(session=step.session, order=1)
+
+
+# Facts about one session
+
+
+def test_duration_is_the_time_from_start_to_finish(db):
+    start = timezone.now() - timedelta(hours=2)
+    session = CompletedSessionFactory(
+        started_at=start, finished_at=start + timedelta(minutes=17)
+    )
+
+    assert session.duration == timedelta(minutes=17)
+
+
+def test_str_and_url_of_a_session(db):
+    session = CompletedSessionFactory(
+        routine_title="Beginner",
+        started_at=timezone.make_aware(timezone.datetime(2026, 3, 4, 9, 30)),
+    )
+
+    assert str(session) == "Beginner, 2026-03-04 09:30"
+    assert session.get_absolute_url() == f"/progress/sessions/{session.pk}/"
+
+
+def test_str_of_a_step_result(db):
+    step = StepResultFactory(
+        order=2, exercise_name="Heel slides", outcome=StepOutcome.SKIPPED
+    )
+
+    assert str(step) == "2. Heel slides: Skipped"
+
+
+def test_removing_a_routine_keeps_the_history_with_its_title(db):
+    routine = RoutineFactory(title="Gentle")
+    session = CompletedSessionFactory(routine=routine)
+
+    routine.delete()
+
+    session.refresh_from_db()
+    assert session.routine is None
+    assert session.routine_title == "Gentle"
+
+
+def test_deleting_a_person_deletes_their_sessions_and_steps_only(db):
+    mine = StepResultFactory()
+    theirs = StepResultFactory()
+
+    mine.session.user.delete()
+
+    assert list(CompletedSession.objects.all()) == [theirs.session]
+    assert list(StepResult.objects.all()) == [theirs]
+
+
+def test_deleting_a_session_deletes_its_steps(db):
+    step = StepResultFactory()
+
+    step.session.delete()
+
+    assert not StepResult.objects.exists()
+
+
+# The queryset
+
+
+def test_for_user_keeps_one_persons_sessions(db):
+    mine = CompletedSessionFactory()
+    CompletedSessionFactory()
+
+    assert list(CompletedSession.objects.for_user(mine.user)) == [mine]
+
+
+def test_newest_first_orders_by_start_then_id(db):
+    user = UserFactory()
+    now = timezone.now()
+    old = CompletedSessionFactory(user=user, started_at=now - timedelta(days=3))
+    tie_a = CompletedSessionFactory(user=user, started_at=now - timedelta(days=1))
+    tie_b = CompletedSessionFactory(user=user, started_at=now - timedelta(days=1))
+    new = CompletedSessionFactory(user=user, started_at=now - timedelta(hours=1))
+
+    ordered = CompletedSession.objects.for_user(user).newest_first()
+
+    assert list(ordered) == [new, tie_b, tie_a, old]
+
+
+def test_with_step_counts_counts_each_outcome(db):
+    session = CompletedSessionFactory()
+    outcomes = [
+        StepOutcome.DONE,
+        StepOutcome.DONE,
+        StepOutcome.DONE,
+        StepOutcome.SKIPPED,
+        StepOutcome.SKIPPED_FOR_SAFETY,
+    ]
+    for order, outcome in enumerate(outcomes, start=1):
+        StepResultFactory(session=session, order=order, outcome=outcome)
+    CompletedSessionFactory(user=session.user)
+
+    rows = CompletedSession.objects.for_user(session.user).with_step_counts()
+    counted = {row.pk: row for row in rows}
+
+    assert len(counted) == 2
+    assert counted[session.pk].steps_done == 3
+    assert counted[session.pk].steps_skipped == 1
+    assert counted[session.pk].steps_skipped_for_safety == 1
+    other = next(row for pk, row in counted.items() if pk != session.pk)
+    assert (other.steps_done, other.steps_skipped) == (0, 0)
+
+
+def test_totals_counts_sessions_and_sums_their_time(db):
+    user = UserFactory()
+    since = week_noon(0) - timedelta(hours=12)
+    CompletedSessionFactory(
+        user=user,
+        started_at=since + timedelta(hours=1),
+        finished_at=since + timedelta(hours=1, minutes=20),
+    )
+    CompletedSessionFactory(
+        user=user,
+        started_at=since - timedelta(days=3),
+        finished_at=since - timedelta(days=3) + timedelta(minutes=25),
+    )
+    CompletedSessionFactory(started_at=since + timedelta(hours=1))
+
+    totals = CompletedSession.objects.for_user(user).totals(since=since)
+
+    assert totals == {"count": 2, "count_since": 1, "time": timedelta(minutes=45)}
+
+
+def test_totals_of_nobody_are_empty(db):
+    totals = CompletedSession.objects.for_user(UserFactory()).totals(
+        since=timezone.now()
+    )
+
+    assert totals == {"count": 0, "count_since": 0, "time": None}
+
+
+def test_per_week_groups_by_monday_with_average_pain(db):
+    user = UserFactory()
+    CompletedSessionFactory(user=user, started_at=week_noon(0), pain_before=6)
+    CompletedSessionFactory(
+        user=user,
+        started_at=week_noon(0) + timedelta(days=2),
+        pain_before=4,
+        pain_after=1,
+    )
+    CompletedSessionFactory(user=user, started_at=week_noon(2), pain_before=8)
+
+    rows = list(CompletedSession.objects.for_user(user).per_week())
+
+    assert [row["week"] for row in rows] == [
+        week_noon(0).date(),
+        week_noon(2).date(),
+    ]
+    assert [row["count"] for row in rows] == [2, 1]
+    assert rows[0]["pain_before"] == pytest.approx(5)
+    assert rows[0]["pain_after"] == pytest.approx(2)
+
+
+def test_per_day_counts_sessions_by_day_since_a_moment(db):
+    user = UserFactory()
+    monday = week_noon(1)
+    CompletedSessionFactory(user=user, started_at=monday)
+    CompletedSessionFactory(user=user, started_at=monday + timedelta(hours=2))
+    CompletedSessionFactory(user=user, started_at=monday + timedelta(days=1))
+    CompletedSessionFactory(user=user, started_at=monday - timedelta(days=1))
+
+    rows = list(CompletedSession.objects.for_user(user).per_day(since=monday))
+
+    assert rows == [
+        {"day": monday.date(), "count": 2},
+        {"day": monday.date() + timedelta(days=1), "count": 1},
+    ]
+
+
+def test_per_routine_counts_by_title_most_first(db):
+    user = UserFactory()
+    for title in ["Beginner", "Aerobic", "Beginner", "Advanced", "Aerobic", "Beginner"]:
+        CompletedSessionFactory(user=user, routine_title=title)
+
+    rows = list(CompletedSession.objects.for_user(user).per_routine())
+
+    assert rows == [
+        {"routine_title": "Beginner", "count": 3},
+        {"routine_title": "Aerobic", "count": 2},
+        {"routine_title": "Advanced", "count": 1},
+    ]

@@ -1,0 +1,209 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import CompletedSession, StepResult
+from exercises.guide import GuidedSession
+from exercises.models import Exercise, RoutineStep, StepOutcome
+from tests.accounts.factories import StepResultFactory
+from tests.factories import RoutineFactory, UserFactory
+
+
+@pytest.fixture
+def routine(db):
+    return RoutineFactory(title="Gentle")
+
+
+def record(user, routine, token="t-1", **kwargs):
+    start = timezone.now() - timedelta(minutes=30)
+    return services.session_record(
+        user=user,
+        routine=routine,
+        started_at=start,
+        finished_at=start + timedelta(minutes=20),
+        client_token=token,
+        **kwargs,
+    )
+
+
+STEPS = [
+    {"order": 1, "name": "Ankle pumps", "outcome": StepOutcome.DONE},
+    {"order": 2, "name": "Heel slides", "outcome": StepOutcome.SKIPPED},
+]
+
+
+# session_record
+
+
+def test_session_record_creates_the_session_and_its_steps(user, routine):
+    session, created = record(
+        user, routine, pain_before=5, pain_after=3, notes="Fine.", steps=STEPS
+    )
+
+    assert created is True
+    assert session.routine == routine
+    assert session.routine_title == "Gentle"
+    assert (session.pain_before, session.pain_after, session.notes) == (5, 3, "Fine.")
+    assert session.duration == timedelta(minutes=20)
+    assert list(session.steps.values_list("order", "exercise_name", "outcome")) == [
+        (1, "Ankle pumps", "done"),
+        (2, "Heel slides", "skipped"),
+    ]
+
+
+def test_session_record_twice_with_one_token_returns_the_first_row(user, routine):
+    first, first_created = record(user, routine, steps=STEPS, notes="first")
+    second, second_created = record(user, routine, steps=STEPS, notes="second")
+
+    assert first_created is True
+    assert second_created is False
+    assert second.pk == first.pk
+    assert second.notes == "first"
+    assert CompletedSession.objects.count() == 1
+    assert StepResult.objects.count() == 2
+
+
+def test_session_record_with_another_token_records_another_session(user, routine):
+    record(user, routine, token="a")
+    record(user, routine, token="b")
+
+    assert CompletedSession.objects.filter(user=user).count() == 2
+
+
+def test_session_record_keeps_tokens_apart_per_person(user, other_user, routine):
+    mine, _ = record(user, routine, token="same")
+    theirs, created = record(other_user, routine, token="same")
+
+    assert created is True
+    assert theirs.pk != mine.pk
+    assert theirs.user == other_user
+
+
+def test_session_record_without_a_routine_keeps_the_given_title(user):
+    session, _ = record(user, None, routine_title="Removed routine")
+
+    assert session.routine is None
+    assert session.routine_title == "Removed routine"
+
+
+def test_a_failing_step_insert_rolls_back_the_session(user, routine):
+    clashing = [*STEPS, {"order": 1, "name": "Again", "outcome": "done"}]
+
+    with pytest.raises(IntegrityError):
+        record(user, routine, steps=clashing)
+
+    assert not CompletedSession.objects.exists()
+    assert not StepResult.objects.exists()
+
+
+def test_a_failed_record_leaves_the_token_free_for_a_retry(user, routine):
+    clashing = [*STEPS, {"order": 1, "name": "Again", "outcome": "done"}]
+    with pytest.raises(IntegrityError):
+        record(user, routine, steps=clashing)
+
+    session, created = record(user, routine, steps=STEPS)
+
+    assert created is True
+    assert session.steps.count() == 2
+
+
+def test_session_record_with_pain_11_raises_integrity_error(user, routine):
+    with pytest.raises(IntegrityError):
+        record(user, routine, pain_before=11)
+
+    assert not CompletedSession.objects.exists()
+
+
+# guided_session_record, fed by GuidedSession.record()
+
+
+@pytest.fixture
+def guided_record(catalogue):
+    """What the finish page hands over for a beginner run with step 3 skipped."""
+    steps = list(RoutineStep.objects.in_routine("beginner"))
+    guide = GuidedSession({}, "beginner")
+    guide.start()
+    for number in range(1, len(steps) + 1):
+        guide.mark(number, StepOutcome.SKIPPED if number == 3 else StepOutcome.DONE)
+    guide.finish()
+    return guide.record(steps)
+
+
+def test_guided_session_record_saves_the_run_with_its_six_steps(user, guided_record):
+    session, created = services.guided_session_record(
+        user=user, record=guided_record, pain_before=5, pain_after=3, notes="Good."
+    )
+
+    assert created is True
+    assert session.routine.slug == "beginner"
+    assert session.routine_title == "Beginner"
+    assert session.client_token == guided_record["token"]
+    assert session.started_at.isoformat() == guided_record["started"]
+    assert session.finished_at >= session.started_at
+    assert (session.pain_before, session.pain_after, session.notes) == (5, 3, "Good.")
+    steps = list(session.steps.select_related("exercise"))
+    assert [s.exercise.slug for s in steps] == [
+        "ankle-pumps",
+        "heel-slides",
+        "abdominal-contraction",
+        "wall-squats",
+        "heel-raises",
+        "straight-leg-raises",
+    ]
+    assert [s.outcome for s in steps] == [
+        "done",
+        "done",
+        "skipped",
+        "done",
+        "done",
+        "done",
+    ]
+    assert [s.exercise_name for s in steps][0] == "Ankle pumps"
+
+
+def test_guided_session_record_twice_records_one_session(user, guided_record):
+    first, _ = services.guided_session_record(user=user, record=guided_record)
+    second, created = services.guided_session_record(user=user, record=guided_record)
+
+    assert created is False
+    assert second.pk == first.pk
+    assert StepResult.objects.count() == 6
+
+
+def test_guided_session_record_survives_a_removed_exercise(user, guided_record):
+    # An editor takes the exercise out of the routine, then removes it.
+    RoutineStep.objects.filter(exercise__slug="heel-raises").delete()
+    Exercise.objects.filter(slug="heel-raises").delete()
+
+    session, _ = services.guided_session_record(user=user, record=guided_record)
+
+    step = session.steps.get(order=5)
+    assert step.exercise is None
+    assert step.exercise_name == "Heel raises"
+
+
+def test_guided_session_record_without_a_finish_time_lasts_zero(user, guided_record):
+    session, _ = services.guided_session_record(
+        user=user, record={**guided_record, "finished": None}
+    )
+
+    assert session.duration == timedelta(0)
+
+
+# user_delete
+
+
+def test_user_delete_removes_the_person_and_every_record(user):
+    mine = StepResultFactory(session__user=user)
+    theirs = StepResultFactory()
+
+    services.user_delete(user=user)
+
+    assert not get_user_model().objects.filter(pk=user.pk).exists()
+    assert not CompletedSession.objects.filter(pk=mine.session.pk).exists()
+    assert list(StepResult.objects.all()) == [theirs]
+    assert UserFactory._meta.model.objects.filter(pk=theirs.session.user.pk).exists()

@@ -1,0 +1,322 @@
+"""Accounts and progress in a real browser: sign up, log, see, export, delete."""
+
+import csv
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from accounts import services
+from exercises.models import Routine
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.browser
+
+NEW_PASSWORD = "quiet-river-lantern-42"
+STEPS = 6
+
+
+def sign_up(page, username, password=NEW_PASSWORD):
+    page.goto("/accounts/signup/")
+    fill_signup_form(page, username, password)
+
+
+def fill_signup_form(page, username, password=NEW_PASSWORD):
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email (optional)").fill(f"{username}@example.com")
+    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(password)
+    page.get_by_label("Password confirmation").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    # A new account is asked the health screening questions first.
+    expect(page).to_have_url(re.compile(r"/accounts/screening/$"))
+    expect(page.get_by_text(f"Welcome, {username}.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Health screening")
+
+
+def log_in(page, username, password=PASSWORD):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def walk_beginner_routine(page):
+    """Safety check, then Done on every step, to the finish page."""
+    page.goto("/routines/beginner/guide/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, STEPS + 1):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of {STEPS}")
+        last = number == STEPS
+        name = "Done, finish →" if last else "Done, next step →"
+        page.get_by_role("button", name=name).click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/finish/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("finished")
+
+
+def fill_pain(page, before, after):
+    page.get_by_label("Pain before (0–10)").fill(str(before))
+    page.get_by_label("Pain after (0–10)").fill(str(after))
+
+
+def assert_no_axe_violations(page):
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def assert_no_horizontal_scroll(page):
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    client_width = page.evaluate("document.documentElement.clientWidth")
+    assert client_width == 360
+    assert scroll_width <= client_width, f"{scroll_width}px wide on a 360px screen"
+
+
+@pytest.fixture
+def person(catalogue):
+    """A person with one guided beginner session from today (pain 6 → 4)."""
+    user = UserFactory(username="rosa")
+    routine = Routine.objects.get(slug="beginner")
+    steps = list(routine.steps.select_related("exercise"))
+    outcomes = ["done", "done", "skipped", "done", "done", "skipped_for_safety"]
+    started = timezone.now() - timedelta(minutes=20)
+    session, _ = services.session_record(
+        user=user,
+        routine=routine,
+        started_at=started,
+        finished_at=started + timedelta(minutes=14),
+        client_token=uuid.uuid4().hex,
+        pain_before=6,
+        pain_after=4,
+        notes="Felt loose afterwards.",
+        steps=[
+            {
+                "order": step.order,
+                "exercise": step.exercise,
+                "name": step.exercise.name,
+                "outcome": outcome,
+            }
+            for step, outcome in zip(steps, outcomes, strict=True)
+        ],
+    )
+    user.session = session
+    return user
+
+
+def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalogue):
+    sign_up(page, "maya")
+    page.get_by_role("button", name="Save my answers").click()
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    expect(page.get_by_text("Your screening answers were saved.")).to_be_visible()
+    expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text("maya")
+
+    walk_beginner_routine(page)
+    expect(page.locator(".guide-summary .outcome-done")).to_have_count(STEPS)
+    fill_pain(page, 5, 3)
+    page.get_by_role("button", name="Save session").click()
+
+    expect(page).to_have_url(re.compile(r"/progress/sessions/\d+/$"))
+    expect(page.get_by_text("Session saved.")).to_be_visible()
+    expect(page.locator(".outcome-done")).to_have_count(STEPS)
+
+    page.goto("/progress/")
+    summary = page.get_by_role("region", name="Summary")
+    expect(summary).to_contain_text("1 of 3")
+    expect(summary.locator(".per-routine")).to_have_text("Beginner: 1")
+
+    page.get_by_role("link", name="History").click()
+    expect(page).to_have_url(re.compile(r"/progress/history/$"))
+    entries = page.locator("ol.history > li")
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("Beginner")
+    expect(entries.first).to_contain_text("Pain 5 → 3")
+    expect(entries.first).to_contain_text(f"{STEPS} done, 0 skipped")
+
+    page.goto("/accounts/profile/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my data").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("backcare-sessions-")
+    with open(download.path(), newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["routine"], row["pain_before"], row["pain_after"]) == (
+        "Beginner",
+        "5",
+        "3",
+    )
+    assert row["date"] == timezone.localdate().isoformat()
+    assert (row["steps_done"], row["steps_skipped"]) == (str(STEPS), "0")
+
+    page.get_by_label("Your password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(
+        page.get_by_text("Your account and every record of it were deleted.")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert not get_user_model().objects.filter(username="maya").exists()
+
+    log_in(page, "maya", NEW_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Please enter a correct username and password"
+    )
+    page.goto("/progress/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/progress/$"))
+
+
+def test_wrong_password_does_not_delete_the_account(page, person):
+    log_in(page, "rosa")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    page.goto("/accounts/profile/")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_role("button", name="Delete my account").click()
+
+    expect(page.get_by_text("That password is not right.")).to_be_visible()
+    assert get_user_model().objects.filter(username="rosa").exists()
+
+
+def test_anonymous_session_is_saved_to_the_new_account(page, catalogue):
+    walk_beginner_routine(page)
+    expect(page.get_by_role("region", name="Save this session")).to_contain_text(
+        "sign up or log in"
+    )
+    fill_pain(page, 4, 2)
+    page.get_by_label("Notes").fill("First go, before signing up.")
+    page.get_by_role("button", name="Save, then sign up or log in").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    expect(
+        page.get_by_text(
+            "Create an account or log in, and your session will be saved to it"
+        )
+    ).to_be_visible()
+    fill_signup_form(page, "ines")
+
+    expect(
+        page.get_by_text("Your Beginner session was saved to your account.")
+    ).to_be_visible()
+    page.get_by_role("link", name="Skip for now").click()
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    expect(page.get_by_role("region", name="Summary")).to_contain_text("1 of 3")
+    expect(page.locator(".per-routine")).to_have_text("Beginner: 1")
+
+    page.get_by_role("link", name="History").click()
+    entry = page.locator("ol.history > li")
+    expect(entry).to_have_count(1)
+    expect(entry).to_contain_text("Pain 4 → 2")
+    expect(entry).to_contain_text("First go, before signing up.")
+
+    # The pending session was used up: logging in again saves nothing more.
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, "ines", NEW_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    expect(page.get_by_text("was saved to your account")).to_have_count(0)
+    assert get_user_model().objects.get(username="ines").completed_sessions.count() == 1
+
+
+# --- Accessibility (axe-core) ---
+
+
+@pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/login/"])
+def test_axe_anonymous_account_pages(page, catalogue, path):
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_axe_screening_after_sign_up(page, catalogue):
+    sign_up(page, "lea")
+    assert_no_axe_violations(page)
+
+
+def test_axe_empty_dashboard(page, catalogue):
+    UserFactory(username="noor")
+    log_in(page, "noor")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_axe_empty_history(page, catalogue):
+    UserFactory(username="noor")
+    log_in(page, "noor")
+    page.goto("/progress/history/")
+    expect(page.get_by_text("No sessions logged yet.")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/progress/", "Your progress"),
+        ("/progress/history/", "History"),
+        ("/progress/log/", "Log a session"),
+        ("/accounts/profile/", "Your profile"),
+    ],
+)
+def test_axe_signed_in_pages_with_data(page, person, path, heading):
+    log_in(page, "rosa")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert_no_axe_violations(page)
+
+
+def test_axe_dashboard_with_table_open(page, person):
+    log_in(page, "rosa")
+    page.get_by_text("Sessions per week as a table").click()
+    expect(page.get_by_role("table")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_axe_session_page(page, person):
+    log_in(page, "rosa")
+    page.goto(person.session.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beginner")
+    expect(page.locator(".outcome-skipped_for_safety")).to_have_count(1)
+    assert_no_axe_violations(page)
+
+
+def test_axe_session_delete_confirmation(page, person):
+    log_in(page, "rosa")
+    page.goto(person.session.get_absolute_url())
+    page.get_by_role("link", name="Delete this session…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete this session?")
+    assert_no_axe_violations(page)
+
+
+def test_axe_forms_showing_errors(page, person):
+    log_in(page, "rosa")
+    page.goto("/progress/log/")
+    page.get_by_label("Pain before (0–10)").fill("11")
+    page.get_by_role("button", name="Log session").click()
+    expect(page.locator(".invalid-feedback, .is-invalid").first).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_axe_guided_finish_page_save_form(page, catalogue):
+    walk_beginner_routine(page)
+    assert_no_axe_violations(page)
+
+
+# --- Phone screens ---
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [("/progress/", "Beginner: 1"), ("/progress/history/", "Pain 6 → 4")],
+)
+def test_progress_pages_fit_a_360px_phone(phone_page, person, path, text):
+    log_in(phone_page, "rosa")
+    expect(phone_page).to_have_url(re.compile(r"/progress/$"))
+    phone_page.goto(path)
+    expect(phone_page.get_by_text(text)).to_be_visible()
+    assert_no_horizontal_scroll(phone_page)

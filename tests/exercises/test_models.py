@@ -1,0 +1,266 @@
+import pytest
+from django.core import serializers
+from django.db import IntegrityError, transaction
+
+from exercises.models import Contraindication, Exercise, Routine, RoutineStep
+from tests.factories import (
+    ContraindicationFactory,
+    ExerciseFactory,
+    RoutineFactory,
+    RoutineStepFactory,
+)
+
+
+def step_with(**dose):
+    """An unsaved step with the given dose, for dose_text."""
+    fields = {
+        "repetitions": None,
+        "hold_seconds": None,
+        "each_side": False,
+        "duration_min_minutes": None,
+        "duration_max_minutes": None,
+    }
+    return RoutineStep(order=1, **{**fields, **dose})
+
+
+# Check constraints, enforced by the database itself.
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        pytest.param({"repetitions": 0}, id="zero-repetitions"),
+        pytest.param({"repetitions": 10, "hold_seconds": 0}, id="zero-hold"),
+        pytest.param(
+            {
+                "repetitions": None,
+                "duration_min_minutes": 30,
+                "duration_max_minutes": 20,
+            },
+            id="duration-min-above-max",
+        ),
+        pytest.param(
+            {"repetitions": None, "duration_min_minutes": 0}, id="zero-duration"
+        ),
+        pytest.param({"repetitions": None}, id="no-dose"),
+        pytest.param({"repetitions": None, "hold_seconds": 5}, id="hold-only"),
+        pytest.param(
+            {"repetitions": None, "duration_max_minutes": 30}, id="max-duration-only"
+        ),
+    ],
+)
+def test_a_step_with_an_impossible_dose_is_rejected(routine, exercise, dose):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoutineStep.objects.create(routine=routine, exercise=exercise, order=1, **dose)
+
+    assert not RoutineStep.objects.exists()
+
+
+def test_step_order_zero_is_rejected(routine, exercise):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoutineStep.objects.create(
+            routine=routine, exercise=exercise, order=0, repetitions=10
+        )
+
+
+def test_two_steps_with_the_same_order_in_one_routine_are_rejected(step):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoutineStep.objects.create(
+            routine=step.routine,
+            exercise=ExerciseFactory(),
+            order=step.order,
+            repetitions=5,
+        )
+
+    assert list(step.routine.steps.all()) == [step]
+
+
+def test_the_same_order_in_another_routine_is_fine(step):
+    RoutineStepFactory(routine=RoutineFactory(), order=step.order)
+
+    assert RoutineStep.objects.filter(order=step.order).count() == 2
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        {"repetitions": 1},
+        {"repetitions": 10, "hold_seconds": 1, "each_side": True},
+        {"repetitions": None, "duration_min_minutes": 20, "duration_max_minutes": 20},
+        {"repetitions": None, "duration_min_minutes": 20, "duration_max_minutes": 30},
+        {"repetitions": None, "duration_min_minutes": 15},
+    ],
+)
+def test_a_sensible_dose_is_accepted(routine, exercise, dose):
+    RoutineStep.objects.create(routine=routine, exercise=exercise, order=1, **dose)
+
+    assert RoutineStep.objects.filter(routine=routine).count() == 1
+
+
+def test_an_exercise_used_in_a_routine_cannot_be_deleted(step):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        step.exercise.delete()
+
+    assert Exercise.objects.filter(pk=step.exercise.pk).exists()
+
+
+def test_deleting_a_routine_deletes_its_steps_but_not_the_exercises(step):
+    step.routine.delete()
+
+    assert not RoutineStep.objects.exists()
+    assert Exercise.objects.filter(pk=step.exercise.pk).exists()
+
+
+# The dose in words.
+
+
+@pytest.mark.parametrize(
+    ("dose", "text"),
+    [
+        ({"repetitions": 10}, "10 repetitions"),
+        ({"repetitions": 10, "hold_seconds": 5}, "10 repetitions, hold 5 seconds each"),
+        (
+            {"repetitions": 5, "hold_seconds": 20, "each_side": True},
+            "5 repetitions each side, hold 20 seconds",
+        ),
+        ({"repetitions": 5, "each_side": True}, "5 repetitions each side"),
+        ({"duration_min_minutes": 20, "duration_max_minutes": 30}, "20–30 minutes"),
+        ({"duration_min_minutes": 20, "duration_max_minutes": 20}, "20 minutes"),
+        ({"duration_min_minutes": 20}, "20 minutes"),
+        ({"repetitions": 1}, "1 repetition"),
+        ({"repetitions": 1, "hold_seconds": 1}, "1 repetition, hold 1 second each"),
+        (
+            {"repetitions": 1, "hold_seconds": 1, "each_side": True},
+            "1 repetition each side, hold 1 second",
+        ),
+        ({"duration_min_minutes": 1}, "1 minute"),
+        ({"duration_min_minutes": 1, "duration_max_minutes": 2}, "1–2 minutes"),
+    ],
+)
+def test_dose_text(dose, text):
+    assert step_with(**dose).dose_text == text
+
+
+def test_the_duration_range_uses_an_en_dash():
+    text = step_with(duration_min_minutes=20, duration_max_minutes=30).dose_text
+
+    assert "\u2013" in text
+    assert "-" not in text
+
+
+# Natural keys, so fixtures refer to rows by slug.
+
+
+def test_contraindication_natural_key_round_trip(warning):
+    assert warning.natural_key() == ("sore-knees",)
+    assert Contraindication.objects.get_by_natural_key(*warning.natural_key()) == (
+        warning
+    )
+
+
+def test_exercise_natural_key_round_trip(exercise):
+    assert exercise.natural_key() == ("pelvic-tilt",)
+    assert Exercise.objects.get_by_natural_key(*exercise.natural_key()) == exercise
+
+
+def test_routine_natural_key_round_trip(routine):
+    assert routine.natural_key() == ("gentle",)
+    assert Routine.objects.get_by_natural_key(*routine.natural_key()) == routine
+
+
+def test_routine_step_natural_key_round_trip(step):
+    RoutineStepFactory(routine=step.routine, order=2)
+    RoutineStepFactory(order=step.order)
+
+    assert step.natural_key() == ("gentle", 1)
+    assert RoutineStep.objects.get_by_natural_key(*step.natural_key()) == step
+
+
+def test_get_by_natural_key_of_a_missing_slug_raises_does_not_exist(db):
+    with pytest.raises(Routine.DoesNotExist):
+        Routine.objects.get_by_natural_key("no-such-routine")
+
+
+def test_serialized_rows_use_slugs_not_ids(step, warning):
+    step.exercise.contraindications.add(warning)
+
+    data = serializers.serialize(
+        "python",
+        [step.exercise, step],
+        use_natural_foreign_keys=True,
+        use_natural_primary_keys=True,
+    )
+
+    assert "pk" not in data[0]
+    assert data[0]["fields"]["contraindications"] == [("sore-knees",)]
+    assert data[1]["fields"]["routine"] == ("gentle",)
+    assert data[1]["fields"]["exercise"] == ("pelvic-tilt",)
+
+
+# Reads.
+
+
+def test_ladder_orders_routines_by_level_then_title(db):
+    RoutineFactory(slug="c", title="Charlie", level=2)
+    RoutineFactory(slug="b", title="Bravo", level=1)
+    RoutineFactory(slug="a2", title="Alpha two", level=2)
+    RoutineFactory(slug="a", title="Alpha", level=3)
+
+    titles = [routine.title for routine in Routine.objects.ladder()]
+
+    assert titles == ["Bravo", "Alpha two", "Charlie", "Alpha"]
+
+
+def test_ladder_of_the_seed_catalogue(catalogue):
+    slugs = [routine.slug for routine in Routine.objects.ladder()]
+
+    assert slugs == ["beginner", "intermediate", "advanced", "aerobic"]
+
+
+def test_general_contraindications_are_those_on_a_routine(db):
+    on_two_routines = ContraindicationFactory(title="On two routines")
+    on_an_exercise = ContraindicationFactory(title="On an exercise")
+    ContraindicationFactory(title="Unused")
+    RoutineFactory(contraindications=[on_two_routines])
+    RoutineFactory(contraindications=[on_two_routines])
+    ExerciseFactory(contraindications=[on_an_exercise])
+
+    assert list(Contraindication.objects.general()) == [on_two_routines]
+
+
+def test_general_contraindications_of_the_seed_catalogue(catalogue):
+    slugs = [c.slug for c in Contraindication.objects.general()]
+
+    assert slugs == ["disc-damage"]
+
+
+def test_step_warnings_come_most_serious_first(step):
+    caution = ContraindicationFactory(title="A caution", severity="caution")
+    avoid = ContraindicationFactory(title="B avoid", severity="avoid")
+    consult = ContraindicationFactory(title="C consult", severity="consult")
+    step.exercise.contraindications.set([caution, avoid, consult])
+
+    assert step.warnings == [avoid, consult, caution]
+    assert step.avoid_warnings == [avoid]
+
+
+def test_instruction_and_cue_lists_skip_blank_lines(db):
+    exercise = ExerciseFactory(
+        instructions="  Lie down.\n\n   \nBreathe out.  \n", cues="\nDo not rush.\n"
+    )
+
+    assert exercise.instruction_list == ["Lie down.", "Breathe out."]
+    assert exercise.cue_list == ["Do not rush."]
+
+
+def test_string_forms(step):
+    assert str(step.routine) == "Gentle"
+    assert str(step.exercise) == "Pelvic tilt"
+    assert str(step) == "Gentle · 1. Pelvic tilt"
+
+
+def test_absolute_urls(step):
+    assert step.routine.get_absolute_url() == "/routines/gentle/"
+    assert step.exercise.get_absolute_url() == "/exercises/pelvic-tilt/"
