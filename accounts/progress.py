@@ -153,25 +153,35 @@ class Progress:
             w.pain_before is not None or w.pain_after is not None for w in self.weeks
         )
 
-    def _points(self, attribute):
+    def _segments(self, attribute):
+        """Chart points as runs of (x, y); a week without a rating breaks the line."""
         step = (CHART_WIDTH - 2 * CHART_PAD) / (WEEKS - 1)
         scale = (CHART_HEIGHT - 2 * CHART_PAD) / 10
-        points = []
+        segments, current = [], []
         for index, week in enumerate(self.weeks):
             value = getattr(week, attribute)
-            if value is not None:
-                x = CHART_PAD + index * step
-                y = CHART_HEIGHT - CHART_PAD - value * scale
-                points.append(f"{x:.1f},{y:.1f}")
-        return " ".join(points)
+            if value is None:
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            x = CHART_PAD + index * step
+            y = CHART_HEIGHT - CHART_PAD - value * scale
+            current.append((round(x, 1), round(y, 1)))
+        if current:
+            segments.append(current)
+        return [
+            {"points": " ".join(f"{x},{y}" for x, y in run), "dots": run}
+            for run in segments
+        ]
 
     @property
-    def pain_before_points(self):
-        return self._points("pain_before")
+    def pain_before_segments(self):
+        return self._segments("pain_before")
 
     @property
-    def pain_after_points(self):
-        return self._points("pain_after")
+    def pain_after_segments(self):
+        return self._segments("pain_after")
 
     @property
     def calendar_box(self):
