@@ -17,8 +17,9 @@ from django.views.decorators.http import (
 )
 from django.views.generic import ListView, TemplateView
 
+from exercises.cache import cached_steps
 from exercises.guide import GuidedSession
-from exercises.models import Contraindication, RoutineStep
+from exercises.models import Contraindication
 from exercises.screening import screening_for
 
 from . import services
@@ -79,7 +80,7 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def guided_save(request, slug):
     """The finish page's form: keep a guided session, now or after signing in."""
-    steps = list(RoutineStep.objects.in_routine(slug))
+    steps = cached_steps(slug)
     guide = GuidedSession(request.session, slug)
     if not steps or not guide.acknowledged:
         messages.error(request, "There is no finished session of this routine to save.")

@@ -72,3 +72,22 @@ def cache_public_page(view):
         return response
 
     return wrapped
+
+
+def cached_steps(slug):
+    """
+    A routine's steps with their routine, exercise and warnings, from the
+    shared cache: the guide's pages need no catalogue query once warm.
+    """
+    from .models import RoutineStep
+
+    key = f"catalogue:steps:{catalogue_version()}:{slug}"
+    steps = cache.get(key)
+    if steps is None:
+        steps = list(
+            RoutineStep.objects.in_routine(slug).prefetch_related(
+                "routine__contraindications", "exercise__contraindications"
+            )
+        )
+        cache.set(key, steps, settings.CATALOGUE_CACHE_SECONDS)
+    return steps

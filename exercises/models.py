@@ -99,7 +99,13 @@ class Exercise(models.Model):
 
 class RoutineQuerySet(SlugQuerySet):
     def ladder(self):
-        return self.order_by("level", "title")
+        """Stretching and strengthening first, then aerobic; each by level."""
+        aerobic_last = models.Case(
+            models.When(kind="aerobic", then=1),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+        return self.order_by(aerobic_last, "level", "title")
 
     def with_steps(self):
         return self.prefetch_related(

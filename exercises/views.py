@@ -6,7 +6,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .cache import cache_public_page
+from .cache import cache_public_page, cached_steps
 from .forms import AcknowledgeForm, StepActionForm
 from .guide import GuidedSession, warnings_by_severity
 from .models import Contraindication, Exercise, Routine, RoutineStep
@@ -62,8 +62,8 @@ class ExerciseDetailView(DetailView):
     )
 
 
-def guide_steps_or_404(slug, *prefetch):
-    steps = list(RoutineStep.objects.in_routine(slug).prefetch_related(*prefetch))
+def guide_steps_or_404(slug):
+    steps = cached_steps(slug)
     if not steps:
         raise Http404("No routine with steps at this address.")
     return steps
@@ -71,9 +71,7 @@ def guide_steps_or_404(slug, *prefetch):
 
 @require_http_methods(["GET", "POST"])
 def guide_start(request, slug):
-    steps = guide_steps_or_404(
-        slug, "routine__contraindications", "exercise__contraindications"
-    )
+    steps = guide_steps_or_404(slug)
     guide = GuidedSession(request.session, slug)
     screening = screening_for(request)
     warning_groups = warnings_by_severity(steps)

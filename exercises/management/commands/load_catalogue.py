@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +32,15 @@ class Command(BaseCommand):
             text = Path(path).read_text(encoding="utf-8")
         except OSError as error:
             raise CommandError(f"Cannot read the catalogue {path}: {error}") from error
+        try:
+            if not isinstance(json.loads(text), list):
+                raise CommandError(
+                    f"The catalogue {path} is broken: it must be a JSON list of rows; nothing was changed."
+                )
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"The catalogue {path} is broken (not valid JSON); nothing was changed. {error}"
+            ) from error
         try:
             with transaction.atomic():
                 created, updated, kept = self.load(text, reset=reset)
