@@ -1,0 +1,375 @@
+"""
+Real servers for the reliability tests: gunicorn against the test database,
+a small HTTP client that keeps its own cookies, and a TCP proxy that can play
+a database outage.
+
+gunicorn runs the way `make bench` runs it (debug off, a random secret key,
+static files collected by WhiteNoise's manifest storage), only on a free port
+and pointed at pytest's *test* database, so a test must commit its data
+(``transactional_db``) for the server to see it.
+"""
+
+import atexit
+import functools
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager, suppress
+from html import unescape
+from html.parser import HTMLParser
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def is_postgresql():
+    return connection.vendor == "postgresql"
+
+
+def gunicorn_database_url(*, host=None, port=None):
+    """DATABASE_URL of the database the tests run on (PostgreSQL only)."""
+    db = settings.DATABASES["default"]
+    user = urllib.parse.quote(db.get("USER") or "postgres", safe="")
+    password = db.get("PASSWORD") or ""
+    credentials = user + (
+        f":{urllib.parse.quote(password, safe='')}" if password else ""
+    )
+    host = host or db.get("HOST") or "127.0.0.1"
+    port = port or db.get("PORT") or 5432
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+def production_env(**overrides):
+    """The environment of a production-like process, as `make bench` builds it."""
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
+@functools.cache
+def collected_static():
+    """A STATIC_ROOT filled once per test run by `collectstatic` (manifest, .gz)."""
+    root = Path(tempfile.mkdtemp(prefix="backcare-test-static-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    subprocess.run(
+        [*MANAGE, "collectstatic", "--noinput", "-v0"],
+        env=production_env(DJANGO_STATIC_ROOT=root),
+        cwd=BASE_DIR,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return root
+
+
+class Server:
+    def __init__(self, port, process, log_dir):
+        self.host = "127.0.0.1"
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = process
+        self.log_dir = log_dir
+        self.access_log = log_dir / "access.log"
+
+    def client(self):
+        return HttpClient(self.host, self.port)
+
+    def access_lines(self):
+        """(worker pid, method, path, status) of every request served so far."""
+        if not self.access_log.exists():
+            return []
+        return [
+            tuple(line.split(" ", 3))
+            for line in self.access_log.read_text().splitlines()
+            if line.count(" ") >= 3
+        ]
+
+    def errors(self):
+        return (self.log_dir / "gunicorn.log").read_text(errors="replace")
+
+
+@contextmanager
+def gunicorn(*, workers=2, database_url=None, **env):
+    """gunicorn serving BackCare with debug off on a free port of 127.0.0.1."""
+    log_dir = Path(tempfile.mkdtemp(prefix="backcare-test-gunicorn-"))
+    port = free_port()
+    environment = production_env(
+        DATABASE_URL=database_url or gunicorn_database_url(),
+        DJANGO_STATIC_ROOT=collected_static(),
+        **env,
+    )
+    with open(log_dir / "gunicorn.log", "wb") as errors:
+        process = subprocess.Popen(
+            [
+                GUNICORN,
+                "backcare_site.wsgi",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{port}",
+                "--log-level=warning",
+                f"--access-logfile={log_dir / 'access.log'}",
+                "--access-logformat=%(p)s %(m)s %(U)s %(s)s",
+            ],
+            env=environment,
+            cwd=BASE_DIR,
+            stdout=errors,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(port, process, log_dir)
+    try:
+        wait_until_up(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def wait_until_up(server, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{server.errors()}")
+        try:
+            if server.client().get("/livez").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer in {seconds} s:\n{server.errors()}")
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode()
+
+    @property
+    def location(self):
+        return self.headers.get("Location", "")
+
+
+class HttpClient:
+    """One person's browser, reduced: a keep-alive connection and a cookie jar.
+
+    The ``messages`` cookie is dropped, as if the person never followed the
+    redirect that would have shown it.
+    """
+
+    def __init__(self, host, port, timeout=30):
+        self.connection = HTTPConnection(host, port, timeout=timeout)
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None):
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (ConnectionError, OSError):
+            # gunicorn's sync workers close after each response; reconnect once.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        content = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if name == "messages":
+                    continue
+                if morsel["max-age"] == "0" or not morsel.value:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Response(response.status, response.headers, content)
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, data):
+        return self.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(data, doseq=True),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def login(self, username, password):
+        token = csrf_token(self.get("/accounts/login/").text)
+        response = self.post(
+            "/accounts/login/",
+            {"username": username, "password": password, "csrfmiddlewaretoken": token},
+        )
+        assert response.status == 302, (response.status, response.text[:2000])
+        assert "sessionid" in self.cookies
+        return response
+
+    def close(self):
+        self.connection.close()
+
+
+def csrf_token(html):
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class FormParser(HTMLParser):
+    """The fields of one <form> as a browser would submit it, unchanged."""
+
+    def __init__(self, form_id):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields = []
+        self.select = None
+        self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.inside = True
+        if not self.inside or "__prefix__" in (attrs.get("name") or ""):
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            if kind in ("submit", "button", "reset", "image", "file"):
+                return
+            value = attrs.get("value") or ("on" if kind == "checkbox" else "")
+            self.fields.append((name, value))
+        elif tag == "select" and name:
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.fields.append((self.select, attrs.get("value", "")))
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            name, value = self.textarea
+            self.fields.append((name, value.removeprefix("\n")))
+            self.textarea = None
+
+
+def form_fields(html, form_id):
+    parser = FormParser(form_id)
+    parser.feed(html)
+    return [(name, unescape(value)) for name, value in parser.fields]
+
+
+class TcpProxy:
+    """127.0.0.1:<port> → upstream; ``close()`` cuts every connection, ``open()`` resumes."""
+
+    def __init__(self, upstream_host, upstream_port):
+        self.upstream = (upstream_host, upstream_port)
+        self.port = free_port()
+        self.listener = None
+        self.sockets = set()
+        self.lock = threading.Lock()
+
+    def open(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        listener.settimeout(0.2)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def close(self):
+        listener, self.listener = self.listener, None
+        if listener:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        with self.lock:
+            sockets, self.sockets = self.sockets, set()
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener):
+        while listener is self.listener:
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            try:
+                upstream = socket.create_connection(self.upstream, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                if listener is not self.listener:
+                    client.close()
+                    upstream.close()
+                    return
+                self.sockets.update((client, upstream))
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(
+                    target=self._pump, args=(source, target), daemon=True
+                ).start()
+
+    @staticmethod
+    def _pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

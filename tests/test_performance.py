@@ -1,0 +1,350 @@
+"""
+Performance budgets (DESIGN.md §7) that a test can hold: queries per signed-in
+page flat from 1 to 2,000 sessions, and each page's weight with the static
+files as production serves them (WhiteNoise's compressed manifest storage).
+"""
+
+import gzip
+import re
+import urllib.parse
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import CompletedSession, StepResult
+from exercises.models import Contraindication, Routine, StepOutcome
+from tests.factories import PASSWORD, UserFactory
+
+SIGNED_IN_QUERY_BUDGET = 8
+HTML_BUDGET = 30 * 1024
+STATIC_BUDGET = 80 * 1024
+# XML namespaces name a vocabulary; nothing is fetched from them.
+NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+
+
+def grow(user, count, *, start=0):
+    """Give `user` sessions number start … count-1, each with its routine's steps."""
+    routines = list(Routine.objects.ladder().prefetch_related("steps__exercise"))
+    now = timezone.now()
+    sessions = []
+    for n in range(start, count):
+        routine = routines[n % len(routines)] if n % 17 else None
+        started = now - timedelta(hours=9 * n + 1)
+        sessions.append(
+            CompletedSession(
+                user=user,
+                routine=routine,
+                routine_title=routine.title if routine else "A routine since removed",
+                started_at=started,
+                finished_at=started + timedelta(minutes=10 + n % 25),
+                pain_before=None if n % 13 == 0 else n % 11,
+                pain_after=None if n % 13 == 0 else (n + 7) % 11,
+                notes=(f"Session {n}. " + "Felt steady, a little stiff at first. " * 8)
+                if n % 3 == 0
+                else "",
+                client_token=f"grow-{n}",
+            )
+        )
+    sessions = CompletedSession.objects.bulk_create(sessions, batch_size=500)
+    steps = []
+    for session in sessions:
+        routine = next((r for r in routines if r.pk == session.routine_id), None)
+        for step in routine.steps.all() if routine else []:
+            outcome = (
+                StepOutcome.SKIPPED_FOR_SAFETY
+                if step.order == 6
+                else StepOutcome.SKIPPED
+                if (step.order + session.pk) % 5 == 0
+                else StepOutcome.DONE
+            )
+            steps.append(
+                StepResult(
+                    session=session,
+                    order=step.order,
+                    exercise=step.exercise,
+                    exercise_name=step.exercise.name,
+                    outcome=outcome,
+                )
+            )
+    StepResult.objects.bulk_create(steps, batch_size=1000)
+    return sessions
+
+
+def screened_person(username):
+    person = UserFactory(username=username, weekly_target=4)
+    person.conditions.set(Contraindication.objects.filter(slug="nerve-pain-legs"))
+    person.screening_answered_at = timezone.now()
+    person.save()
+    return person
+
+
+# --- Queries flat from 1 to 2,000 sessions --------------------------------
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        if response.streaming:
+            body = b"".join(response.streaming_content)
+        else:
+            body = response.content
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured.captured_queries), body, captured.captured_queries
+
+
+def test_every_signed_in_page_issues_the_same_queries_at_1_and_2000_sessions(
+    catalogue,
+):
+    person = screened_person("grows_data")
+    first = grow(person, 1)[0]
+    client = Client()
+    client.force_login(person)
+    pages = {
+        "dashboard": "/progress/",
+        "history": "/progress/history/",
+        "session page": f"/progress/sessions/{first.pk}/",
+        "log a session": "/progress/log/",
+        "profile": "/accounts/profile/",
+        "screening": "/accounts/screening/",
+        "CSV export": "/progress/export.csv",
+    }
+    # Pages that exist only with many sessions, held to the count of page 1.
+    later_pages = {
+        "history page 2": ("/progress/history/?page=2", "history"),
+        "history page 100": ("/progress/history/?page=100", "history"),
+    }
+
+    at_1 = {name: count_queries(client, url) for name, url in pages.items()}
+    assert at_1["CSV export"][1].count(b"\n") == 2
+
+    grow(person, 2000, start=1)
+    assert CompletedSession.objects.filter(user=person).count() == 2000
+    at_2000 = {name: count_queries(client, url) for name, url in pages.items()}
+    assert at_2000["CSV export"][1].count(b"\n") == 2001
+    for name, (url, like) in later_pages.items():
+        at_2000[name] = count_queries(client, url)
+        at_1[name] = at_1[like]
+
+    table = "\n".join(
+        f"  {name:<17} {at_1[name][0]:>2} at 1 session, {at_2000[name][0]:>2} at 2,000"
+        for name in at_2000
+    )
+    print(f"\nqueries per signed-in page:\n{table}")
+    differing = {
+        name: (
+            at_1[name][0],
+            at_2000[name][0],
+            [q["sql"] for q in at_2000[name][2]],
+        )
+        for name in at_2000
+        if at_1[name][0] != at_2000[name][0]
+    }
+    assert not differing, differing
+    over = {n: c[0] for n, c in at_2000.items() if c[0] > SIGNED_IN_QUERY_BUDGET}
+    assert not over, f"over the budget of {SIGNED_IN_QUERY_BUDGET}: {over}"
+
+
+# --- Page weight ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def production_static(tmp_path_factory):
+    """collectstatic with the real storage; the settings stay for this module."""
+    root = tmp_path_factory.mktemp("static")
+    with override_settings(
+        STATIC_ROOT=root,
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {
+                "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            },
+        },
+    ):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        assert (root / "staticfiles.json").exists()
+        yield root
+
+
+class Links(HTMLParser):
+    """Every URL a page names, and the stylesheets and scripts it loads."""
+
+    ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.urls = []
+        self.stylesheets = []
+        self.scripts = []
+        self.inline_styles = []
+        self.in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name, value in attrs.items():
+            if name in self.ATTRIBUTES and value:
+                if name == "srcset":
+                    self.urls += [part.split()[0] for part in value.split(",")]
+                else:
+                    self.urls.append(value)
+            if name == "style" and value:
+                self.inline_styles.append(value)
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "").split():
+            self.stylesheets.append(attrs["href"])
+        if tag == "script" and attrs.get("src"):
+            self.scripts.append(attrs["src"])
+        self.in_style = tag == "style"
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.inline_styles.append(data)
+
+    def handle_endtag(self, tag):
+        self.in_style = False
+
+
+def foreign(url, host="testserver"):
+    """True unless `url` is relative, on this host, or fetches nothing (data:)."""
+    url = url.strip()
+    if url in NAMESPACES:
+        return False
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme in ("data", "mailto", "tel"):
+        return False
+    if parts.scheme not in ("", "http", "https"):
+        return True  # javascript:, ftp: … nothing a page of ours should name
+    return bool(parts.netloc) and parts.hostname != host
+
+
+def css_urls(css):
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    urls = [match.strip("'\" ") for match in re.findall(r"url\(\s*([^)]*?)\s*\)", css)]
+    urls += re.findall(r"@import\s+['\"]([^'\"]+)['\"]", css)
+    # Absolute URLs inside data: URIs (an SVG's xmlns) fetch nothing themselves.
+    inside = [u for u in urls if u.startswith("data:")]
+    absolute = [
+        found
+        for data in inside
+        for found in re.findall(r"https?://[^'\"\s)%]+", urllib.parse.unquote(data))
+    ]
+    return [u for u in urls if not u.startswith("data:")] + absolute
+
+
+def static_file(root, url):
+    path = urllib.parse.urlsplit(url).path
+    assert path.startswith("/static/"), url
+    return Path(root) / path.removeprefix("/static/")
+
+
+def gzipped_size(path):
+    compressed = path.with_name(path.name + ".gz")
+    if compressed.exists():
+        return compressed.stat().st_size
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
+
+
+@pytest.fixture
+def person_with_a_year(catalogue):
+    person = screened_person("weighs_pages")
+    grow(person, 2000)
+    return person
+
+
+def walk_the_guide(client):
+    assert (
+        client.post("/routines/beginner/guide/", {"acknowledged": "on"}).status_code
+        == 302
+    )
+    for number in range(1, 7):
+        action = "skip" if number == 6 else "done"
+        response = client.post(
+            f"/routines/beginner/guide/{number}/", {"action": action}
+        )
+        assert response.status_code == 302, number
+
+
+def test_every_page_is_light_and_loads_nothing_from_another_host(
+    production_static, person_with_a_year
+):
+    visitor = Client()
+    person = Client()
+    person.post("/accounts/login/", {"username": "weighs_pages", "password": PASSWORD})
+    walker = Client()
+    walker.force_login(person_with_a_year)
+    pages = [
+        ("home", visitor, "/"),
+        ("routine page", visitor, "/routines/beginner/"),
+        ("gate", walker, "/routines/beginner/guide/"),
+        ("guide step", walker, "/routines/beginner/guide/3/"),
+        ("finish", walker, "/routines/beginner/guide/finish/"),
+        ("dashboard", person, "/progress/"),
+        ("history", person, "/progress/history/"),
+        ("login", visitor, "/accounts/login/"),
+        ("signup", visitor, "/accounts/signup/"),
+        ("profile", person, "/accounts/profile/"),
+    ]
+    figures, problems = [], []
+    for name, client, url in pages:
+        if name == "guide step":
+            walk_the_guide(walker)
+        response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        html = response.content.decode()
+        links = Links()
+        links.feed(html)
+        files = links.stylesheets + links.scripts
+        for file_url in files:
+            assert "/static/" in file_url, file_url
+            assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", file_url), (
+                f"{name}: {file_url} is not a hashed manifest name"
+            )
+        paths = [static_file(production_static, u) for u in files]
+        raw = sum(p.stat().st_size for p in paths)
+        compressed = sum(gzipped_size(p) for p in paths)
+        urls = list(links.urls)
+        for path in paths:
+            text = path.read_text()
+            if path.suffix == ".css":
+                urls += [
+                    urllib.parse.urljoin(f"/static/{path.name}", u)
+                    for u in css_urls(text)
+                ]
+            else:
+                urls += re.findall(r"https?://[^'\"`\s)]+", text)
+        urls += [u for style in links.inline_styles for u in css_urls(style)]
+        figures.append((name, len(response.content), raw, compressed, len(files)))
+        if len(response.content) > HTML_BUDGET:
+            problems.append(f"{name}: HTML {len(response.content)} B > {HTML_BUDGET}")
+        if compressed > STATIC_BUDGET:
+            problems.append(f"{name}: CSS+JS {compressed} B gz > {STATIC_BUDGET}")
+        problems += [f"{name}: {u} points off the site" for u in urls if foreign(u)]
+
+    print("\npage weight (HTML bytes; CSS+JS the page loads: raw, gzip, files):")
+    for name, html_size, raw, compressed, count in figures:
+        print(
+            f"  {name:<13} HTML {html_size / 1024:5.1f} KB   CSS+JS {raw / 1024:6.1f} KB"
+            f" raw, {compressed / 1024:5.1f} KB gz ({count} files)"
+        )
+    assert not problems, "\n".join(problems)
+
+
+def test_the_foreign_url_check_catches_what_it_should():
+    assert foreign("https://cdn.example.com/bootstrap.css")
+    assert foreign("//fonts.example.org/font.woff2")
+    assert foreign("javascript:alert(1)")
+    assert not foreign("/static/css/site.css")
+    assert not foreign("../img/x.svg")
+    assert not foreign("#content")
+    assert not foreign("?page=2")
+    assert not foreign("http://testserver/about/")
+    assert not foreign("http://www.w3.org/2000/svg")
+    assert css_urls(
+        '/* https://getbootstrap.com */ a{background:url("data:image/svg+xml,'
+        "%3csvg xmlns='http://www.w3.org/2000/svg'%3e\")} b{src:url(https://x.io/f)}"
+    ) == ["https://x.io/f", "http://www.w3.org/2000/svg"]

@@ -1,0 +1,627 @@
+"""
+Reliability: concurrent writers through gunicorn, an editor's change seen by
+every worker, the database going away and coming back, backup and restore.
+
+The gunicorn tests need a database that a second process can open while the
+tests run, so they run on PostgreSQL (CI sets DATABASE_URL); on SQLite the
+test database lives in pytest's own memory and they are skipped.
+"""
+
+import io
+import random
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+from accounts.models import CompletedSession, StepResult, User
+from exercises.cache import page_key
+from exercises.models import (
+    Contraindication,
+    Exercise,
+    Routine,
+    RoutineStep,
+    StepOutcome,
+)
+from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
+from tests.factories import PASSWORD, UserFactory
+from tests.servers import (
+    TcpProxy,
+    csrf_token,
+    form_fields,
+    gunicorn,
+    gunicorn_database_url,
+)
+
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+needs_postgresql = pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="gunicorn must open the test database from another process: "
+    "PostgreSQL only (SQLite's test database is in pytest's memory)",
+)
+
+THREADS = 8
+SESSIONS_PER_THREAD = 250
+REPEATS_PER_THREAD = 50
+RACE_ROUNDS = 15
+
+HELD_10 = "10 repetitions, hold 5 seconds each"
+HELD_12 = "12 repetitions, hold 5 seconds each"
+
+
+def step_dose(html, number):
+    """The dose badge of step `number` on a routine page."""
+    article = re.search(
+        rf'<article class="step[^"]*" id="step-{number}".*?</article>', html, re.S
+    )
+    assert article, f"no step {number} on the page"
+    dose = re.search(r'class="badge[^"]*dose-badge">([^<]*)<', article.group(0))
+    assert dose, f"no dose on step {number}"
+    return dose.group(1).strip()
+
+
+# --- Concurrency -----------------------------------------------------------
+
+
+@needs_postgresql
+def test_eight_people_at_once_log_exactly_one_row_per_token(
+    transactional_db, catalogue
+):
+    """8 threads × (250 new tokens + 50 repeats) through 2 gunicorn workers."""
+    user = UserFactory(username="concurrent_writer")
+    run = uuid.uuid4().hex[:8]
+    used, lock = [], threading.Lock()
+
+    def writer(number):
+        rng = random.Random(number)
+        results = []
+        client = server.client()
+        client.login(user.username, PASSWORD)
+        form = client.get("/progress/log/")
+        assert form.status == 200
+        csrf = csrf_token(form.text)
+        routines = re.findall(r'<option value="(\d+)"', form.text)
+        assert len(routines) == 4
+        today = timezone.localdate()
+
+        def post(token, n):
+            response = client.post(
+                "/progress/log/",
+                {
+                    "date": (today - timedelta(days=1 + n % 90)).isoformat(),
+                    "routine": routines[n % len(routines)],
+                    "minutes": 5 + n % 40,
+                    "pain_before": n % 11,
+                    "pain_after": (n + 4) % 11,
+                    "notes": f"thread {number}, session {n}",
+                    "client_token": token,
+                    "csrfmiddlewaretoken": csrf,
+                },
+            )
+            return response.status, response.location
+
+        own = []
+        for n in range(SESSIONS_PER_THREAD):
+            token = f"{run}-{number}-{n}"
+            results.append((token, False, *post(token, n)))
+            own.append(token)
+            with lock:
+                used.append(token)
+            if n % 5 == 4:
+                # Every other repeat re-sends a token another thread already used.
+                with lock:
+                    pool = used if (n // 5) % 2 else own
+                    again = rng.choice(pool)
+                results.append((again, True, *post(again, n)))
+        client.close()
+        return results
+
+    racer = UserFactory(username="double_submitter")
+    barrier = threading.Barrier(THREADS)
+
+    def double_submitter(number):
+        """All threads post the same fresh token at once, round after round."""
+        client = server.client()
+        client.login(racer.username, PASSWORD)
+        form = client.get("/progress/log/").text
+        csrf, routine = csrf_token(form), re.search(r'<option value="(\d+)"', form)[1]
+        results = []
+        for round_ in range(RACE_ROUNDS):
+            barrier.wait(timeout=30)
+            response = client.post(
+                "/progress/log/",
+                {
+                    "date": timezone.localdate().isoformat(),
+                    "routine": routine,
+                    "minutes": 20,
+                    "client_token": f"{run}-race-{round_}",
+                    "csrfmiddlewaretoken": csrf,
+                },
+            )
+            results.append((round_, response.status, response.location))
+        client.close()
+        return results
+
+    with gunicorn(workers=2) as server:
+        started = time.monotonic()
+        with ThreadPoolExecutor(THREADS) as pool:
+            results = [row for rows in pool.map(writer, range(THREADS)) for row in rows]
+        elapsed = time.monotonic() - started
+        with ThreadPoolExecutor(THREADS) as pool:
+            races = [
+                row
+                for rows in pool.map(double_submitter, range(THREADS))
+                for row in rows
+            ]
+        server_errors = server.errors()
+
+    statuses = {}
+    for _, _, status, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    print(
+        f"\nconcurrency: {len(results)} POSTs from {THREADS} threads in "
+        f"{elapsed:.1f} s ({len(results) / elapsed:.0f}/s), statuses {statuses}"
+    )
+    assert len(results) == THREADS * (SESSIONS_PER_THREAD + REPEATS_PER_THREAD)
+    assert not [row for row in results if row[2] >= 500], server_errors[-3000:]
+    assert statuses == {302: len(results)}
+    first = {token: location for token, repeat, _, location in results if not repeat}
+    assert len(first) == THREADS * SESSIONS_PER_THREAD
+    assert all(re.fullmatch(r"/progress/sessions/\d+/", loc) for loc in first.values())
+    assert len(set(first.values())) == len(first)
+    # A repeated token leads to the session its first post recorded.
+    for token, repeat, _, location in results:
+        if repeat:
+            assert location == first[token], token
+    sessions = CompletedSession.objects.filter(user=user)
+    assert sessions.count() == THREADS * SESSIONS_PER_THREAD == 2000
+    assert set(sessions.values_list("client_token", flat=True)) == set(first)
+    assert {
+        f"/progress/sessions/{pk}/" for pk in sessions.values_list("pk", flat=True)
+    } == (set(first.values()))
+
+    # Simultaneous posts of one token: one row, and every post leads to it.
+    assert not [row for row in races if row[1] >= 500], server_errors[-3000:]
+    assert {status for _, status, _ in races} == {302}
+    by_round = {}
+    for round_, _, location in races:
+        by_round.setdefault(round_, set()).add(location)
+    assert all(len(locations) == 1 for locations in by_round.values()), by_round
+    assert CompletedSession.objects.filter(user=racer).count() == RACE_ROUNDS
+    print(
+        f"double submits: {RACE_ROUNDS} rounds of {THREADS} simultaneous posts "
+        f"of one token -> {RACE_ROUNDS} rows"
+    )
+
+
+# --- An editor's change on every worker -------------------------------------
+
+
+def editor():
+    user = UserFactory(username="catalogue_editor", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="exercises",
+            codename__in=[
+                "view_routine",
+                "change_routine",
+                "view_routinestep",
+                "change_routinestep",
+                "view_exercise",
+                "view_contraindication",
+            ],
+        )
+    )
+    return user
+
+
+def read_routine_page(server, count=40, threads=8):
+    """`count` anonymous GETs of the beginner page, `threads` at a time."""
+
+    def fetch(_):
+        client = server.client()
+        response = client.get("/routines/beginner/")
+        client.close()
+        return response
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(fetch, range(count)))
+
+
+def workers_that_served(server, path, since):
+    return {
+        pid
+        for pid, method, url, status in server.access_lines()[since:]
+        if method == "GET" and url == path and status == "200"
+    }
+
+
+@needs_postgresql
+@pytest.mark.skipif(
+    not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"),
+    reason="REDIS_URL is unset: local-memory caches are per process, so two "
+    "workers cannot share the catalogue's page cache",
+)
+def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
+    transactional_db, catalogue
+):
+    beginner = Routine.objects.get(slug="beginner")
+    staff = editor()
+    wren = UserFactory(username="wren_fairley")
+    UserFactory(username="otto_brandt")
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    wren.conditions.set([nerve_pain])
+    wren.screening_answered_at = timezone.now()
+    wren.save()
+
+    with gunicorn(workers=2) as server:
+        # Before: every worker shows (and caches) the seed dose.
+        before = read_routine_page(server)
+        assert [r.status for r in before] == [200] * 40
+        assert [step_dose(r.text, 3) for r in before] == [HELD_10] * 40
+        served_before = workers_that_served(server, "/routines/beginner/", 0)
+        assert len(served_before) == 2, server.access_lines()
+
+        # The shared cache holds the visitor's page, and nothing of anyone.
+        request = RequestFactory().get("/routines/beginner/")
+        cached = cache.get(page_key(request))
+        assert cached is not None, "the routine page is not in the shared cache"
+        cached_html = cached[0].decode()
+        for personal in [
+            "csrfmiddlewaretoken",
+            "Log out",
+            "wren_fairley",
+            "otto_brandt",
+            "Not recommended for you",
+        ]:
+            assert personal not in cached_html
+
+        # People signed in get their own page, never another person's.
+        people = {"wren_fairley": server.client(), "otto_brandt": server.client()}
+        for username, client in people.items():
+            client.login(username, PASSWORD)
+        for _ in range(5):
+            for username, client in people.items():
+                other = next(name for name in people if name != username)
+                page = client.get("/routines/beginner/")
+                assert page.status == 200
+                assert username in page.text
+                assert other not in page.text
+                # Wren said yes to nerve pain: step 6 is marked for her only.
+                marked = "Not recommended for you" in page.text
+                assert marked == (username == "wren_fairley")
+            visitor = server.client().get("/routines/beginner/").text
+            assert "Not recommended for you" not in visitor
+            assert "csrfmiddlewaretoken" not in visitor
+            assert not {"wren_fairley", "otto_brandt"} & set(
+                re.findall(r"\w+", visitor)
+            )
+
+        # An editor changes step 3's repetitions through the admin's inline.
+        admin = server.client()
+        admin.login(staff.username, PASSWORD)
+        change_url = f"/admin/exercises/routine/{beginner.pk}/change/"
+        page = admin.get(change_url)
+        assert page.status == 200, page.text[:1000]
+        fields = form_fields(page.text, "routine_form")
+        values = dict(fields)
+        assert values["steps-TOTAL_FORMS"] == "6"
+        third = next(
+            name.removesuffix("-order")
+            for name, value in fields
+            if re.fullmatch(r"steps-\d+-order", name) and value == "3"
+        )
+        assert values[f"{third}-repetitions"] == "10"
+        data = [
+            (name, "12" if name == f"{third}-repetitions" else value)
+            for name, value in fields
+        ] + [("_save", "Save")]
+        saved = admin.post(change_url, data)
+        assert saved.status == 302, saved.text[:3000]
+        assert saved.location == "/admin/exercises/routine/"
+        assert RoutineStep.objects.get(routine=beginner, order=3).repetitions == 12
+
+        # After: every worker shows the new dose at once.
+        mark = len(server.access_lines())
+        after = read_routine_page(server)
+        assert [r.status for r in after] == [200] * 40
+        assert [step_dose(r.text, 3) for r in after] == [HELD_12] * 40
+        assert [r.text.count(HELD_10) for r in after] == [2] * 40
+        served_after = workers_that_served(server, "/routines/beginner/", mark)
+        assert len(served_after) == 2, server.access_lines()
+        assert served_after == served_before
+        for client in [*people.values(), admin]:
+            assert step_dose(client.get("/routines/beginner/").text, 3) == HELD_12
+    print(
+        f"\neditor's change: 40 GETs before and 40 after, served by workers "
+        f"{sorted(served_before)}; cache {settings.CACHES['default']['BACKEND']}"
+    )
+
+
+# --- The database goes away -------------------------------------------------
+
+
+def refuse_connection(*args, **kwargs):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+def database_down():
+    """Every attempt to reach the database fails, as with the server stopped."""
+    return mock.patch.object(
+        BaseDatabaseWrapper, "ensure_connection", side_effect=refuse_connection
+    )
+
+
+def assert_styled_503(response):
+    body = response.content.decode() if hasattr(response, "content") else response.text
+    status = getattr(response, "status_code", None) or response.status
+    assert status == 503, body[:2000]
+    assert "Back in a moment" in body
+    assert "<title>Back in a moment · BackCare</title>" in body
+    assert '<nav class="navbar' in body
+    assert 'href="/about/"' in body
+    for leak in ["Traceback", "OperationalError", "Connection refused", 'File "']:
+        assert leak not in body
+
+
+def test_with_the_database_down_pages_answer_a_styled_503_and_recover(catalogue):
+    person = UserFactory(username="patient_person")
+    CompletedSessionFactory(user=person)
+    visitor = Client(raise_request_exception=False)
+    assert (
+        visitor.post("/routines/beginner/guide/", {"acknowledged": "on"}).status_code
+        == 302
+    )
+    signed_in = Client(raise_request_exception=False)
+    signed_in.force_login(person)
+    # Without a cookie a public page takes the page cache's path.
+    pages = [
+        (Client(raise_request_exception=False), "/"),
+        (Client(raise_request_exception=False), "/routines/beginner/"),
+        (visitor, "/routines/beginner/guide/"),
+        (visitor, "/routines/beginner/guide/3/"),
+        (signed_in, "/progress/"),
+        (signed_in, "/progress/history/"),
+        (signed_in, "/accounts/profile/"),
+    ]
+    cache.clear()  # nothing warm: every page above needs the database
+
+    with database_down():
+        health = visitor.get("/healthz")
+        assert health.status_code == 503
+        assert health.content == b"database unavailable\n"
+        assert "no-cache" in health["Cache-Control"]
+        for client, url in pages:
+            response = client.get(url)
+            assert_styled_503(response)
+            assert response["Retry-After"] == "30", url
+
+    # The database is back: the same pages answer, nothing to restart.
+    assert visitor.get("/healthz").status_code == 200
+    for client, url in pages:
+        assert client.get(url).status_code == 200, url
+
+    # A public page already in the shared cache needs no database at all.
+    with database_down():
+        assert Client(raise_request_exception=False).get("/").status_code == 200
+        assert_styled_503(signed_in.get("/progress/"))
+
+
+@needs_postgresql
+def test_a_real_database_outage_answers_503_and_heals_by_itself(
+    transactional_db, catalogue
+):
+    person = UserFactory(username="outage_survivor")
+    CompletedSessionFactory(user=person)
+    db = settings.DATABASES["default"]
+    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
+    proxy.open()
+    try:
+        with gunicorn(
+            workers=2, database_url=gunicorn_database_url(port=proxy.port)
+        ) as server:
+            client = server.client()
+            client.login(person.username, PASSWORD)
+            for _ in range(4):  # both workers hold a connection through the proxy
+                assert client.get("/healthz").status == 200
+                assert client.get("/progress/").status == 200
+
+            proxy.close()
+            for _ in range(4):
+                health = client.get("/healthz")
+                assert health.status == 503
+                assert_styled_503(client.get("/progress/"))
+
+            proxy.open()
+            reopened = time.monotonic()
+            while client.get("/healthz").status != 200:
+                assert time.monotonic() - reopened < 5, "no recovery in 5 s"
+                time.sleep(0.05)
+            healed = time.monotonic() - reopened
+            for _ in range(6):
+                assert client.get("/healthz").status == 200
+                assert client.get("/progress/").status == 200
+    finally:
+        proxy.close()
+    print(
+        f"\nreal outage: 503 while the proxy was closed; 200 again {healed:.2f} s after"
+    )
+
+
+# --- Backup and restore ----------------------------------------------------
+
+
+def catalogue_snapshot():
+    return {
+        "warnings": sorted(
+            Contraindication.objects.values_list(
+                "slug", "title", "description", "severity", "screening_question"
+            )
+        ),
+        "exercises": sorted(
+            (
+                e.slug,
+                e.name,
+                e.position,
+                e.instructions,
+                e.cues,
+                sorted(c.slug for c in e.contraindications.all()),
+            )
+            for e in Exercise.objects.prefetch_related("contraindications")
+        ),
+        "routines": sorted(
+            (
+                r.slug,
+                r.title,
+                r.summary,
+                r.kind,
+                r.level,
+                r.cues,
+                sorted(c.slug for c in r.contraindications.all()),
+            )
+            for r in Routine.objects.prefetch_related("contraindications")
+        ),
+        "steps": sorted(
+            RoutineStep.objects.values_list(
+                "routine__slug",
+                "order",
+                "exercise__slug",
+                "repetitions",
+                "hold_seconds",
+                "each_side",
+                "duration_min_minutes",
+                "duration_max_minutes",
+            )
+        ),
+    }
+
+
+def to_ms(moment):
+    """JSON fixtures keep datetimes to the millisecond (Django's DjangoJSONEncoder)."""
+    if moment is None:
+        return None
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def person_snapshot(username):
+    user = User.objects.get(username=username)
+    sessions = CompletedSession.objects.filter(user=user).order_by("pk")
+    return {
+        "user": (
+            user.username,
+            user.email,
+            user.password,
+            user.weekly_target,
+            to_ms(user.screening_answered_at),
+            sorted(c.slug for c in user.conditions.all()),
+        ),
+        "sessions": [
+            (
+                s.pk,
+                s.routine.slug if s.routine else None,
+                s.routine_title,
+                to_ms(s.started_at),
+                to_ms(s.finished_at),
+                s.pain_before,
+                s.pain_after,
+                s.notes,
+                s.client_token,
+                to_ms(s.created_at),
+                [
+                    (
+                        r.order,
+                        r.exercise.slug if r.exercise else None,
+                        r.exercise_name,
+                        r.outcome,
+                        r.cleared_by_clinician,
+                    )
+                    for r in s.steps.order_by("order")
+                ],
+            )
+            for s in sessions
+        ],
+    }
+
+
+def test_dumpdata_and_loaddata_restore_the_catalogue_and_peoples_sessions(
+    transactional_db, catalogue, tmp_path
+):
+    beginner = Routine.objects.get(slug="beginner")
+    aerobic = Routine.objects.get(slug="aerobic")
+    person = UserFactory(username="backed_up", weekly_target=4)
+    person.conditions.set(Contraindication.objects.filter(slug="nerve-pain-legs"))
+    other = UserFactory(username="also_backed_up")
+    for n, routine in enumerate([beginner, aerobic, beginner, None]):
+        session = CompletedSessionFactory(
+            user=person,
+            routine=routine,
+            routine_title=routine.title if routine else "A removed routine",
+            notes=f'session {n}: <b>ünïcode</b> & commas, "quotes"',
+            pain_before=n,
+            pain_after=None if n == 3 else n + 1,
+        )
+        for step in routine.steps.all() if routine else []:
+            StepResultFactory(
+                session=session,
+                order=step.order,
+                exercise=step.exercise,
+                exercise_name=step.exercise.name,
+                outcome=StepOutcome.SKIPPED_FOR_SAFETY
+                if step.order == 6
+                else StepOutcome.DONE,
+            )
+    CompletedSessionFactory(user=other)
+    before = catalogue_snapshot(), person_snapshot("backed_up")
+    assert (Routine.objects.count(), Exercise.objects.count()) == (4, 11)
+    assert StepResult.objects.count() == 6 + 2 + 6
+
+    catalogue_file = tmp_path / "catalogue-backup.json"
+    people_file = tmp_path / "people-backup.json"
+    natural = ["--natural-foreign", "--natural-primary", "--indent=2"]
+    call_command("dumpdata", "exercises", *natural, output=str(catalogue_file))
+    call_command(
+        "dumpdata", "accounts", "auth.group", *natural, output=str(people_file)
+    )
+
+    call_command("flush", "--noinput", verbosity=0)
+    assert not Routine.objects.exists()
+    assert not User.objects.exists()
+    assert not CompletedSession.objects.exists()
+
+    out = io.StringIO()
+    call_command("loaddata", str(catalogue_file), str(people_file), stdout=out)
+
+    assert (Routine.objects.count(), Exercise.objects.count()) == (4, 11)
+    assert RoutineStep.objects.filter(routine__slug="beginner").count() == 6
+    assert RoutineStep.objects.get(routine__slug="beginner", order=3).dose_text == (
+        HELD_10
+    )
+    after = catalogue_snapshot(), person_snapshot("backed_up")
+    assert after[0] == before[0]
+    assert after[1] == before[1]
+    assert CompletedSession.objects.count() == 5
+    assert StepResult.objects.count() == 14
+    print(f"\nbackup and restore: {out.getvalue().strip()}")
+    # The restored person can sign in and sees their history.
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "backed_up", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert (
+        client.get("/progress/history/").content.decode().count("/progress/sessions/")
+        >= 4
+    )
