@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime, time, timedelta
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
 from exercises.models import Routine
@@ -42,6 +42,21 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+
+class LoginForm(AuthenticationForm):
+    def clean_username(self):
+        # AuthenticationForm sets max_length after the field is built, so no
+        # validator enforces it; an over-long name would reach django-axes'
+        # varchar column on a failed log-in.
+        username = self.cleaned_data["username"]
+        if len(username) > self.fields["username"].max_length:
+            raise forms.ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+        return username
 
 
 class PainNotesForm(forms.Form):
@@ -134,8 +149,10 @@ class DeleteAccountForm(forms.Form):
 class ScreeningForm(forms.Form):
     """One yes/no question per warning that has a screening question."""
 
-    def __init__(self, *args, questions, answers=(), **kwargs):
+    def __init__(self, *args, questions, answers=(), answered=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Nothing is preselected until the person has answered once: a safety
+        # question must not be answered “no” by a click on Save.
         self.questions = {f"condition_{c.pk}": c for c in questions}
         for name, condition in self.questions.items():
             self.fields[name] = forms.TypedChoiceField(
@@ -143,7 +160,9 @@ class ScreeningForm(forms.Form):
                 choices=[("yes", "Yes"), ("no", "No")],
                 widget=forms.RadioSelect,
                 coerce=lambda value: value == "yes",
-                initial="yes" if condition.pk in answers else "no",
+                initial=("yes" if condition.pk in answers else "no")
+                if answered
+                else None,
                 help_text=condition.description,
                 error_messages={"required": "Please answer yes or no."},
             )

@@ -1,3 +1,4 @@
+import copy
 import csv
 
 from django.contrib import messages
@@ -5,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from . import services
 from .forms import (
     DeleteAccountForm,
     DoctorClearanceForm,
+    LoginForm,
     PainNotesForm,
     ProfileForm,
     ScreeningForm,
@@ -66,6 +68,8 @@ def signup(request):
 
 
 class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+
     def form_valid(self, form):
         response = super().form_valid(form)
         save_pending_session(self.request)
@@ -102,10 +106,13 @@ def guided_save(request, slug):
             "Create an account or log in, and your session will be saved to it right after.",
         )
         return redirect("accounts:signup")
+    # The guide is kept: a second submit of the same finish page carries the
+    # same token and finds this session instead of recording another.
     session, created = services.guided_session_record(user=request.user, **pending)
-    guide.clear()
     if created:
         messages.success(request, "Session saved.")
+    else:
+        messages.info(request, "This session was already saved.")
     return redirect(session)
 
 
@@ -133,8 +140,11 @@ class HistoryView(LoginRequiredMixin, ListView):
 @require_http_methods(["GET", "POST"])
 def session_detail(request, pk):
     session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
+    # The form edits a copy: a refused edit must not show its unsaved values
+    # in the page's header as if they were stored.
     form = SessionEditForm(
-        request.POST if request.method == "POST" else None, instance=session
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(session),
     )
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -248,6 +258,7 @@ def screening_form(request, data=None):
         data,
         questions=Contraindication.objects.screened(),
         answers=request.screening.applies,
+        answered=request.screening.answered,
     )
 
 
@@ -295,7 +306,7 @@ def screening(request):
 def doctor_clearance(request):
     form = DoctorClearanceForm(request.POST)
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}
     ):
         next_url = reverse("accounts:profile")
@@ -306,7 +317,7 @@ def doctor_clearance(request):
         )
     else:
         messages.error(request, form.errors["cleared"][0])
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)
 
 
 @login_required

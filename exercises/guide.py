@@ -64,12 +64,6 @@ class GuidedSession:
             self.data["finished"] = timezone.now().isoformat()
             self._save()
 
-    def clear(self):
-        sessions = self.session.get(SESSION_KEY, {})
-        sessions.pop(self.slug, None)
-        self.session[SESSION_KEY] = sessions
-        self.data = None
-
     @property
     def started_at(self):
         return datetime.fromisoformat(self.data["started"])

@@ -32,7 +32,14 @@ class ContraindicationQuerySet(SlugQuerySet):
 
     def screened(self):
         """Warnings with a screening question, most serious first."""
-        return self.exclude(screening_question="").order_by("severity", "title")
+        rank = models.Case(
+            *[
+                models.When(severity=value, then=index)
+                for index, value in enumerate(Severity.values)
+            ],
+            output_field=models.IntegerField(),
+        )
+        return self.exclude(screening_question="").order_by(rank, "title")
 
 
 class Contraindication(models.Model):

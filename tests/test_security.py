@@ -34,7 +34,8 @@ from accounts.models import CompletedSession
 from exercises.guide import SESSION_KEY
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep
 from tests.accounts.factories import CompletedSessionFactory
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD
+from tests.pages import html
 
 User = get_user_model()
 
@@ -43,26 +44,6 @@ LOGIN = "/accounts/login/"
 RESET = "/accounts/password_reset/"
 LOCKED = "Too many failed log-ins"
 NEW_PASSWORD = "a much longer new passphrase 42"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """These tests sign in many times; the hash's strength is not what they test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory(username="alex")
-
-
-@pytest.fixture
-def other_user(db):
-    return UserFactory(username="sam")
-
-
-def html(response):
-    return response.content.decode()
 
 
 def signed_in_client(user, **kwargs):

@@ -5,26 +5,9 @@ from django.utils import timezone
 
 from accounts.models import CompletedSession
 from exercises.models import Routine
-from tests.factories import UserFactory
 
 # What the guided walk below answers on each beginner step: step 3 is skipped.
 BEGINNER_ACTIONS = ["done", "done", "skip", "done", "done", "done"]
-
-
-@pytest.fixture
-def user(db):
-    return UserFactory(username="alex")
-
-
-@pytest.fixture
-def other_user(db):
-    return UserFactory(username="sam")
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

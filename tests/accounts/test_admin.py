@@ -4,12 +4,9 @@ from django.contrib.auth.models import Group, Permission
 from accounts.models import CompletedSession
 from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
 from tests.factories import RoutineFactory, UserFactory
+from tests.pages import html
 
 CHANGELIST = "/admin/accounts/completedsession/"
-
-
-def html(response):
-    return response.content.decode()
 
 
 @pytest.fixture
@@ -91,18 +88,12 @@ def test_posting_a_session_change_is_refused(admin_client_, session):
     assert session.notes == "Private notes."
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: CompletedSessionAdmin (accounts/admin.py) blocks add and change "
-    "but not delete, so a superuser can delete a person's session from admin "
-    "(delete view and the 'Delete selected' action); read-only needs "
-    "has_delete_permission() returning False.",
-)
 def test_sessions_cannot_be_deleted_in_admin(admin_client_, session):
     response = admin_client_.post(f"{CHANGELIST}{session.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 403
     assert CompletedSession.objects.filter(pk=session.pk).exists()
+    assert "delete_selected" not in html(admin_client_.get(CHANGELIST))
 
 
 # The Content editors group

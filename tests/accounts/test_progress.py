@@ -14,15 +14,12 @@ from tests.accounts.factories import (
     StepResultFactory,
     week_noon,
 )
+from tests.pages import html
 
 STREAK_RULE = (
     "Weeks in a row in which you met your target of {target}; this week counts "
     "once you meet it."
 )
-
-
-def html(response):
-    return response.content.decode()
 
 
 def now_session(user, **kwargs):
@@ -212,21 +209,42 @@ def test_the_calendar_has_a_table_with_the_same_figures(signed_in, user):
     assert rows[0][1:] == ("0", "–", "–")
 
 
+def polylines(page, kind):
+    return re.findall(rf'<polyline class="line-{kind}" points="([^"]*)"', page)
+
+
+def dots(page, kind):
+    return re.findall(rf'<circle class="dot-{kind}" cx="([^"]*)" cy="([^"]*)"', page)
+
+
 def test_the_pain_trend_draws_weekly_averages(signed_in, user):
     now_session(user, pain_before=6, pain_after=2)
     now_session(user, pain_before=4, pain_after=4)
+    CompletedSessionFactory(
+        user=user, started_at=week_noon(1), pain_before=8, pain_after=None
+    )
+
+    page = html(signed_in.get("/progress/"))
+
+    assert '<svg class="pain-chart" viewBox="0 0 360 160"' in page
+    # x runs from 24 (11 weeks ago) to 336 (this week) in steps of 312/11;
+    # y from 136 (pain 0) up to 24 (pain 10).
+    assert polylines(page, "before") == ["307.6,46.4 336.0,80.0"]
+    assert dots(page, "before") == [("307.6", "46.4"), ("336.0", "80.0")]
+    assert polylines(page, "after") == ["336.0,102.4"]
+    assert dots(page, "after") == [("336.0", "102.4")]
+
+
+def test_a_week_without_ratings_breaks_the_pain_line(signed_in, user):
+    now_session(user, pain_before=5, pain_after=3)
     CompletedSessionFactory(
         user=user, started_at=week_noon(11), pain_before=10, pain_after=0
     )
 
     page = html(signed_in.get("/progress/"))
 
-    assert '<svg class="pain-chart" viewBox="0 0 360 160"' in page
-    # x runs from 24 (11 weeks ago) to 336 (this week); y from 136 (0) to 24 (10).
-    before = re.search(r'<polyline class="line-before" points="([^"]*)"', page)
-    after = re.search(r'<polyline class="line-after" points="([^"]*)"', page)
-    assert before.group(1) == "24.0,24.0 336.0,80.0"
-    assert after.group(1) == "24.0,136.0 336.0,102.4"
+    assert polylines(page, "before") == ["24.0,24.0", "336.0,80.0"]
+    assert polylines(page, "after") == ["24.0,136.0", "336.0,102.4"]
 
 
 def test_without_pain_ratings_the_trend_explains_itself(signed_in, user):

@@ -10,7 +10,7 @@ from accounts.models import CompletedSession, StepResult
 from exercises.guide import GuidedSession
 from exercises.models import Exercise, RoutineStep, StepOutcome
 from tests.accounts.factories import StepResultFactory
-from tests.factories import RoutineFactory, UserFactory
+from tests.factories import RoutineFactory
 
 
 @pytest.fixture
@@ -112,8 +112,25 @@ def test_a_failed_record_leaves_the_token_free_for_a_retry(user, routine):
 
 
 def test_session_record_with_pain_11_raises_integrity_error(user, routine):
+    # Not mistaken for a double submit: the constraint's error reaches the caller.
     with pytest.raises(IntegrityError):
         record(user, routine, pain_before=11)
+
+    assert not CompletedSession.objects.exists()
+
+
+def test_session_record_finishing_before_the_start_raises_integrity_error(user):
+    start = timezone.now()
+
+    with pytest.raises(IntegrityError):
+        services.session_record(
+            user=user,
+            routine=None,
+            routine_title="Backwards",
+            started_at=start,
+            finished_at=start - timedelta(minutes=1),
+            client_token="backwards",
+        )
 
     assert not CompletedSession.objects.exists()
 
@@ -206,4 +223,4 @@ def test_user_delete_removes_the_person_and_every_record(user):
     assert not get_user_model().objects.filter(pk=user.pk).exists()
     assert not CompletedSession.objects.filter(pk=mine.session.pk).exists()
     assert list(StepResult.objects.all()) == [theirs]
-    assert UserFactory._meta.model.objects.filter(pk=theirs.session.user.pk).exists()
+    assert get_user_model().objects.filter(pk=theirs.session.user.pk).exists()

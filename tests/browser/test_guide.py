@@ -1,8 +1,9 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from tests.browser.flows import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -209,11 +210,6 @@ def test_player_respects_reduced_motion(page, catalogue):
 
     page.emulate_media(reduced_motion="reduce")
     assert clock.evaluate("el => getComputedStyle(el).transitionDuration") == "0s"
-
-
-def assert_no_axe_violations(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_guide_pages_pass_axe(page, catalogue):

@@ -6,43 +6,25 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import services
 from exercises.models import Routine
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.flows import (
+    NEW_PASSWORD,
+    answer_screening,
+    assert_no_axe_violations,
+    fill_signup_form,
+    log_in,
+    sign_up,
+)
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
-NEW_PASSWORD = "quiet-river-lantern-42"
 STEPS = 6
-
-
-def sign_up(page, username, password=NEW_PASSWORD):
-    page.goto("/accounts/signup/")
-    fill_signup_form(page, username, password)
-
-
-def fill_signup_form(page, username, password=NEW_PASSWORD):
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email (optional)").fill(f"{username}@example.com")
-    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(password)
-    page.get_by_label("Password confirmation").fill(password)
-    page.get_by_role("button", name="Create account").click()
-    # A new account is asked the health screening questions first.
-    expect(page).to_have_url(re.compile(r"/accounts/screening/$"))
-    expect(page.get_by_text(f"Welcome, {username}.")).to_be_visible()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Health screening")
-
-
-def log_in(page, username, password=PASSWORD):
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def walk_beginner_routine(page):
@@ -62,11 +44,6 @@ def walk_beginner_routine(page):
 def fill_pain(page, before, after):
     page.get_by_label("Pain before (0–10)").fill(str(before))
     page.get_by_label("Pain after (0–10)").fill(str(after))
-
-
-def assert_no_axe_violations(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def assert_no_horizontal_scroll(page):
@@ -109,9 +86,7 @@ def person(catalogue):
 
 def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalogue):
     sign_up(page, "maya")
-    page.get_by_role("button", name="Save my answers").click()
-    expect(page).to_have_url(re.compile(r"/progress/$"))
-    expect(page.get_by_text("Your screening answers were saved.")).to_be_visible()
+    answer_screening(page, nerve_pain="No", disc="No")
     expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("maya")
 

@@ -14,6 +14,7 @@ from exercises.models import (
     RoutineStep,
     Severity,
 )
+from tests.pages import html
 
 GATE = "/routines/{slug}/guide/"
 STEP = "/routines/{slug}/guide/{n}/"
@@ -62,10 +63,6 @@ def step(n, slug="beginner"):
 
 def finish(slug="beginner"):
     return FINISH.format(slug=slug)
-
-
-def html(response):
-    return response.content.decode()
 
 
 def instructions(response):

@@ -288,31 +288,6 @@ def test_token_names_one_run_of_the_routine():
     assert guide.token == "guided:beginner:2025-03-01T09:00:00+00:00"
 
 
-def test_clear_forgets_one_routine_only():
-    session = SessionStore()
-    GuidedSession(session, "advanced").start()
-    guide = GuidedSession(session, "beginner")
-    guide.start()
-    guide.mark(1, StepOutcome.DONE)
-
-    guide.clear()
-
-    assert not guide.acknowledged
-    assert not GuidedSession(reloaded(session), "beginner").acknowledged
-    assert GuidedSession(session, "advanced").acknowledged
-    assert list(session[SESSION_KEY]) == ["advanced"]
-
-
-def test_clear_of_a_session_never_started_is_harmless():
-    session = SessionStore()
-    guide = GuidedSession(session, "beginner")
-
-    guide.clear()
-
-    assert not guide.acknowledged
-    assert session[SESSION_KEY] == {}
-
-
 def test_start_again_forgets_the_outcomes():
     guide = GuidedSession(SessionStore(), "beginner")
     guide.start()

@@ -1,0 +1,188 @@
+"""The health screening in a real browser: its answers change the beginner routine."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from accounts import services
+from accounts.models import StepResult
+from exercises.models import Contraindication, StepOutcome
+from tests.browser.flows import (
+    DISC_QUESTION,
+    NERVE_QUESTION,
+    answer_screening,
+    assert_no_axe_violations,
+    log_in,
+    sign_up,
+)
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.browser
+
+OVERRIDE = "My clinician has cleared me — show it anyway"
+CLEARANCE_NOTE = "(shown after you said your clinician cleared you)"
+STEPS = 6
+
+
+def walk_to_step_6(page):
+    """Safety check, then “Done” on steps 1 to 5."""
+    page.goto("/routines/beginner/guide/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, STEPS):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of {STEPS}")
+        page.get_by_role("button", name="Done, next step →").click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/6/$"))
+    expect(page.locator("#step-counter")).to_have_text(f"Step 6 of {STEPS}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Straight-leg raises")
+
+
+def expect_finish(page, outcomes):
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/finish/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("finished")
+    expect(page.locator(".guide-summary .badge")).to_have_text(outcomes)
+
+
+@pytest.fixture
+def screened(catalogue):
+    """Rosa answered yes to the nerve-pain question and no to disc damage."""
+    user = UserFactory(username="rosa")
+    services.screening_update(
+        user=user, conditions=[Contraindication.objects.get(slug="nerve-pain-legs")]
+    )
+    return user
+
+
+def test_yes_to_nerve_pain_pre_skips_step_6_with_its_reason(page, catalogue):
+    sign_up(page, "maya")
+    answer_screening(page, nerve_pain="Yes", disc="No")
+
+    page.goto("/routines/beginner/")
+    expect(page.locator(".not-recommended")).to_have_count(1)
+    expect(page.locator("#step-6")).to_contain_text("Not recommended for you")
+    expect(page.locator("#step-6")).to_contain_text(NERVE_QUESTION)
+
+    walk_to_step_6(page)
+    panel = page.get_by_role("region", name="Skipped for safety")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("Not recommended for you")
+    expect(panel).to_contain_text("nerve pain that runs down into your legs")
+    expect(panel).to_contain_text("skipped for safety because of your health screening")
+    expect(page.get_by_role("button", name=OVERRIDE)).to_be_visible()
+    expect(page.get_by_role("button", name="Done, finish →")).to_have_count(0)
+    expect(page.get_by_role("heading", name="How to do it")).to_have_count(0)
+
+    page.get_by_role("button", name="Continue to finish →").click()
+    expect_finish(page, ["Done"] * 5 + ["Skipped for safety"])
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("Session saved.")).to_be_visible()
+    step = StepResult.objects.get(session__user__username="maya", order=6)
+    assert step.outcome == StepOutcome.SKIPPED_FOR_SAFETY
+    assert step.cleared_by_clinician is False
+
+
+def test_no_to_both_questions_gives_the_ordinary_step_6(page, catalogue):
+    sign_up(page, "noor")
+    answer_screening(page, nerve_pain="No", disc="No")
+
+    page.goto("/routines/beginner/")
+    expect(page.locator("#step-6")).to_contain_text("Avoid:")
+    expect(page.get_by_text("Not recommended for you")).to_have_count(0)
+
+    walk_to_step_6(page)
+    expect(page.get_by_role("heading", name="Skipped for safety")).to_have_count(0)
+    expect(page.get_by_role("button", name=OVERRIDE)).to_have_count(0)
+    expect(page.get_by_role("heading", name="How to do it")).to_be_visible()
+    expect(page.locator("ol.instructions li")).to_have_count(5)
+    expect(page.locator(".warning-avoid")).to_contain_text("nerve pain")
+
+    page.get_by_role("button", name="Done, finish →").click()
+    expect_finish(page, ["Done"] * 6)
+    assert get_user_model().objects.get(username="noor").conditions.count() == 0
+
+
+def test_the_clinician_override_shows_step_6_and_is_recorded(page, screened):
+    log_in(page, "rosa")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    walk_to_step_6(page)
+    expect(page.get_by_role("heading", name="Skipped for safety")).to_be_visible()
+
+    page.get_by_role("button", name=OVERRIDE).click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/6/$"))
+    expect(page.locator(".overridden")).to_have_text(
+        "Shown because you said your clinician has cleared you for it. "
+        "Stop if it causes pain."
+    )
+    expect(page.get_by_role("heading", name="Skipped for safety")).to_have_count(0)
+    expect(page.get_by_role("heading", name="How to do it")).to_be_visible()
+    page.get_by_role("button", name="Done, finish →").click()
+
+    expect_finish(page, ["Done"] * 6)
+    page.get_by_label("Pain before (0–10)").fill("5")
+    page.get_by_label("Pain after (0–10)").fill("4")
+    page.get_by_role("button", name="Save session").click()
+
+    expect(page).to_have_url(re.compile(r"/progress/sessions/\d+/$"))
+    expect(page.get_by_text("Session saved.")).to_be_visible()
+    sixth = page.locator("ol.list-group > li").nth(5)
+    expect(sixth).to_contain_text("Straight-leg raises")
+    expect(sixth).to_contain_text(CLEARANCE_NOTE)
+    expect(sixth.locator(".badge")).to_have_text("Done")
+    expect(page.get_by_text(CLEARANCE_NOTE)).to_have_count(1)
+    step = StepResult.objects.get(session__user=screened, order=6)
+    assert step.outcome == StepOutcome.DONE
+    assert step.cleared_by_clinician is True
+
+
+def test_yes_to_disc_damage_asks_for_the_doctors_clearance_first(page, catalogue):
+    sign_up(page, "iris")
+    answer_screening(page, nerve_pain="No", disc="Yes")
+
+    page.goto("/routines/beginner/guide/")
+    clearance = page.get_by_role("region", name="Your doctor's clearance")
+    expect(clearance).to_contain_text("Please confirm that you have done so")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(
+        page.get_by_text("please confirm that your doctor has cleared you")
+    ).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
+
+    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
+    clearance.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
+    expect(clearance).to_contain_text("You confirmed on")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/1/$"))
+
+    page.goto("/accounts/profile/")
+    expect(page.locator(".doctor-cleared")).to_contain_text(
+        "that your doctor has cleared you to do these exercises"
+    )
+
+
+def test_axe_the_flagged_routine_page_and_step(page, screened):
+    log_in(page, "rosa")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    page.goto("/routines/beginner/")
+    expect(page.locator(".not-recommended")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    walk_to_step_6(page)
+    expect(page.get_by_role("heading", name="Skipped for safety")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_axe_the_health_screening_on_the_profile(page, screened):
+    log_in(page, "rosa")
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    page.goto("/accounts/profile/")
+    group = page.get_by_role("group", name=NERVE_QUESTION)
+    expect(group.get_by_label("Yes", exact=True)).to_be_checked()
+    expect(
+        page.get_by_role("group", name=DISC_QUESTION).get_by_label("No", exact=True)
+    ).to_be_checked()
+    assert_no_axe_violations(page)
