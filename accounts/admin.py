@@ -8,6 +8,15 @@ from .models import CompletedSession, StepResult, User
 class BackCareUserAdmin(UserAdmin):
     fieldsets = [*UserAdmin.fieldsets, ("BackCare", {"fields": ["weekly_target"]})]
 
+    def get_deleted_objects(self, objs, request):
+        # Sessions cannot be deleted one by one in admin, but deleting a person
+        # (an erasure request) takes every record of theirs with them.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        perms_needed.discard(CompletedSession._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
 
 class StepResultInline(admin.TabularInline):
     model = StepResult

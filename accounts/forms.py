@@ -45,18 +45,14 @@ class SignupForm(UserCreationForm):
 
 
 class LoginForm(AuthenticationForm):
-    def clean_username(self):
+    def clean(self):
         # AuthenticationForm sets max_length after the field is built, so no
         # validator enforces it; an over-long name would reach django-axes'
         # varchar column on a failed log-in.
-        username = self.cleaned_data["username"]
+        username = self.cleaned_data.get("username") or ""
         if len(username) > self.fields["username"].max_length:
-            raise forms.ValidationError(
-                self.error_messages["invalid_login"],
-                code="invalid_login",
-                params={"username": self.username_field.verbose_name},
-            )
-        return username
+            raise self.get_invalid_login_error()
+        return super().clean()
 
 
 class PainNotesForm(forms.Form):

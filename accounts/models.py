@@ -32,6 +32,15 @@ class User(AbstractUser):
         help_text="When the person confirmed that their doctor cleared them to exercise.",
     )
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # The streak counts weeks that reach the target: 0 would never end.
+            models.CheckConstraint(
+                condition=Q(weekly_target__gte=1) & Q(weekly_target__lte=14),
+                name="user_weekly_target_1_14",
+            )
+        ]
+
 
 def step_count(outcome):
     steps = (

@@ -47,6 +47,9 @@ def save_pending_session(request):
     if not pending:
         return
     session, _ = services.guided_session_record(user=request.user, **pending)
+    guide = GuidedSession(request.session, pending["record"]["routine"])
+    if guide.acknowledged and guide.token == pending["record"]["token"]:
+        guide.mark_saved(session.get_absolute_url())
     messages.success(
         request, f"Your {session.routine_title} session was saved to your account."
     )
@@ -109,6 +112,7 @@ def guided_save(request, slug):
     # The guide is kept: a second submit of the same finish page carries the
     # same token and finds this session instead of recording another.
     session, created = services.guided_session_record(user=request.user, **pending)
+    guide.mark_saved(session.get_absolute_url())
     if created:
         messages.success(request, "Session saved.")
     else:
@@ -184,6 +188,8 @@ def session_log(request):
         )
         if created:
             messages.success(request, "Session logged.")
+        else:
+            messages.info(request, "This session was already logged.")
         return redirect(session)
     status = 400 if form.is_bound else 200
     return render(request, "accounts/log.html", {"form": form}, status=status)

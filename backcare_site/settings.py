@@ -116,9 +116,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("DJANGO_CATALOGUE_CACHE_SECONDS", "3600"))
 
-# Sessions are read from the cache and written through to the database, so
-# they survive a cache restart and any number of hosts share them.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, so any number of hosts share them. With Redis
+# they are also read from the cache; a per-process local-memory cache would
+# keep a stale copy on one worker after another changed it (a log-out, a
+# guided step marked), so without Redis they are read from the database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if os.environ.get("REDIS_URL")
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -4,8 +4,10 @@ The catalogue's public pages from Django's cache.
 The catalogue changes only when an editor saves, so a public page is cached in
 the shared cache under the catalogue's current version; every change sets a
 new version, and the next request on any worker renders afresh. Only requests
-that carry nothing personal (no session, no pending message) get or fill the
-cache; everyone else gets the page rendered for them.
+that carry nothing personal (no session, no pending message) and no query
+string get or fill the cache; everyone else gets the page rendered for them.
+Keying on the path alone keeps the cache to one entry per page: invented
+query strings cannot fill it.
 """
 
 import hashlib
@@ -37,13 +39,15 @@ def catalogue_changed():
 
 
 def is_impersonal(request):
-    return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in PERSONAL_COOKIES
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.GET
+        and not any(name in request.COOKIES for name in PERSONAL_COOKIES)
     )
 
 
 def page_key(request):
-    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    path = hashlib.blake2b(request.path.encode(), digest_size=16).hexdigest()
     return f"catalogue:page:{catalogue_version()}:{path}"
 
 
@@ -62,8 +66,10 @@ def cache_public_page(view):
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response.render()
-        # A page that sets a cookie (a CSRF token, a session) is someone's own.
-        if response.status_code == 200 and not response.cookies:
+        # A page that sets a cookie (a session) or holds a CSRF token (its
+        # cookie is set later, by the middleware) is someone's own.
+        personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        if response.status_code == 200 and not personal:
             cache.set(
                 key,
                 (response.content, response["Content-Type"]),
@@ -89,5 +95,6 @@ def cached_steps(slug):
                 "routine__contraindications", "exercise__contraindications"
             )
         )
-        cache.set(key, steps, settings.CATALOGUE_CACHE_SECONDS)
+        if steps:  # an unknown slug is not worth an entry
+            cache.set(key, steps, settings.CATALOGUE_CACHE_SECONDS)
     return steps

@@ -6,6 +6,7 @@ reload. The shape stored per routine slug is a contract with whoever saves a
 finished session to an account (see ``GuidedSession.record``).
 """
 
+import uuid
 from datetime import datetime
 
 from django.utils import timezone
@@ -28,10 +29,12 @@ class GuidedSession:
     def start(self):
         """Acknowledge the warnings and start afresh."""
         self.data = {
+            "token": f"guided:{uuid.uuid4().hex}",
             "started": timezone.now().isoformat(),
             "finished": None,
             "outcomes": {},
             "overrides": [],
+            "saved_url": None,
         }
         self._save()
 
@@ -56,7 +59,16 @@ class GuidedSession:
     @property
     def token(self):
         """Names this run of the routine: saving it twice finds the first save."""
-        return f"guided:{self.slug}:{self.data['started']}"
+        return self.data["token"]
+
+    def mark_saved(self, url):
+        """Whoever keeps the run says where it now lives; the finish page links there."""
+        self.data["saved_url"] = str(url)
+        self._save()
+
+    @property
+    def saved_url(self):
+        return self.data.get("saved_url") if self.data else None
 
     def finish(self):
         """Note the time the last step was left; a revisit keeps the first time."""

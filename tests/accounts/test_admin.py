@@ -35,6 +35,19 @@ def session(db):
 # Sessions, as a superuser sees them
 
 
+def test_deleting_a_person_in_admin_removes_their_sessions(admin_client_, session):
+    url = f"/admin/accounts/user/{session.user.pk}/delete/"
+
+    confirm = admin_client_.get(url)
+    response = admin_client_.post(url, {"post": "yes"})
+
+    assert confirm.status_code == 200
+    assert "Are you sure you want to delete the user" in html(confirm)
+    assert response.status_code == 302
+    assert not CompletedSession.objects.exists()
+    assert not type(session.user).objects.filter(pk=session.user.pk).exists()
+
+
 def test_sessions_changelist_filters_by_routine_and_date(admin_client_, session):
     response = admin_client_.get(CHANGELIST)
 

@@ -36,6 +36,17 @@ def test_weekly_target_outside_1_to_14_does_not_validate(db, target):
     assert "weekly_target" in error.value.message_dict
 
 
+@pytest.mark.parametrize("target", [0, 15])
+def test_weekly_target_outside_1_to_14_is_refused_by_the_database(db, target):
+    user = UserFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        get_user_model().objects.filter(pk=user.pk).update(weekly_target=target)
+
+    user.refresh_from_db()
+    assert user.weekly_target == 3
+
+
 # Database constraints of a completed session
 
 

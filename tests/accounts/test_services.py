@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import CompletedSession, StepResult
 from exercises.guide import GuidedSession
-from exercises.models import Exercise, RoutineStep, StepOutcome
+from exercises.models import Exercise, Routine, RoutineStep, StepOutcome
 from tests.accounts.factories import StepResultFactory
 from tests.factories import RoutineFactory
 
@@ -189,6 +189,21 @@ def test_guided_session_record_twice_records_one_session(user, guided_record):
     assert created is False
     assert second.pk == first.pk
     assert StepResult.objects.count() == 6
+
+
+def test_a_guided_session_of_a_routine_with_the_longest_slug_saves(user, db):
+    # The token must fit its column whatever the routine's slug (50 characters).
+    slug = "s" * Routine._meta.get_field("slug").max_length
+    RoutineFactory(slug=slug)
+    guide = GuidedSession({}, slug)
+    guide.start()
+
+    session, created = services.guided_session_record(
+        user=user, record=guide.record([])
+    )
+
+    assert created is True
+    assert CompletedSession.objects.get().client_token == guide.token
 
 
 def test_guided_session_record_survives_a_removed_exercise(user, guided_record):

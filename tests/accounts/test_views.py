@@ -524,7 +524,11 @@ def test_saving_without_a_finished_session_records_nothing(signed_in, catalogue)
     response = signed_in.post(SAVE_URL, {"pain_before": "5"}, follow=True)
 
     assert response.redirect_chain[-1][0] == "/routines/beginner/"
-    assert "There is no finished session of this routine to save." in html(response)
+    page = html(response)
+    assert (
+        '<div class="alert alert-danger" role="alert">'
+        "There is no finished session of this routine to save.</div>"
+    ) in page
     assert not CompletedSession.objects.exists()
 
 
@@ -572,6 +576,34 @@ def test_a_visitor_finish_is_saved_to_the_account_made_right_after(
     dashboard = html(client.get("/progress/"))
     assert "1 of 3" in dashboard
     assert "Beginner: 1" in dashboard
+
+
+def test_a_saved_run_links_to_its_session_instead_of_offering_the_form(
+    signed_in, walk_beginner
+):
+    walk_beginner(signed_in)
+    saved = signed_in.post(SAVE_URL, {"pain_before": "5"})
+
+    finish = html(signed_in.get("/routines/beginner/guide/finish/"))
+    gate = html(signed_in.get("/routines/beginner/guide/"))
+
+    assert "This session is saved to your account." in finish
+    assert f'href="{saved.url}"' in finish
+    assert f'action="{SAVE_URL}"' not in finish
+    assert "Continue where I was" not in gate
+    assert "Start again from step 1" in gate
+
+
+def test_a_visitor_run_saved_after_signup_links_to_its_session(client, walk_beginner):
+    walk_beginner(client)
+    client.post(SAVE_URL, {"pain_before": "5"})
+    client.post("/accounts/signup/", signup_data())
+
+    finish = html(client.get("/routines/beginner/guide/finish/"))
+
+    session = CompletedSession.objects.get()
+    assert f'href="{session.get_absolute_url()}"' in finish
+    assert f'action="{SAVE_URL}"' not in finish
 
 
 def test_a_visitor_finish_is_saved_to_the_account_logged_in_right_after(
@@ -692,6 +724,7 @@ def test_logging_twice_with_the_same_token_records_one_session(signed_in, beginn
     assert second.status_code == 302
     assert second.url == first.url
     assert CompletedSession.objects.get().notes == "By hand."
+    assert "This session was already logged." in html(signed_in.get(second.url))
 
 
 @pytest.mark.parametrize(
