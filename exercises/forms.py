@@ -25,18 +25,27 @@ class AcknowledgeForm(forms.Form):
 
 class StepActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("done", "Done"), ("skip", "Skip"), ("override", "Show it anyway")],
+        choices=[
+            ("done", "Done"),
+            ("skip", "Skip"),
+            ("skip_safety", "Skip this exercise"),
+            ("override", "Show it anyway"),
+        ],
         error_messages={
             "invalid_choice": "Choose “Done” or “Skip”.",
             "required": "Choose “Done” or “Skip”.",
         },
     )
 
-    def __init__(self, *args, flagged=False, can_override=False, **kwargs):
+    def __init__(
+        self, *args, flagged=False, can_override=False, avoidable=False, **kwargs
+    ):
         # Flagged: the person's screening advises against this step and they
-        # have not said their clinician cleared them.
+        # have not said their clinician cleared them. Avoidable: the step has
+        # an AVOID warning, which offers “Skip this exercise”.
         self.flagged = flagged
         self.can_override = can_override
+        self.avoidable = avoidable
         super().__init__(*args, **kwargs)
 
     def clean_action(self):
@@ -45,6 +54,10 @@ class StepActionForm(forms.Form):
             raise forms.ValidationError(
                 "This step is not flagged by your screening.",
                 code="nothing_to_override",
+            )
+        if action == "skip_safety" and not self.avoidable:
+            raise forms.ValidationError(
+                "This step has no warning to skip it for.", code="nothing_to_avoid"
             )
         if action == "done" and self.flagged:
             raise forms.ValidationError(
@@ -60,6 +73,9 @@ class StepActionForm(forms.Form):
 
     @property
     def outcome(self):
-        if self.cleaned_data["action"] == "done":
+        action = self.cleaned_data["action"]
+        if action == "done":
             return StepOutcome.DONE
-        return StepOutcome.SKIPPED_FOR_SAFETY if self.flagged else StepOutcome.SKIPPED
+        if action == "skip_safety" or self.flagged:
+            return StepOutcome.SKIPPED_FOR_SAFETY
+        return StepOutcome.SKIPPED

@@ -116,6 +116,7 @@ def guide_step(request, slug, number):
         request.POST if request.method == "POST" else None,
         flagged=flagged,
         can_override=bool(reasons),
+        avoidable=bool(step.avoid_warnings),
     )
     if request.method == "POST" and form.is_valid():
         if form.overrides:

@@ -124,6 +124,7 @@ def gunicorn(*, workers=2, database_url=None, **env):
     environment = production_env(
         DATABASE_URL=database_url or gunicorn_database_url(),
         DJANGO_STATIC_ROOT=collected_static(),
+        DJANGO_SETTINGS_MODULE="tests.server_settings",
         **env,
     )
     with open(log_dir / "gunicorn.log", "wb") as errors:

@@ -296,6 +296,27 @@ def test_straight_leg_raises_shows_the_avoid_warning_before_the_instructions(gui
     assert page.index("Skip this exercise") < page.index("How to do it")
 
 
+def test_skip_this_exercise_records_a_skip_for_safety(guided):
+    page = html(guided.get(step(6)))
+    assert page.count("Skip this exercise") == 1
+    assert 'value="skip_safety"' in page
+
+    response = guided.post(step(6), {"action": "skip_safety"})
+
+    assert response.status_code == 302
+    assert outcomes(guided) == {"6": "skipped_for_safety"}
+    finish = html(guided.get(response.url))
+    assert "Skipped for safety" in finish
+
+
+def test_a_step_without_an_avoid_warning_cannot_be_skipped_for_safety(guided):
+    response = guided.post(step(1), {"action": "skip_safety"})
+
+    assert response.status_code == 400
+    assert "This step has no warning to skip it for." in html(response)
+    assert outcomes(guided) == {}
+
+
 @pytest.mark.parametrize("n", range(1, 6))
 def test_other_beginner_steps_have_no_nerve_pain_warning(guided, n):
     page = html(guided.get(step(n)))
