@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
 
-from exercises.models import Routine
+from exercises.models import Routine, Severity
 
 from .models import CompletedSession, User
 
@@ -150,6 +150,7 @@ class ScreeningForm(forms.Form):
         # Nothing is preselected until the person has answered once: a safety
         # question must not be answered “no” by a click on Save.
         self.questions = {f"condition_{c.pk}": c for c in questions}
+        self.answers = frozenset(answers)
         for name, condition in self.questions.items():
             self.fields[name] = forms.TypedChoiceField(
                 label=condition.screening_question,
@@ -162,6 +163,14 @@ class ScreeningForm(forms.Form):
                 help_text=condition.description,
                 error_messages={"required": "Please answer yes or no."},
             )
+
+    @property
+    def asks_for_clearance(self):
+        """Whether a stored “yes” is to a question that says to see a doctor first."""
+        return any(
+            c.severity == Severity.CONSULT and c.pk in self.answers
+            for c in self.questions.values()
+        )
 
     @property
     def conditions(self):

@@ -6,6 +6,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 
+from exercises.guide import format_duration
 from exercises.models import Contraindication, Routine, StepOutcome
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
@@ -173,6 +174,10 @@ class CompletedSession(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at
+
+    @property
+    def duration_text(self):
+        return format_duration(self.duration)
 
 
 class StepResult(models.Model):

@@ -674,6 +674,12 @@ def test_the_profile_shows_the_clearance_and_its_date(consulting, user):
     )
 
 
+def test_the_profile_asks_for_no_clearance_when_no_answer_needs_one(signed_in, user):
+    page = text_of(signed_in.get("/accounts/profile/"))
+
+    assert "doctor's clearance" not in page
+
+
 def test_the_clearance_without_the_tick_stores_nothing(consulting, user):
     response = consulting.post("/accounts/doctor-clearance/", {"next": GUIDE})
 

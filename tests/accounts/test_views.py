@@ -792,9 +792,20 @@ def test_history_entries_show_pain_steps_and_notes(signed_in, user):
 
     assert f'href="/progress/sessions/{session.pk}/"' in page
     assert "Pain 5 → 3" in page
+    assert "20 min" in page
     assert "2 done, 1 skipped" in page
     assert "1 skipped for safety" in page
     assert "Tight hips." in page
+    assert "logged by hand" not in page
+
+
+def test_a_session_logged_by_hand_says_so_in_history(signed_in, user):
+    CompletedSessionFactory(user=user)
+
+    page = html(signed_in.get("/progress/history/"))
+
+    assert "logged by hand" in page
+    assert "0 done" not in page
 
 
 def test_history_shows_only_ones_own_sessions(signed_in, user, other_user):
