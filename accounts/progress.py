@@ -1,7 +1,7 @@
 """The figures of a person's dashboard, each from one database aggregation."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -51,6 +51,11 @@ def start_of_week(day):
     return day - timedelta(days=day.weekday())
 
 
+def start_of_day(day):
+    """Midnight at the start of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class Progress:
     def __init__(self, user, today=None):
         self.user = user
@@ -60,10 +65,7 @@ class Progress:
 
     @cached_property
     def totals(self):
-        since = timezone.make_aware(
-            timezone.datetime.combine(self.week_start, timezone.datetime.min.time())
-        )
-        return self.sessions.totals(since=since)
+        return self.sessions.totals(since=start_of_day(self.week_start))
 
     @property
     def is_empty(self):
@@ -126,11 +128,7 @@ class Progress:
         first = self.week_start - timedelta(weeks=WEEKS - 1)
         counts = {
             row["day"]: row["count"]
-            for row in self.sessions.per_day(
-                since=timezone.make_aware(
-                    timezone.datetime.combine(first, timezone.datetime.min.time())
-                )
-            )
+            for row in self.sessions.per_day(since=start_of_day(first))
         }
         days = (first + timedelta(days=n) for n in range(WEEKS * 7))
         return [

@@ -69,6 +69,20 @@ class Contraindication(models.Model):
         return list(Severity.values).index(self.severity)
 
 
+class ExerciseQuerySet(SlugQuerySet):
+    def with_routines(self):
+        """Each exercise with its warnings and the steps that use it, by level."""
+        return self.prefetch_related(
+            "contraindications",
+            models.Prefetch(
+                "steps",
+                queryset=RoutineStep.objects.select_related("routine").order_by(
+                    "routine__level", "order"
+                ),
+            ),
+        )
+
+
 class Exercise(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
@@ -81,7 +95,7 @@ class Exercise(models.Model):
         Contraindication, blank=True, related_name="exercises"
     )
 
-    objects = SlugQuerySet.as_manager()
+    objects = ExerciseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -113,6 +127,14 @@ class RoutineQuerySet(SlugQuerySet):
             output_field=models.IntegerField(),
         )
         return self.order_by(aerobic_last, "level", "title")
+
+    def with_exercises(self):
+        """Each routine with its steps' exercises (the home page's list)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "steps", queryset=RoutineStep.objects.select_related("exercise")
+            )
+        )
 
     def with_steps(self):
         return self.prefetch_related(

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -9,7 +8,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from .cache import cache_public_page, cached_steps
 from .forms import AcknowledgeForm, StepActionForm
 from .guide import GuidedSession, warnings_by_severity
-from .models import Contraindication, Exercise, Routine, RoutineStep
+from .models import Contraindication, Exercise, Routine
 from .screening import screening_for
 
 
@@ -17,9 +16,7 @@ from .screening import screening_for
 class HomeView(ListView):
     template_name = "exercises/home.html"
     context_object_name = "routines"
-    queryset = Routine.objects.ladder().prefetch_related(
-        Prefetch("steps", queryset=RoutineStep.objects.select_related("exercise"))
-    )
+    queryset = Routine.objects.ladder().with_exercises()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -51,15 +48,7 @@ class AboutView(TemplateView):
 class ExerciseDetailView(DetailView):
     template_name = "exercises/exercise.html"
     context_object_name = "exercise"
-    queryset = Exercise.objects.prefetch_related(
-        "contraindications",
-        Prefetch(
-            "steps",
-            queryset=RoutineStep.objects.select_related("routine").order_by(
-                "routine__level", "order"
-            ),
-        ),
-    )
+    queryset = Exercise.objects.with_routines()
 
 
 def guide_steps_or_404(slug):
