@@ -1,4 +1,10 @@
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings
+from django.test import Client
 
 
 def test_healthz_is_plain_text_and_never_cached(client, db):
@@ -49,3 +55,53 @@ def test_pages_use_only_local_static_files(client, db, url):
     assert "//cdn" not in body
     assert 'src="http' not in body
     assert 'href="http' not in body
+
+
+@pytest.mark.urls("tests.error_urls")
+def test_an_unexpected_error_answers_500_in_the_sites_look(db):
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/broken/")
+
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "<title>Something went wrong · BackCare</title>" in body
+    assert "The page could not be shown. Please try again in a moment." in body
+    assert "Skip to main content" in body
+    assert "Traceback" not in body
+    assert "RuntimeError" not in body
+
+
+def settings_in(**env):
+    """The cache backend and session engine a process started with ``env`` gets."""
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND']); print(s.SESSION_ENGINE)"
+    )
+    environment = {
+        key: value for key, value in os.environ.items() if key != "REDIS_URL"
+    }
+    environment.update(DJANGO_SETTINGS_MODULE="backcare_site.settings", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.split()
+
+
+def test_redis_is_the_shared_cache_when_redis_url_is_set():
+    backend, sessions = settings_in(REDIS_URL="redis://127.0.0.1:6379/9")
+
+    assert backend == "django.core.cache.backends.redis.RedisCache"
+    assert sessions == "django.contrib.sessions.backends.cached_db"
+
+
+def test_local_memory_and_database_sessions_without_redis():
+    backend, sessions = settings_in()
+
+    assert backend == "django.core.cache.backends.locmem.LocMemCache"
+    assert sessions == "django.contrib.sessions.backends.db"

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.operations import CreateModel
 from django.utils import timezone
 
 from accounts.models import CompletedSession, StepResult
@@ -20,6 +22,16 @@ from tests.factories import RoutineFactory, UserFactory
 
 def test_the_user_model_is_the_custom_one():
     assert get_user_model()._meta.label == "accounts.User"
+
+
+def test_the_custom_user_is_created_by_the_first_migration():
+    # Swapping the user model later is a migration Django cannot make.
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    first = loader.get_migration("accounts", "0001_initial")
+
+    created = [op.name for op in first.operations if isinstance(op, CreateModel)]
+    assert "User" in created
+    assert first.initial is True
 
 
 def test_a_new_person_aims_for_three_sessions_a_week(db):

@@ -103,6 +103,10 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
     summary = page.get_by_role("region", name="Summary")
     expect(summary).to_contain_text("1 of 3")
     expect(summary.locator(".per-routine")).to_have_text("Beginner: 1")
+    expect(page.locator("svg.pain-chart")).to_be_visible()
+    page.get_by_text("Sessions per week as a table").click()
+    this_week = page.locator("table tbody tr").last
+    expect(this_week.locator("td")).to_have_text(["1", "5.0", "3.0"])
 
     page.get_by_role("link", name="History").click()
     expect(page).to_have_url(re.compile(r"/progress/history/$"))

@@ -290,3 +290,32 @@ def test_an_editor_can_log_in_with_the_factory_password(client, db):
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("model", "source"),
+    [("routine", "title"), ("exercise", "name"), ("contraindication", "title")],
+)
+def test_add_pages_fill_the_slug_from_the_title(editor_client, db, model, source):
+    page = editor_client.get(f"/admin/exercises/{model}/add/").content.decode()
+
+    constants = re.search(r'data-prepopulated-fields="([^"]*)"', page)
+    assert constants, "no prepopulated fields on the add page"
+    fields = unescape(constants.group(1))
+    assert '"id": "#id_slug"' in fields
+    assert f'"dependency_ids": ["#id_{source}"]' in fields
+
+
+def test_the_exercise_change_page_edits_its_warnings(editor_client, catalogue):
+    exercise = Exercise.objects.get(slug="straight-leg-raises")
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+
+    page = editor_client.get(
+        f"/admin/exercises/exercise/{exercise.pk}/change/"
+    ).content.decode()
+
+    select = re.search(
+        r'<select name="contraindications"[^>]*>(.*?)</select>', page, re.S
+    )
+    assert select, "no contraindications field on the exercise form"
+    assert f'<option value="{nerve_pain.pk}" selected>' in select.group(1)

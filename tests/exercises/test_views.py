@@ -7,7 +7,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.db import OperationalError, connection
 
-from exercises.models import Exercise, Routine
+from exercises.models import Exercise, Routine, Severity
 from tests.factories import (
     ContraindicationFactory,
     ExerciseFactory,
@@ -674,3 +674,30 @@ def media_block(css, media):
 def css_rules(css):
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     return re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+
+
+@pytest.mark.parametrize(
+    ("severity", "label", "style"),
+    [
+        (Severity.AVOID, "Avoid:", "alert-danger"),
+        (Severity.CONSULT, "Consult a doctor:", "alert-warning"),
+        (Severity.CAUTION, "Caution:", "alert-info"),
+    ],
+)
+def test_each_severity_has_its_own_style_beside_its_step(
+    client, routine, exercise, step, severity, label, style
+):
+    exercise.contraindications.add(
+        ContraindicationFactory(severity=severity, description="Mind the knees.")
+    )
+
+    page = client.get(routine.get_absolute_url()).content.decode()
+
+    warning = re.search(
+        r'<div class="alert warning ([^"]*)"[^>]*>(.*?)</div>', page, re.S
+    )
+    assert warning, "no warning on the routine page"
+    assert warning.group(1).split() == [f"warning-{severity}", style]
+    assert label in warning.group(2)
+    assert "Mind the knees." in warning.group(2)
+    assert page.index('id="step-1"') < page.index("Mind the knees.")
