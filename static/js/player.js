@@ -146,10 +146,12 @@ class ScreenLock {
     }
     try {
       const sentinel = await navigator.wakeLock.request("screen");
-      if (this.wanted) {
+      if (this.wanted && !(this.sentinel && !this.sentinel.released)) {
         this.sentinel = sentinel;
       } else {
-        sentinel.release().catch(() => {}); // Paused while the request ran.
+        // Paused while the request ran, or an earlier request already holds
+        // the lock (Start, Pause, Start before the browser answered).
+        sentinel.release().catch(() => {});
       }
     } catch {
       this.sentinel = null; // Refused (battery saver, hidden page): carry on.
