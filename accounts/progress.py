@@ -88,7 +88,7 @@ class Progress:
         """Every week with a session, newest first, keyed by its Monday."""
         return {row["week"]: row for row in self.sessions.per_week()}
 
-    @property
+    @cached_property
     def streak(self):
         """Weeks in a row meeting the weekly target; this week counts once met."""
         target = self.user.weekly_target

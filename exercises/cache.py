@@ -1,13 +1,14 @@
 """
 The catalogue's public pages from Django's cache.
 
-The catalogue changes only when an editor saves, so a public page is cached in
-the shared cache under the catalogue's current version; every change sets a
-new version, and the next request on any worker renders afresh. Only requests
-that carry nothing personal (no session, no pending message) and no query
-string get or fill the cache; everyone else gets the page rendered for them.
-Keying on the path alone keeps the cache to one entry per page: invented
-query strings cannot fill it.
+The catalogue changes only when an editor saves, so a public page is kept in
+the shared cache together with the catalogue's version at the time; every
+change sets a new version, and the next request on any worker sees that the
+entry is older and renders afresh. The version and the entry are read in one
+round trip. Only requests that carry nothing personal (no session, no pending
+message) and no query string get or fill the cache; everyone else gets the
+page rendered for them. Keying on the path alone keeps the cache to one entry
+per page: invented query strings cannot fill it.
 """
 
 import hashlib
@@ -48,7 +49,25 @@ def is_impersonal(request):
 
 def page_key(request):
     path = hashlib.blake2b(request.path.encode(), digest_size=16).hexdigest()
-    return f"catalogue:page:{catalogue_version()}:{path}"
+    return f"catalogue:page:{path}"
+
+
+def current(key):
+    """
+    (version, value) where value is the entry kept under ``key`` for the
+    catalogue's current version, or None when there is none or it is older.
+    """
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or catalogue_version()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def keep(key, version, value):
+    """Keep ``value`` under ``key`` for ``version`` (read before it was built)."""
+    cache.set(key, (version, value), settings.CATALOGUE_CACHE_SECONDS)
 
 
 def cache_public_page(view):
@@ -59,7 +78,7 @@ def cache_public_page(view):
         if not is_impersonal(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        cached = cache.get(key)
+        version, cached = current(key)
         if cached is not None:
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
@@ -70,11 +89,7 @@ def cache_public_page(view):
         # cookie is set later, by the middleware) is someone's own.
         personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         if response.status_code == 200 and not personal:
-            cache.set(
-                key,
-                (response.content, response["Content-Type"]),
-                settings.CATALOGUE_CACHE_SECONDS,
-            )
+            keep(key, version, (response.content, response["Content-Type"]))
         return response
 
     return wrapped
@@ -87,8 +102,8 @@ def cached_steps(slug):
     """
     from .models import RoutineStep
 
-    key = f"catalogue:steps:{catalogue_version()}:{slug}"
-    steps = cache.get(key)
+    key = f"catalogue:steps:{slug}"
+    version, steps = current(key)
     if steps is None:
         steps = list(
             RoutineStep.objects.in_routine(slug).prefetch_related(
@@ -96,5 +111,5 @@ def cached_steps(slug):
             )
         )
         if steps:  # an unknown slug is not worth an entry
-            cache.set(key, steps, settings.CATALOGUE_CACHE_SECONDS)
+            keep(key, version, steps)
     return steps

@@ -28,7 +28,7 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from accounts.models import CompletedSession, StepResult, User
-from exercises.cache import page_key
+from exercises.cache import VERSION_KEY, page_key
 from exercises.models import (
     Contraindication,
     Exercise,
@@ -279,7 +279,9 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
         request = RequestFactory().get("/routines/beginner/")
         cached = cache.get(page_key(request))
         assert cached is not None, "the routine page is not in the shared cache"
-        cached_html = cached[0].decode()
+        version, (content, _) = cached
+        assert version == cache.get(VERSION_KEY)
+        cached_html = content.decode()
         for personal in [
             "csrfmiddlewaretoken",
             "Log out",
