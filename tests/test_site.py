@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -72,14 +73,16 @@ def test_an_unexpected_error_answers_500_in_the_sites_look(db):
     assert "RuntimeError" not in body
 
 
-def settings_in(**env):
-    """The cache backend and session engine a process started with ``env`` gets."""
+def settings_in(*names, **env):
+    """The named settings as a process started with ``env`` gets them."""
     script = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.CACHES['default']['BACKEND']); print(s.SESSION_ENGINE)"
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps([eval('s.' + name) for name in {list(names)!r}]))"
     )
     environment = {
-        key: value for key, value in os.environ.items() if key != "REDIS_URL"
+        key: value
+        for key, value in os.environ.items()
+        if key != "REDIS_URL" and not key.startswith("DJANGO_EMAIL")
     }
     environment.update(DJANGO_SETTINGS_MODULE="backcare_site.settings", **env)
     result = subprocess.run(
@@ -90,18 +93,47 @@ def settings_in(**env):
         text=True,
         check=True,
     )
-    return result.stdout.split()
+    return json.loads(result.stdout)
+
+
+CACHE_AND_SESSIONS = ("CACHES['default']['BACKEND']", "SESSION_ENGINE")
 
 
 def test_redis_is_the_shared_cache_when_redis_url_is_set():
-    backend, sessions = settings_in(REDIS_URL="redis://127.0.0.1:6379/9")
+    backend, sessions = settings_in(
+        *CACHE_AND_SESSIONS, REDIS_URL="redis://127.0.0.1:6379/9"
+    )
 
     assert backend == "django.core.cache.backends.redis.RedisCache"
     assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
 def test_local_memory_and_database_sessions_without_redis():
-    backend, sessions = settings_in()
+    backend, sessions = settings_in(*CACHE_AND_SESSIONS)
 
     assert backend == "django.core.cache.backends.locmem.LocMemCache"
     assert sessions == "django.contrib.sessions.backends.db"
+
+
+def test_mail_goes_to_the_console_unless_an_smtp_server_is_set():
+    (console,) = settings_in("EMAIL_BACKEND")
+    smtp = settings_in(
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_PORT",
+        "EMAIL_HOST_USER",
+        "EMAIL_USE_TLS",
+        DJANGO_EMAIL_HOST="smtp.example.org",
+        DJANGO_EMAIL_PORT="2525",
+        DJANGO_EMAIL_HOST_USER="backcare",
+        DJANGO_EMAIL_USE_TLS="false",
+    )
+
+    assert console == "django.core.mail.backends.console.EmailBackend"
+    assert smtp == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.org",
+        2525,
+        "backcare",
+        False,
+    ]
