@@ -107,7 +107,7 @@ DATABASES = {
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backcare_site.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "backcare"),
         }

@@ -7,6 +7,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from backcare_site.cache import SharedClientRedisCache
+
 
 def test_healthz_is_plain_text_and_never_cached(client, db):
     response = client.get("/healthz")
@@ -104,7 +106,7 @@ def test_redis_is_the_shared_cache_when_redis_url_is_set():
         *CACHE_AND_SESSIONS, REDIS_URL="redis://127.0.0.1:6379/9"
     )
 
-    assert backend == "django.core.cache.backends.redis.RedisCache"
+    assert backend == "backcare_site.cache.SharedClientRedisCache"
     assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
@@ -137,3 +139,22 @@ def test_mail_goes_to_the_console_unless_an_smtp_server_is_set():
         "backcare",
         False,
     ]
+
+
+def test_the_redis_cache_keeps_one_client_per_connection_pool():
+    cache = SharedClientRedisCache("redis://127.0.0.1:6379/9", {})
+
+    reader = cache._cache.get_client("a")
+
+    assert cache._cache.get_client("b") is reader
+    assert cache._cache.get_client("a", write=True) is reader  # one server
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_the_redis_cache_stores_and_reads_back():
+    cache = SharedClientRedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "t"})
+
+    cache.set("answer", {"pain": 3}, 5)
+
+    assert cache.get_many(["answer", "missing"]) == {"answer": {"pain": 3}}
+    cache.delete("answer")
