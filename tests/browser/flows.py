@@ -52,3 +52,10 @@ def log_in(page, username, password=PASSWORD):
 def assert_no_axe_violations(page):
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+def assert_no_horizontal_scroll(page):
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    client_width = page.evaluate("document.documentElement.clientWidth")
+    assert client_width == 360
+    assert scroll_width <= client_width, f"{scroll_width}px wide on a 360px screen"

@@ -3,6 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.flows import assert_no_horizontal_scroll
+
 pytestmark = pytest.mark.browser
 
 BEGINNER = [
@@ -33,13 +35,38 @@ def test_nerve_pain_warning_sits_beside_straight_leg_raises(page, catalogue):
     assert page.locator("article.step .warning-avoid").count() == 1
 
 
-def test_routine_page_fits_a_360px_phone(phone_page, catalogue):
-    phone_page.goto("/routines/beginner/")
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/routines/beginner/",
+        "/routines/advanced/",
+        "/routines/aerobic/",
+        "/exercises/straight-leg-raises/",
+        "/about/",
+        "/routines/beginner/guide/",
+        "/no/such/page/",
+    ],
+)
+def test_public_pages_fit_a_360px_phone(phone_page, catalogue, path):
+    phone_page.goto(path)
 
-    scroll_width = phone_page.evaluate("document.documentElement.scrollWidth")
-    client_width = phone_page.evaluate("document.documentElement.clientWidth")
-    assert client_width == 360
-    assert scroll_width <= client_width
+    assert_no_horizontal_scroll(phone_page)
+
+
+@pytest.mark.parametrize(
+    ("slug", "pages"),
+    [("beginner", ["1/", "3/", "6/", "finish/"]), ("intermediate", ["1/"])],
+)
+def test_guide_steps_and_finish_fit_a_360px_phone(phone_page, catalogue, slug, pages):
+    phone_page.goto(f"/routines/{slug}/guide/")
+    phone_page.get_by_label("I have read these warnings").check()
+    phone_page.get_by_role("button", name="Start guided session").click()
+
+    for path in pages:
+        response = phone_page.goto(f"/routines/{slug}/guide/{path}")
+        assert response.status == 200, path
+        assert_no_horizontal_scroll(phone_page)
 
 
 def test_printed_routine_hides_navigation_and_keeps_every_step(page, catalogue):

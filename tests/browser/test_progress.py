@@ -16,6 +16,7 @@ from tests.browser.flows import (
     NEW_PASSWORD,
     answer_screening,
     assert_no_axe_violations,
+    assert_no_horizontal_scroll,
     fill_signup_form,
     log_in,
     sign_up,
@@ -44,13 +45,6 @@ def walk_beginner_routine(page):
 def fill_pain(page, before, after):
     page.get_by_label("Pain before (0–10)").fill(str(before))
     page.get_by_label("Pain after (0–10)").fill(str(after))
-
-
-def assert_no_horizontal_scroll(page):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    client_width = page.evaluate("document.documentElement.clientWidth")
-    assert client_width == 360
-    assert scroll_width <= client_width, f"{scroll_width}px wide on a 360px screen"
 
 
 @pytest.fixture
