@@ -18,7 +18,7 @@ from exercises.models import Contraindication, Routine, Severity, StepOutcome
 from exercises.screening import UNSCREENED, Screening
 from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
 from tests.factories import ContraindicationFactory, UserFactory
-from tests.pages import html
+from tests.pages import html, text_of
 
 NERVE_QUESTION = "Do you have nerve pain that runs down into your legs?"
 DISC_QUESTION = "Have you been told you have damage to a spinal disc?"
@@ -42,12 +42,6 @@ TICK_THE_BOX = "Please tick the box to confirm."
 ANSWER_YES_OR_NO = "Please answer yes or no."
 GUIDE = "/routines/beginner/guide/"
 SAVE_URL = "/progress/save/beginner/"
-
-
-def text_of(response):
-    """The page as a person reads it: tags gone, entities decoded, spaces folded."""
-    without_tags = re.sub(r"<[^>]*>", " ", html(response))
-    return re.sub(r"\s+", " ", unescape(without_tags)).strip()
 
 
 def step_cards(response):

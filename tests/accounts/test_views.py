@@ -19,7 +19,7 @@ from exercises.guide import SESSION_KEY
 from exercises.models import StepOutcome
 from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
 from tests.factories import PASSWORD, ContraindicationFactory
-from tests.pages import html
+from tests.pages import html, text
 
 User = get_user_model()
 
@@ -449,7 +449,7 @@ def test_saving_a_guided_session_records_it_with_its_six_steps(
     ]
     page = html(signed_in.get(response.url))
     assert "Session saved." in page
-    assert "Pain 5 → 3" in page
+    assert "Pain 5 → 3" in text(page)
 
 
 def test_a_step_never_answered_is_saved_as_skipped(signed_in, walk_beginner):
@@ -791,8 +791,10 @@ def test_history_entries_show_pain_steps_and_notes(signed_in, user):
     page = html(signed_in.get("/progress/history/"))
 
     assert f'href="/progress/sessions/{session.pk}/"' in page
-    assert "Pain 5 → 3" in page
+    assert "Pain 5 → 3" in text(page)
     assert "20 min" in page
+    # Screen readers say "Pain 5 to 3", not "right arrow".
+    assert 'Pain 5 <span role="img" aria-label="to">→</span> 3' in page
     assert "2 done, 1 skipped" in page
     assert "1 skipped for safety" in page
     assert "Tight hips." in page
@@ -842,7 +844,7 @@ def test_session_page_shows_steps_pain_and_the_edit_form(signed_in, session):
     assert "Ankle pumps" in page
     assert "Heel slides" in page
     assert 'outcome-skipped">Skipped</span>' in page
-    assert "Pain 5 → 3" in page
+    assert "Pain 5 → 3" in text(page)
     assert re.search(r'name="pain_before" value="5"', page)
     assert re.search(r'name="notes"[^>]*>\s*Before\.</textarea>', page)
     assert f'href="/progress/sessions/{session.pk}/delete/"' in page
@@ -893,7 +895,7 @@ def test_a_refused_edit_shows_the_stored_pain(signed_in, session):
 
     lead = re.search(r'<p class="lead">(.*?)</p>', html(response), re.S).group(1)
     assert response.status_code == 400
-    assert "Pain 5 → 3" in lead
+    assert "Pain 5 → 3" in text(lead)
 
 
 def test_deleting_a_session_asks_first(signed_in, session):
