@@ -164,6 +164,7 @@ def session_detail(request, pk):
 def session_delete(request, pk):
     session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
     if request.method == "POST":
+        GuidedSession.forget_saved(request.session, session.get_absolute_url())
         session.delete()
         messages.success(request, "The session was deleted.")
         return redirect("accounts:history")

@@ -70,6 +70,15 @@ class GuidedSession:
     def saved_url(self):
         return self.data.get("saved_url") if self.data else None
 
+    @classmethod
+    def forget_saved(cls, session, url):
+        """The run kept at ``url`` is gone: its finish page offers to save it again."""
+        for slug, data in session.get(SESSION_KEY, {}).items():
+            if data.get("saved_url") == str(url):
+                guide = cls(session, slug)
+                guide.data["saved_url"] = None
+                guide._save()
+
     def finish(self):
         """Note the time the last step was left; a revisit keeps the first time."""
         if not self.data["finished"]:

@@ -594,6 +594,20 @@ def test_a_saved_run_links_to_its_session_instead_of_offering_the_form(
     assert "Start again from step 1" in gate
 
 
+def test_deleting_a_saved_run_offers_to_save_it_again(signed_in, walk_beginner):
+    walk_beginner(signed_in)
+    saved = signed_in.post(SAVE_URL, {"pain_before": "5"})
+    signed_in.post(f"{saved.url}delete/")
+
+    finish = html(signed_in.get("/routines/beginner/guide/finish/"))
+    again = signed_in.post(SAVE_URL, {"pain_before": "4"})
+
+    assert f'href="{saved.url}"' not in finish
+    assert f'action="{SAVE_URL}"' in finish
+    assert CompletedSession.objects.get().pain_before == 4
+    assert "Session saved." in html(signed_in.get(again.url))
+
+
 def test_a_visitor_run_saved_after_signup_links_to_its_session(client, walk_beginner):
     walk_beginner(client)
     client.post(SAVE_URL, {"pain_before": "5"})

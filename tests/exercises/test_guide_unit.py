@@ -393,3 +393,18 @@ def test_warnings_are_ordered_most_serious_first(db):
 
 def test_warnings_of_no_steps():
     assert warnings_by_severity([]) == []
+
+
+def test_forget_saved_clears_only_the_run_kept_at_that_address():
+    session = SessionStore()
+    beginner = GuidedSession(session, "beginner")
+    beginner.start()
+    beginner.mark_saved("/progress/sessions/1/")
+    advanced = GuidedSession(session, "advanced")
+    advanced.start()
+    advanced.mark_saved("/progress/sessions/2/")
+
+    GuidedSession.forget_saved(session, "/progress/sessions/1/")
+
+    assert GuidedSession(reloaded(session), "beginner").saved_url is None
+    assert GuidedSession(session, "advanced").saved_url == "/progress/sessions/2/"
