@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils import timezone
+from django.utils.html import escape
 
 from exercises.models import Routine, Severity
 
@@ -160,7 +161,9 @@ class ScreeningForm(forms.Form):
                 initial=("yes" if condition.pk in answers else "no")
                 if answered
                 else None,
-                help_text=condition.description,
+                # Crispy's templates mark help text safe: an editor's text
+                # must be escaped here or it would run as markup.
+                help_text=escape(condition.description),
                 error_messages={"required": "Please answer yes or no."},
             )
 

@@ -22,6 +22,7 @@ class User(AbstractUser):
     )
     conditions = models.ManyToManyField(
         Contraindication,
+        through="ScreeningAnswer",
         blank=True,
         related_name="+",
         help_text="Screening answers: the warnings the person said apply to them.",
@@ -41,6 +42,25 @@ class User(AbstractUser):
                 name="user_weekly_target_1_14",
             )
         ]
+
+
+class ScreeningAnswer(models.Model):
+    """A person's “yes” to a warning's screening question."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    # PROTECT: an editor deleting a warning must not delete people's answers;
+    # the admin offers to retire the warning instead.
+    contraindication = models.ForeignKey(
+        Contraindication, on_delete=models.PROTECT, related_name="answers"
+    )
+
+    class Meta:
+        # The table Django made for the plain many-to-many field, kept as it is.
+        db_table = "accounts_user_conditions"
+        unique_together = [("user", "contraindication")]
+
+    def __str__(self):
+        return "A screening answer"
 
 
 def step_count(outcome):

@@ -100,14 +100,15 @@ def cached_steps(slug):
     A routine's steps with their routine, exercise and warnings, from the
     shared cache: the guide's pages need no catalogue query once warm.
     """
-    from .models import RoutineStep
+    from .models import RoutineStep, active_warnings
 
     key = f"catalogue:steps:{slug}"
     version, steps = current(key)
     if steps is None:
         steps = list(
             RoutineStep.objects.in_routine(slug).prefetch_related(
-                "routine__contraindications", "exercise__contraindications"
+                active_warnings("routine__contraindications"),
+                active_warnings("exercise__contraindications"),
             )
         )
         if steps:  # an unknown slug is not worth an entry

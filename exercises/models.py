@@ -14,6 +14,9 @@ class SlugQuerySet(models.QuerySet):
 
 class Severity(models.TextChoices):
     # Declared from most to least serious; the order is used for grouping.
+    # The first two are red flags: signs to see a doctor about, not to exercise.
+    URGENT = "urgent", "Seek medical advice urgently"
+    RED_FLAG = "red_flag", "Seek medical advice before exercising"
     AVOID = "avoid", "Avoid"
     CONSULT = "consult", "Consult a doctor"
     CAUTION = "caution", "Caution"
@@ -25,13 +28,25 @@ class StepOutcome(models.TextChoices):
     SKIPPED_FOR_SAFETY = "skipped_for_safety", "Skipped for safety"
 
 
+RED_FLAGS = (Severity.URGENT, Severity.RED_FLAG)
+# What a person must have their doctor's clearance for before a guided session.
+NEEDS_CLEARANCE = (*RED_FLAGS, Severity.CONSULT)
+
+
 class ContraindicationQuerySet(SlugQuerySet):
+    def active(self):
+        """Warnings still in use: a retired one is neither shown nor asked."""
+        return self.filter(retired=False)
+
     def general(self):
         """Warnings that guard whole routines rather than one exercise."""
-        return self.filter(routines__isnull=False).distinct()
+        return self.active().filter(routines__isnull=False).distinct()
 
-    def screened(self):
-        """Warnings with a screening question, most serious first."""
+    def red_flags(self):
+        """Signs to see a doctor about before any exercise, most urgent first."""
+        return self.active().filter(severity__in=RED_FLAGS).by_severity()
+
+    def by_severity(self):
         rank = models.Case(
             *[
                 models.When(severity=value, then=index)
@@ -39,7 +54,11 @@ class ContraindicationQuerySet(SlugQuerySet):
             ],
             output_field=models.IntegerField(),
         )
-        return self.exclude(screening_question="").order_by(rank, "title")
+        return self.order_by(rank, "title")
+
+    def screened(self):
+        """Warnings with a screening question, red flags first."""
+        return self.active().exclude(screening_question="").by_severity()
 
 
 class Contraindication(models.Model):
@@ -51,6 +70,11 @@ class Contraindication(models.Model):
         max_length=200,
         blank=True,
         help_text="A yes/no question; a yes means the warning applies to the person.",
+    )
+    retired = models.BooleanField(
+        default=False,
+        help_text="A retired warning is no longer shown or asked; the answers "
+        "people gave to it are kept.",
     )
 
     objects = ContraindicationQuerySet.as_manager()
@@ -68,12 +92,29 @@ class Contraindication(models.Model):
     def severity_rank(self):
         return list(Severity.values).index(self.severity)
 
+    @property
+    def is_red_flag(self):
+        return self.severity in RED_FLAGS
+
+    @property
+    def is_urgent(self):
+        return self.severity == Severity.URGENT
+
+    @property
+    def needs_clearance(self):
+        return self.severity in NEEDS_CLEARANCE
+
+
+def active_warnings(lookup):
+    """Prefetch the warnings at ``lookup`` that are still in use."""
+    return models.Prefetch(lookup, queryset=Contraindication.objects.active())
+
 
 class ExerciseQuerySet(SlugQuerySet):
     def with_routines(self):
         """Each exercise with its warnings and the steps that use it, by level."""
         return self.prefetch_related(
-            "contraindications",
+            active_warnings("contraindications"),
             models.Prefetch(
                 "steps",
                 queryset=RoutineStep.objects.select_related("routine").order_by(
@@ -138,12 +179,12 @@ class RoutineQuerySet(SlugQuerySet):
 
     def with_steps(self):
         return self.prefetch_related(
-            "contraindications",
+            active_warnings("contraindications"),
             models.Prefetch(
                 "steps",
                 queryset=RoutineStep.objects.select_related(
                     "exercise"
-                ).prefetch_related("exercise__contraindications"),
+                ).prefetch_related(active_warnings("exercise__contraindications")),
             ),
         )
 
@@ -301,3 +342,25 @@ class RoutineStep(models.Model):
         if self.is_timed:
             return "duration"
         return "hold" if self.hold_seconds else "count"
+
+
+class SeedRow(models.Model):
+    """
+    A catalogue row that ``load_catalogue`` created or found, by its seed key.
+
+    The loader reads these to tell a row it never loaded from one an editor
+    deleted or moved, so that it re-creates neither.
+    """
+
+    model = models.CharField(max_length=100)
+    key = models.CharField(max_length=200, help_text="The row's natural key, as JSON.")
+    object_id = models.PositiveBigIntegerField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="seed_row_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.key}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import prefetch_related_objects
 
-from .models import Severity
+from .models import Severity, active_warnings
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ class Screening:
     def flag(self, steps):
         """(number, step, reasons to avoid it) for each step, numbered from 1."""
         if self.applies:
-            prefetch_related_objects(steps, "exercise__contraindications")
+            prefetch_related_objects(
+                steps, active_warnings("exercise__contraindications")
+            )
         return [
             (n, step, self.reasons_to_avoid(step) if self.applies else [])
             for n, step in enumerate(steps, 1)
