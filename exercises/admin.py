@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Count
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
@@ -63,7 +64,37 @@ class ExerciseAdmin(CatalogueAdmin):
 
 @admin.register(Contraindication)
 class ContraindicationAdmin(CatalogueAdmin):
-    list_display = ["title", "severity", "screening_question"]
-    list_filter = ["severity"]
+    list_display = ["title", "severity", "screening_question", "retired"]
+    list_filter = ["severity", "retired"]
     search_fields = ["title", "description", "screening_question"]
     prepopulated_fields = {"slug": ["title"]}
+
+    def get_deleted_objects(self, objs, request):
+        """
+        A warning people answered is protected by their answers. Instead of
+        listing the answers (whose people editors may not see), say how many
+        there are and what to do instead; Django refuses the deletion while
+        anything is listed as protected.
+        """
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        answered = (
+            Contraindication.objects.filter(pk__in=[obj.pk for obj in objs])
+            .annotate(people=Count("answers"))
+            .filter(people__gt=0)
+        )
+        reasons = [
+            self.answered_reason(warning, several=len(objs) > 1) for warning in answered
+        ]
+        return deleted, counts, perms_needed, reasons or protected
+
+    @staticmethod
+    def answered_reason(warning, *, several):
+        people = "1 person" if warning.people == 1 else f"{warning.people} people"
+        reason = (
+            f"{people} answered its screening question. Their answers are kept, "
+            "so it cannot be deleted: edit it, or tick Retired so it is no "
+            "longer shown or asked."
+        )
+        return f"{warning.title}: {reason}" if several else reason

@@ -2,8 +2,10 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from accounts.models import ScreeningAnswer
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep
 from tests.factories import UserFactory
 
@@ -21,6 +23,24 @@ STEP_FIELDS = [
 def editor_client(client, db):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture
+def content_editor_client(client, db):
+    """An editor as the site has them: the catalogue, and nothing of people."""
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def answered_warning(catalogue):
+    """The nerve-pain warning, which two people answered “yes” to."""
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    for username in ["jordan.answered", "casey.answered"]:
+        UserFactory(username=username).conditions.add(nerve_pain)
+    return nerve_pain
 
 
 def change_form_data(routine):
@@ -319,3 +339,161 @@ def test_the_exercise_change_page_edits_its_warnings(editor_client, catalogue):
     )
     assert select, "no contraindications field on the exercise form"
     assert f'<option value="{nerve_pain.pk}" selected>' in select.group(1)
+
+
+ANSWERED = (
+    "2 people answered its screening question. Their answers are kept, so it "
+    "cannot be deleted: edit it, or tick Retired so it is no longer shown or asked."
+)
+
+
+def test_a_warning_people_answered_cannot_be_deleted(
+    content_editor_client, answered_warning
+):
+    url = f"/admin/exercises/contraindication/{answered_warning.pk}/delete/"
+
+    page = content_editor_client.get(url)
+    response = content_editor_client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert ANSWERED in text_of(page)
+    assert 'name="post"' not in page.content.decode()  # no confirm button
+    assert response.status_code == 200
+    assert ANSWERED in text_of(response)
+    for shown in [page, response]:
+        assert "jordan" not in shown.content.decode()
+        assert "casey" not in shown.content.decode()
+    assert Contraindication.objects.filter(pk=answered_warning.pk).exists()
+    assert (
+        ScreeningAnswer.objects.filter(contraindication=answered_warning).count() == 2
+    )
+
+
+def test_warnings_people_answered_cannot_be_deleted_together(
+    content_editor_client, answered_warning
+):
+    disc = Contraindication.objects.get(slug="disc-damage")
+    UserFactory(username="robin.answered").conditions.add(disc)
+    data = {
+        "action": "delete_selected",
+        "_selected_action": [answered_warning.pk, disc.pk],
+    }
+
+    page = content_editor_client.post("/admin/exercises/contraindication/", data)
+    response = content_editor_client.post(
+        "/admin/exercises/contraindication/", {**data, "post": "yes"}
+    )
+
+    assert page.status_code == 200
+    assert f"Nerve pain running down the legs: {ANSWERED}" in text_of(page)
+    assert (
+        "Damage to a spinal disc: 1 person answered its screening question. "
+        "Their answers are kept"
+    ) in text_of(page)
+    assert response.status_code == 200
+    assert f"Nerve pain running down the legs: {ANSWERED}" in text_of(response)
+    for shown in [page, response]:
+        for username in ["jordan", "casey", "robin"]:
+            assert username not in shown.content.decode()
+    assert (
+        Contraindication.objects.filter(pk__in=[answered_warning.pk, disc.pk]).count()
+        == 2
+    )
+    assert ScreeningAnswer.objects.count() == 3
+
+
+def test_a_warning_nobody_answered_can_be_deleted(
+    content_editor_client, catalogue, django_capture_on_commit_callbacks
+):
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    url = f"/admin/exercises/contraindication/{nerve_pain.pk}/delete/"
+
+    page = content_editor_client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = content_editor_client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert "Are you sure you want to delete the contraindication" in text_of(page)
+    assert response.status_code == 302
+    assert not Contraindication.objects.filter(slug="nerve-pain-legs").exists()
+    assert (
+        nerve_pain.description
+        not in Client().get("/routines/beginner/").content.decode()
+    )
+
+
+def test_the_warning_changelist_shows_and_filters_retired_warnings(
+    content_editor_client, catalogue
+):
+    Contraindication.objects.filter(slug="disc-damage").update(retired=True)
+
+    response = content_editor_client.get(
+        "/admin/exercises/contraindication/?retired__exact=1"
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    rows = re.search(r'<table id="result_list">.*?</table>', page, re.S).group(0)
+    assert "Damage to a spinal disc" in rows
+    assert "Nerve pain running down the legs" not in rows
+    assert '<td class="field-retired">' in rows
+    assert "By retired" in page
+
+
+def test_a_retired_warning_is_no_longer_shown_or_asked(
+    content_editor_client, answered_warning, django_capture_on_commit_callbacks
+):
+    nerve_pain = answered_warning
+    disc = Contraindication.objects.get(slug="disc-damage")
+    person = UserFactory(username="jordan.screened")
+    person.conditions.add(nerve_pain, disc)
+    screened = Client()
+    screened.force_login(person)
+    shown = {
+        "/": [disc.description],
+        "/routines/beginner/": [nerve_pain.description, disc.description],
+        "/exercises/straight-leg-raises/": [nerve_pain.description],
+        "/routines/beginner/guide/": [nerve_pain.description, disc.description],
+        "/accounts/screening/": [
+            nerve_pain.screening_question,
+            disc.screening_question,
+        ],
+    }
+    for url, texts in shown.items():
+        page = unescape(screened.get(url).content.decode())
+        assert all(text in page for text in texts), url
+
+    for warning in [nerve_pain, disc]:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = content_editor_client.post(
+                f"/admin/exercises/contraindication/{warning.pk}/change/",
+                {
+                    "slug": warning.slug,
+                    "title": warning.title,
+                    "description": warning.description,
+                    "severity": warning.severity,
+                    "screening_question": warning.screening_question,
+                    "retired": "on",
+                    "_save": "Save",
+                },
+            )
+        assert response.status_code == 302
+
+    retired_text = [
+        text
+        for warning in [nerve_pain, disc]
+        for text in [warning.title, warning.description, warning.screening_question]
+    ]
+    public = [url for url in shown if not url.startswith("/accounts/")]
+    for client, urls in [(Client(), public), (screened, list(shown))]:
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = unescape(response.content.decode())
+            for text in retired_text:
+                assert text not in page, (url, text)
+    assert set(
+        ScreeningAnswer.objects.filter(user=person).values_list(
+            "contraindication__slug", flat=True
+        )
+    ) == {"nerve-pain-legs", "disc-damage"}

@@ -2,21 +2,21 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
-from exercises.cache import catalogue_changed
+from exercises.seed import catalogue_load
 
 DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "catalogue.json"
 
 
 class Command(BaseCommand):
     help = (
-        "Load the exercise catalogue. Rows that already exist are left as they "
-        "are, so an editor's changes survive; --reset overwrites them."
+        "Load the exercise catalogue. Rows loaded before are left as they are, "
+        "and rows an editor deleted are not created again, so an editor's work "
+        "survives; --reset puts the seed back."
     )
 
     def add_arguments(self, parser):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Overwrite existing rows with the fixture's values.",
+            help="Overwrite the seed rows with the fixture's values and create "
+            "the deleted ones again.",
         )
 
     def handle(self, *args, path, reset, **options):
@@ -33,18 +34,17 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read the catalogue {path}: {error}") from error
         try:
-            if not isinstance(json.loads(text), list):
-                raise CommandError(
-                    f"The catalogue {path} is broken: it must be a JSON list of rows; nothing was changed."
-                )
+            rows = json.loads(text)
         except json.JSONDecodeError as error:
             raise CommandError(
                 f"The catalogue {path} is broken (not valid JSON); nothing was changed. {error}"
             ) from error
+        if not isinstance(rows, list):
+            raise CommandError(
+                f"The catalogue {path} is broken: it must be a JSON list of rows; nothing was changed."
+            )
         try:
-            with transaction.atomic():
-                created, updated, kept = self.load(text, reset=reset)
-                catalogue_changed()
+            outcome = catalogue_load(rows=rows, reset=reset)
         except (
             DeserializationError,
             DatabaseError,
@@ -55,25 +55,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The catalogue {path} is broken; nothing was changed. {detail}"
             ) from error
+        for line in outcome.skipped:
+            self.stdout.write(line)
         self.stdout.write(
-            f"Catalogue loaded: {created} created, {updated} reset, {kept} kept as they were."
+            f"Catalogue loaded: {outcome.created} created, {outcome.reset} reset, "
+            f"{outcome.kept} kept as they were, {len(outcome.skipped)} skipped."
         )
-
-    def load(self, text, *, reset):
-        created = updated = kept = 0
-        # Rows must come after the rows they refer to, so a missing one is an error.
-        objects = serializers.deserialize("json", text, ignorenonexistent=False)
-        for item in objects:
-            # With natural keys the deserializer finds the existing row's pk.
-            exists = item.object.pk is not None
-            if exists and not reset:
-                kept += 1
-                continue
-            # Unique and check constraints are the database's to enforce.
-            item.object.full_clean(validate_unique=False, validate_constraints=False)
-            item.save()
-            if exists:
-                updated += 1
-            else:
-                created += 1
-        return created, updated, kept
