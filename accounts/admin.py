@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from . import services
 from .models import CompletedSession, StepResult, User
 
 
@@ -16,6 +17,17 @@ class BackCareUserAdmin(UserAdmin):
         )
         perms_needed.discard(CompletedSession._meta.verbose_name)
         return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            services.user_delete(user=user)
+
+    def log_deletions(self, request, queryset):
+        # An erasure leaves nothing that names the person, the admin's log included.
+        pass
 
 
 class StepResultInline(admin.TabularInline):

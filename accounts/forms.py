@@ -3,10 +3,11 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
-from exercises.models import Routine, Severity
+from exercises.models import Routine
 
 from .models import CompletedSession, User
 
@@ -39,10 +40,33 @@ class SignupForm(UserCreationForm):
         required=False,
         help_text="Only used to reset your password if you forget it.",
     )
+    # Health information is special-category data: it is kept only with the
+    # person's explicit consent, a box they tick themselves.
+    health_data_consent = forms.BooleanField(
+        label="I agree that BackCare keeps my health information (my screening "
+        "answers and pain ratings) to show it back to me.",
+        error_messages={
+            "required": "Please tick the box to agree that BackCare keeps your "
+            "health information. Without it, BackCare cannot keep your screening "
+            "answers or pain ratings, so no account was created."
+        },
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["health_data_consent"].help_text = format_html(
+            'Only you can see it, and you can download or delete it at any time. <a href="{}">How BackCare keeps your data</a>.',
+            reverse("accounts:privacy"),
+        )
+
+    def save(self, commit=True):
+        # The box is required: a saved sign-up is a consent given now.
+        self.instance.health_data_consent_at = timezone.now()
+        return super().save(commit)
 
 
 class LoginForm(AuthenticationForm):
@@ -168,11 +192,20 @@ class ScreeningForm(forms.Form):
             )
 
     @property
+    def red_flag_fields(self):
+        """Signs to see a doctor about: asked first."""
+        return [self[name] for name, c in self.questions.items() if c.is_red_flag]
+
+    @property
+    def warning_fields(self):
+        """Questions about the exercises' own warnings."""
+        return [self[name] for name, c in self.questions.items() if not c.is_red_flag]
+
+    @property
     def asks_for_clearance(self):
         """Whether a stored “yes” is to a question that says to see a doctor first."""
         return any(
-            c.severity == Severity.CONSULT and c.pk in self.answers
-            for c in self.questions.values()
+            c.needs_clearance and c.pk in self.answers for c in self.questions.values()
         )
 
     @property

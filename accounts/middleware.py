@@ -6,10 +6,13 @@ from exercises.screening import UNSCREENED, Screening
 def screening_of(user):
     if not user.is_authenticated:
         return UNSCREENED
+    # A retired warning's answers are kept, but no longer count.
+    answers = sorted(user.conditions.active(), key=lambda c: c.severity_rank)
     return Screening(
         signed_in=True,
         answered=user.screening_answered_at is not None,
-        applies=frozenset(user.conditions.values_list("pk", flat=True)),
+        applies=frozenset(warning.pk for warning in answers),
+        red_flags=tuple(warning for warning in answers if warning.is_red_flag),
         doctor_cleared_on=user.doctor_cleared_on,
     )
 

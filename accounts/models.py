@@ -1,15 +1,28 @@
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
+from django.utils import timezone
 
 from exercises.guide import format_duration
 from exercises.models import Contraindication, Routine, StepOutcome
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+def iso(value):
+    """A date, or a datetime in the current time zone, as ISO 8601; None stays None."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return value.isoformat() if value is not None else None
 
 
 class User(AbstractUser):
@@ -33,6 +46,12 @@ class User(AbstractUser):
         blank=True,
         help_text="When the person confirmed that their doctor cleared them to exercise.",
     )
+    health_data_consent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person agreed, at sign-up, that BackCare keeps their "
+        "health information.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -42,6 +61,38 @@ class User(AbstractUser):
                 name="user_weekly_target_1_14",
             )
         ]
+
+    def personal_data(self):
+        """Everything kept about the person but their sessions, as JSON values."""
+        answers = self.conditions.order_by("title")
+        return {
+            "account": {
+                "username": self.username,
+                "email": self.email,
+                "first_name": self.first_name,
+                "last_name": self.last_name,
+                "date_joined": iso(self.date_joined),
+                "last_login": iso(self.last_login),
+            },
+            "weekly_target": self.weekly_target,
+            # Until a person has a time zone of their own, the site's is theirs.
+            "time_zone": timezone.get_current_timezone_name(),
+            "health_data_consent_at": iso(self.health_data_consent_at),
+            "screening": {
+                "answered_at": iso(self.screening_answered_at),
+                # Only a "yes" is stored: any question not listed was answered "no".
+                "answers": [
+                    {
+                        "title": warning.title,
+                        "question": warning.screening_question,
+                        "severity": warning.get_severity_display(),
+                        "answer": "yes",
+                    }
+                    for warning in answers
+                ],
+            },
+            "doctor_cleared_on": iso(self.doctor_cleared_on),
+        }
 
 
 class ScreeningAnswer(models.Model):
@@ -133,6 +184,59 @@ class CompletedSessionQuerySet(models.QuerySet):
             .annotate(count=Count("pk"))
             .order_by("-count", "routine_title")
         )
+
+    def exported(self):
+        """
+        Each session with its steps as JSON values, newest first.
+
+        One query however many sessions there are (a row per step, joined),
+        read a chunk at a time, so neither queries nor memory grow with them.
+        """
+        rows = (
+            self.values(
+                "pk",
+                "routine_title",
+                "started_at",
+                "finished_at",
+                "pain_before",
+                "pain_after",
+                "notes",
+                "created_at",
+                "steps__order",
+                "steps__exercise_name",
+                "steps__outcome",
+                "steps__cleared_by_clinician",
+            )
+            .order_by("-started_at", "-pk", "steps__order")
+            .iterator(chunk_size=2000)
+        )
+        outcomes = dict(StepOutcome.choices)
+        for _, group in groupby(rows, key=itemgetter("pk")):
+            group = list(group)
+            first = group[0]
+            yield {
+                "id": first["pk"],
+                "routine": first["routine_title"],
+                "started_at": iso(first["started_at"]),
+                "finished_at": iso(first["finished_at"]),
+                "pain_before": first["pain_before"],
+                "pain_after": first["pain_after"],
+                "notes": first["notes"],
+                "recorded_at": iso(first["created_at"]),
+                "steps": [
+                    {
+                        "order": row["steps__order"],
+                        "exercise": row["steps__exercise_name"],
+                        "outcome": outcomes.get(
+                            row["steps__outcome"], row["steps__outcome"]
+                        ),
+                        "cleared_by_clinician": row["steps__cleared_by_clinician"],
+                    }
+                    # A session without steps comes as one row with no step.
+                    for row in group
+                    if row["steps__order"] is not None
+                ],
+            }
 
 
 class CompletedSession(models.Model):
@@ -230,3 +334,21 @@ class StepResult(models.Model):
 
     def __str__(self):
         return f"{self.order}. {self.exercise_name}: {self.get_outcome_display()}"
+
+
+class BrowserSession(AbstractBaseSession):
+    """
+    A browser's session (Django's session row) with the id of the person
+    signed in on it, so that deleting an account ends its sessions on every
+    device. As in Django's "Extending database-backed session engines": an
+    integer, not a foreign key, filled from the session's data when it is
+    saved; the engines are ``accounts.sessions.db`` and ``.cached_db``.
+    """
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions.db import SessionStore
+
+        return SessionStore

@@ -1,13 +1,18 @@
 """Writes that touch several models, each one transaction."""
 
 from datetime import datetime
+from importlib import import_module
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exercises.models import Exercise, Routine
+from exercises.models import Contraindication, Exercise, Routine
 
-from .models import CompletedSession, StepResult
+from .models import BrowserSession, CompletedSession, StepResult
 
 
 @transaction.atomic
@@ -98,16 +103,47 @@ def guided_session_record(*, user, record, pain_before=None, pain_after=None, no
 
 @transaction.atomic
 def user_delete(*, user):
-    """Remove the person and, by cascade, every record of theirs."""
+    """
+    Remove the person and every trace of them: their records (by cascade),
+    their sessions on every device, the log-in throttle's records of their
+    username and the admin's history of their account.
+    """
+    # Through the engine, so that a cached copy of a session goes with it.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    sessions = BrowserSession.objects.filter(user_id=user.pk)
+    for session_key in list(sessions.values_list("session_key", flat=True)):
+        store(session_key).delete()
+    # Sign-up refuses a name that differs from another only in case, so any
+    # spelling of this one was a try at this person's account.
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__iexact=user.username).delete()
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(user),
+        object_id=str(user.pk),
+    ).delete()
     user.delete()
 
 
 @transaction.atomic
 def screening_update(*, user, conditions):
-    """Keep the person's screening answers: the warnings that apply to them."""
-    user.conditions.set(conditions)
+    """
+    Keep the person's answers to the questions asked today: ``conditions`` are
+    the warnings they said apply to them. Answers to a question no longer
+    asked (a retired warning) are kept. A new reason to see a doctor asks for
+    a new clearance; returns whether an earlier one was withdrawn so.
+    """
+    asked = Contraindication.objects.screened()
+    before = set(user.conditions.filter(pk__in=asked))
+    user.conditions.remove(*(before - set(conditions)))
+    user.conditions.add(*conditions)
     user.screening_answered_at = timezone.now()
-    user.save(update_fields=["screening_answered_at"])
+    withdrawn = bool(user.doctor_cleared_on) and any(
+        warning.needs_clearance for warning in set(conditions) - before
+    )
+    if withdrawn:
+        user.doctor_cleared_on = None
+    user.save(update_fields=["screening_answered_at", "doctor_cleared_on"])
+    return withdrawn
 
 
 def doctor_clearance_record(*, user):

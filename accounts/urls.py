@@ -20,5 +20,7 @@ urlpatterns = [
         name="session_delete",
     ),
     path("progress/export.csv", views.export_csv, name="export"),
+    path("progress/export.json", views.export_json, name="export_json"),
+    path("privacy/", views.PrivacyView.as_view(), name="privacy"),
     path("progress/save/<slug:slug>/", views.guided_save, name="guided_save"),
 ]

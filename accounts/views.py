@@ -1,5 +1,6 @@
 import copy
 import csv
+import json
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,10 +19,9 @@ from django.views.decorators.http import (
 )
 from django.views.generic import ListView, TemplateView
 
-from exercises.cache import cached_steps
-from exercises.guide import GuidedSession
+from exercises.cache import cached_plan
+from exercises.guide import GuidedSession, Refusal, refusal
 from exercises.models import Contraindication
-from exercises.screening import screening_for
 
 from . import services
 from .forms import (
@@ -35,6 +35,7 @@ from .forms import (
     SessionLogForm,
     SignupForm,
 )
+from .middleware import screening_of
 from .models import CompletedSession
 from .progress import Progress
 
@@ -46,8 +47,19 @@ def save_pending_session(request):
     pending = request.session.pop(PENDING_KEY, None)
     if not pending:
         return
+    slug = pending["record"]["routine"]
+    guide = GuidedSession(request.session, slug)
+    plan = cached_plan(slug)
+    # The person's screening is read afresh: they have just logged in.
+    if plan and refusal(guide, screening_of(request.user), plan):
+        messages.warning(
+            request,
+            "Your health screening asks you to confirm your doctor's clearance "
+            "first. Confirm it on the routine's safety check, then save the "
+            "session from its finish page.",
+        )
+        return
     session, _ = services.guided_session_record(user=request.user, **pending)
-    guide = GuidedSession(request.session, pending["record"]["routine"])
     if guide.acknowledged and guide.token == pending["record"]["token"]:
         guide.mark_saved(session.get_absolute_url())
     messages.success(
@@ -87,21 +99,25 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def guided_save(request, slug):
     """The finish page's form: keep a guided session, now or after signing in."""
-    steps = cached_steps(slug)
+    plan = cached_plan(slug)
     guide = GuidedSession(request.session, slug)
-    if not steps or not guide.acknowledged:
+    refused = refusal(guide, request.screening, plan) if plan else None
+    if not plan or refused is Refusal.NOT_ACKNOWLEDGED:
         messages.error(request, "There is no finished session of this routine to save.")
         return (
             redirect("exercises:routine", slug=slug)
-            if steps
+            if plan
             else redirect("exercises:home")
         )
+    if refused:
+        messages.info(request, refused.value)
+        return redirect("exercises:guide_start", slug=slug)
     form = PainNotesForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "routine": steps[0].routine, "guide": guide}
+        context = {"form": form, "routine": plan.routine, "guide": guide}
         return render(request, "accounts/guided_save.html", context, status=400)
-    flagged = screening_for(request).flagged_numbers(steps)
-    pending = {"record": guide.record(steps, flagged), **form.cleaned_data}
+    flagged = request.screening.flagged_numbers(plan.steps)
+    pending = {"record": guide.record(plan.steps, flagged), **form.cleaned_data}
     if not request.user.is_authenticated:
         request.session[PENDING_KEY] = pending
         messages.info(
@@ -260,6 +276,31 @@ def export_csv(request):
     return response
 
 
+def json_chunks(user):
+    """Everything kept about the person as one JSON object, a session at a time."""
+    # The object without its closing brace; the sessions end it.
+    yield json.dumps(user.personal_data())[:-1] + ', "sessions": ['
+    sessions = CompletedSession.objects.for_user(user).exported()
+    for number, session in enumerate(sessions):
+        yield ("," if number else "") + "\n" + json.dumps(session)
+    yield "\n]}\n"
+
+
+@login_required
+@require_safe
+def export_json(request):
+    response = StreamingHttpResponse(
+        json_chunks(request.user), content_type="application/json"
+    )
+    filename = f"backcare-data-{timezone.localdate().isoformat()}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PrivacyView(TemplateView):
+    template_name = "accounts/privacy.html"
+
+
 def screening_form(request, data=None):
     return ScreeningForm(
         data,
@@ -299,8 +340,17 @@ def screening(request):
     from_profile = request.POST.get("from") == "profile"
     form = screening_form(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.screening_update(user=request.user, conditions=form.conditions)
+        withdrawn = services.screening_update(
+            user=request.user, conditions=form.conditions
+        )
         messages.success(request, "Your screening answers were saved.")
+        if withdrawn:
+            messages.warning(
+                request,
+                "Your new answers include a reason to see your doctor first: "
+                "please confirm your doctor's clearance again before your next "
+                "session.",
+            )
         return redirect("accounts:profile" if from_profile else "accounts:dashboard")
     if from_profile:
         return render_profile(request, status=400, screening_form=form)

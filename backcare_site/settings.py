@@ -120,10 +120,12 @@ CATALOGUE_CACHE_SECONDS = int(os.environ.get("DJANGO_CATALOGUE_CACHE_SECONDS", "
 # they are also read from the cache; a per-process local-memory cache would
 # keep a stale copy on one worker after another changed it (a log-out, a
 # guided step marked), so without Redis they are read from the database only.
+# Django's engines of the same names, with each row marked with its person:
+# deleting an account ends its sessions on every device (accounts/sessions).
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
+    "accounts.sessions.cached_db"
     if os.environ.get("REDIS_URL")
-    else "django.contrib.sessions.backends.db"
+    else "accounts.sessions.db"
 )
 
 AUTH_USER_MODEL = "accounts.User"

@@ -95,22 +95,29 @@ def cache_public_page(view):
     return wrapped
 
 
-def cached_steps(slug):
+def cached_plan(slug):
     """
-    A routine's steps with their routine, exercise and warnings, from the
-    shared cache: the guide's pages need no catalogue query once warm.
+    A routine's ``RoutinePlan`` from the shared cache, or None when it has no
+    steps: the guide's pages need no catalogue query once warm, and three cold.
     """
-    from .models import RoutineStep, active_warnings
+    from .guide import RoutinePlan
+    from .models import Contraindication, RoutineStep, active_warnings
 
-    key = f"catalogue:steps:{slug}"
-    version, steps = current(key)
-    if steps is None:
+    key = f"catalogue:plan:{slug}"
+    version, plan = current(key)
+    if plan is None:
         steps = list(
             RoutineStep.objects.in_routine(slug).prefetch_related(
-                active_warnings("routine__contraindications"),
-                active_warnings("exercise__contraindications"),
+                active_warnings("exercise__contraindications")
             )
         )
-        if steps:  # an unknown slug is not worth an entry
-            keep(key, version, steps)
-    return steps
+        if not steps:  # an unknown slug is not worth an entry
+            return None
+        warnings = Contraindication.objects.for_guide(steps[0].routine)
+        plan = RoutinePlan(
+            steps=steps,
+            own_warnings=[w for w in warnings if w.guards_routine],
+            red_flags=[w for w in warnings if w.is_red_flag],
+        )
+        keep(key, version, plan)
+    return plan

@@ -6,7 +6,9 @@ reload. The shape stored per routine slug is a contract with whoever saves a
 finished session to an account (see ``GuidedSession.record``).
 """
 
+import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -161,23 +163,72 @@ def format_duration(delta):
     return f"{seconds} s"
 
 
-def warnings_by_severity(steps):
+class Refusal(enum.Enum):
+    """Why a person may not run a routine now; the value is what they are told."""
+
+    NEEDS_CLEARANCE = (
+        "Your health screening says to talk to your doctor before you exercise. "
+        "Please confirm your doctor's clearance on the safety check before you go on."
+    )
+    NOT_ACKNOWLEDGED = "Please read the safety check before you start."
+
+
+@dataclass(frozen=True)
+class RoutinePlan:
     """
-    Every warning of a routine, its own and its steps', grouped by severity
-    (most serious first), each with what it applies to.
+    A routine as the guide reads it: its steps (each with its exercise and the
+    exercise's warnings), the routine's own warnings, and the red flags every
+    guided session is screened for. Kept whole in the catalogue's cache.
     """
-    applies = {}
-    if steps:
-        for warning in steps[0].routine.contraindications.all():
-            applies.setdefault(warning, []).append("the whole routine")
-    for number, step in enumerate(steps, start=1):
-        for warning in step.exercise.contraindications.all():
-            applies.setdefault(warning, []).append(
-                f"step {number}, {step.exercise.name}"
+
+    steps: list
+    own_warnings: list
+    red_flags: list
+
+    @property
+    def routine(self):
+        return self.steps[0].routine
+
+    @property
+    def warnings(self):
+        """Every warning of the routine: its own, then its steps', each once."""
+        warnings = dict.fromkeys(self.own_warnings)
+        for step in self.steps:
+            warnings.update(dict.fromkeys(step.exercise.contraindications.all()))
+        return list(warnings)
+
+    def warnings_by_severity(self):
+        """
+        Every warning of the routine, its own and its steps', grouped by
+        severity (most serious first), each with what it applies to.
+        """
+        applies = {warning: ["the whole routine"] for warning in self.own_warnings}
+        for number, step in enumerate(self.steps, start=1):
+            for warning in step.exercise.contraindications.all():
+                applies.setdefault(warning, []).append(
+                    f"step {number}, {step.exercise.name}"
+                )
+        groups = {}
+        for warning, targets in sorted(
+            applies.items(), key=lambda item: item[0].severity_rank
+        ):
+            groups.setdefault(warning.get_severity_display(), []).append(
+                (warning, targets)
             )
-    groups = {}
-    for warning, targets in sorted(
-        applies.items(), key=lambda item: item[0].severity_rank
-    ):
-        groups.setdefault(warning.get_severity_display(), []).append((warning, targets))
-    return list(groups.items())
+        return list(groups.items())
+
+
+def refusal(guide, screening, plan):
+    """
+    Why this person may not run this routine now, or None when they may.
+
+    The one rule: the person's doctor has cleared them where their screening
+    asks for it, and the safety check has been read. The safety check, every
+    step, the finish page and the save ask it on every request, so answers
+    given or changed after the guide was started count at once.
+    """
+    if screening.needs_clearance(plan.warnings):
+        return Refusal.NEEDS_CLEARANCE
+    if not guide.acknowledged:
+        return Refusal.NOT_ACKNOWLEDGED
+    return None

@@ -46,6 +46,23 @@ class ContraindicationQuerySet(SlugQuerySet):
         """Signs to see a doctor about before any exercise, most urgent first."""
         return self.active().filter(severity__in=RED_FLAGS).by_severity()
 
+    def for_guide(self, routine):
+        """
+        What a routine's safety check lists besides its steps' warnings: the
+        routine's own warnings (``guards_routine``) and every red flag.
+        """
+        guards = models.Exists(
+            Contraindication.routines.through.objects.filter(
+                routine=routine, contraindication=models.OuterRef("pk")
+            )
+        )
+        return (
+            self.active()
+            .annotate(guards_routine=guards)
+            .filter(Q(guards_routine=True) | Q(severity__in=RED_FLAGS))
+            .by_severity()
+        )
+
     def by_severity(self):
         rank = models.Case(
             *[

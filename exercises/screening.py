@@ -19,7 +19,28 @@ class Screening:
     answered: bool = False
     # Contraindication ids the person answered “yes” to.
     applies: frozenset = field(default_factory=frozenset)
+    # The red flags among them, most urgent first: see a doctor before exercising.
+    red_flags: tuple = ()
     doctor_cleared_on: object = None
+
+    @property
+    def urgent_flags(self):
+        return [warning for warning in self.red_flags if warning.is_urgent]
+
+    @property
+    def other_flags(self):
+        return [warning for warning in self.red_flags if not warning.is_urgent]
+
+    def clearance_asked_for(self, warnings):
+        """
+        What this person's doctor must have cleared them for before they run a
+        routine guarded by ``warnings``: their red flags, and the routine's
+        consult-a-doctor warnings that apply to them.
+        """
+        return [*self.red_flags, *self.consult_warnings(warnings)]
+
+    def needs_clearance(self, warnings):
+        return bool(self.clearance_asked_for(warnings)) and not self.doctor_cleared_on
 
     def reasons_to_avoid(self, step):
         """The step's AVOID warnings that this person's answers trigger."""

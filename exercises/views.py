@@ -5,9 +5,9 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .cache import cache_public_page, cached_steps
+from .cache import cache_public_page, cached_plan
 from .forms import AcknowledgeForm, StepActionForm
-from .guide import GuidedSession, warnings_by_severity
+from .guide import GuidedSession, Refusal, refusal
 from .models import Contraindication, Exercise, Routine
 from .screening import screening_for
 
@@ -20,7 +20,9 @@ class HomeView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            general_warnings=Contraindication.objects.general(), **kwargs
+            general_warnings=Contraindication.objects.general(),
+            screening=screening_for(self.request),
+            **kwargs,
         )
 
 
@@ -51,23 +53,19 @@ class ExerciseDetailView(DetailView):
     queryset = Exercise.objects.with_routines()
 
 
-def guide_steps_or_404(slug):
-    steps = cached_steps(slug)
-    if not steps:
+def plan_or_404(slug):
+    plan = cached_plan(slug)
+    if plan is None:
         raise Http404("No routine with steps at this address.")
-    return steps
+    return plan
 
 
 @require_http_methods(["GET", "POST"])
 def guide_start(request, slug):
-    steps = guide_steps_or_404(slug)
+    plan = plan_or_404(slug)
     guide = GuidedSession(request.session, slug)
     screening = screening_for(request)
-    warning_groups = warnings_by_severity(steps)
-    consult = screening.consult_warnings(
-        warning for _, warnings in warning_groups for warning, _ in warnings
-    )
-    needs_clearance = bool(consult) and not screening.doctor_cleared_on
+    needs_clearance = refusal(guide, screening, plan) is Refusal.NEEDS_CLEARANCE
     form = AcknowledgeForm(
         request.POST if request.method == "POST" else None,
         needs_clearance=needs_clearance,
@@ -76,30 +74,38 @@ def guide_start(request, slug):
         guide.start()
         return redirect("exercises:guide_step", slug=slug, number=1)
     context = {
-        "routine": steps[0].routine,
-        "steps": steps,
-        "warning_groups": warning_groups,
+        "routine": plan.routine,
+        "steps": plan.steps,
+        "warning_groups": plan.warnings_by_severity(),
+        "red_flags": plan.red_flags,
         "guide": guide,
         "form": form,
         "screening": screening,
-        "consult_warnings": consult,
+        "clearance_asked_for": screening.clearance_asked_for(plan.warnings),
         "needs_clearance": needs_clearance,
     }
     status = 400 if form.is_bound else 200
     return render(request, "exercises/guide_start.html", context, status=status)
 
 
+def refuse(request, slug, reason):
+    """Back to the safety check, which says what to do."""
+    messages.info(request, reason.value)
+    return redirect("exercises:guide_start", slug=slug)
+
+
 @require_http_methods(["GET", "POST"])
 def guide_step(request, slug, number):
-    steps = guide_steps_or_404(slug)
+    plan = plan_or_404(slug)
+    steps = plan.steps
     if not 1 <= number <= len(steps):
         raise Http404("This routine has no such step.")
     guide = GuidedSession(request.session, slug)
-    if not guide.acknowledged:
-        messages.info(request, "Please read the safety check before you start.")
-        return redirect("exercises:guide_start", slug=slug)
+    screening = screening_for(request)
+    if refused := refusal(guide, screening, plan):
+        return refuse(request, slug, refused)
     step = steps[number - 1]
-    reasons = screening_for(request).reasons_to_avoid(step)
+    reasons = screening.reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
     form = StepActionForm(
         request.POST if request.method == "POST" else None,
@@ -133,15 +139,15 @@ def guide_step(request, slug, number):
 
 @require_safe
 def guide_finish(request, slug):
-    steps = guide_steps_or_404(slug)
+    plan = plan_or_404(slug)
     guide = GuidedSession(request.session, slug)
-    if not guide.acknowledged:
-        messages.info(request, "Please read the safety check before you start.")
-        return redirect("exercises:guide_start", slug=slug)
-    flagged = screening_for(request).flagged_numbers(steps)
+    screening = screening_for(request)
+    if refused := refusal(guide, screening, plan):
+        return refuse(request, slug, refused)
+    flagged = screening.flagged_numbers(plan.steps)
     context = {
-        "routine": steps[0].routine,
-        "summary": guide.summary(steps, flagged),
+        "routine": plan.routine,
+        "summary": guide.summary(plan.steps, flagged),
         "guide": guide,
     }
     return render(request, "exercises/guide_finish.html", context)

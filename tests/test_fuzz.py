@@ -275,6 +275,7 @@ def test_signup_fuzz(client, catalogue, data):
             "email": emails_ok,
             "password1": st.just(password),
             "password2": st.just(password),
+            "health_data_consent": st.just("on"),
         },
     )
     pending = data.draw(st.booleans(), label="a guided session waits")
@@ -702,7 +703,11 @@ def test_account_delete_fuzz(client, db, password):
 
 
 FORM_POSTS = [
-    ("/accounts/signup/", ["username", "email", "password1", "password2"], False),
+    (
+        "/accounts/signup/",
+        ["username", "email", "password1", "password2", "health_data_consent"],
+        False,
+    ),
     ("/accounts/login/", ["username", "password", "next"], False),
     (GATE_URL, ["acknowledged"], False),
     (f"{GATE_URL}1/", ["action"], False),
@@ -796,6 +801,7 @@ def test_a_nul_byte_in_any_field_answers_400(client, user, ladder, form, name):
                 "email": "nul@example.com",
                 "password1": STRONG_PASSWORD,
                 "password2": STRONG_PASSWORD,
+                "health_data_consent": "on",
             },
         ),
         "login": (

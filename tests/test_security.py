@@ -632,6 +632,7 @@ def signup_case(client, user):
         "email": "",
         "password1": NEW_PASSWORD,
         "password2": NEW_PASSWORD,
+        "health_data_consent": "on",
     }
     return "/accounts/signup/", data, User.objects.filter(username="newbie").exists
 

@@ -107,14 +107,14 @@ def test_redis_is_the_shared_cache_when_redis_url_is_set():
     )
 
     assert backend == "backcare_site.cache.SharedClientRedisCache"
-    assert sessions == "django.contrib.sessions.backends.cached_db"
+    assert sessions == "accounts.sessions.cached_db"
 
 
 def test_local_memory_and_database_sessions_without_redis():
     backend, sessions = settings_in(*CACHE_AND_SESSIONS)
 
     assert backend == "django.core.cache.backends.locmem.LocMemCache"
-    assert sessions == "django.contrib.sessions.backends.db"
+    assert sessions == "accounts.sessions.db"
 
 
 def test_mail_goes_to_the_console_unless_an_smtp_server_is_set():

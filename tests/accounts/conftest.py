@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import CompletedSession
-from exercises.models import Routine
+from exercises.models import Contraindication, Routine
 
 # What the guided walk below answers on each beginner step: step 3 is skipped.
 BEGINNER_ACTIONS = ["done", "done", "skip", "done", "done", "done"]
@@ -58,3 +58,13 @@ def bulk_sessions():
         )
 
     return make
+
+
+@pytest.fixture
+def nerve_pain(catalogue):
+    return Contraindication.objects.get(slug="nerve-pain-legs")
+
+
+@pytest.fixture
+def disc(catalogue):
+    return Contraindication.objects.get(slug="disc-damage")

@@ -75,18 +75,13 @@ def guide_outcomes(client):
     return client.session[SESSION_KEY]["beginner"]["outcomes"]
 
 
-@pytest.fixture
-def nerve_pain(catalogue):
-    return Contraindication.objects.get(slug="nerve-pain-legs")
-
-
-@pytest.fixture
-def disc(catalogue):
-    return Contraindication.objects.get(slug="disc-damage")
-
-
 def answers(nerve_pain, disc, *, nerve="no", disc_damage="no", **extra):
+    """The screening form's answers: no to every red flag unless ``extra`` says."""
     return {
+        **{
+            f"condition_{flag.pk}": "no"
+            for flag in Contraindication.objects.red_flags()
+        },
         f"condition_{nerve_pain.pk}": nerve,
         f"condition_{disc.pk}": disc_damage,
         **extra,
@@ -144,12 +139,17 @@ def edit_question(editor, warning, question):
     )
 
 
-def test_the_catalogue_asks_its_two_screening_questions(nerve_pain, disc):
+def test_the_catalogue_asks_the_red_flags_first_then_its_two_questions(
+    nerve_pain, disc
+):
     assert nerve_pain.severity == Severity.AVOID
     assert nerve_pain.screening_question == NERVE_QUESTION
     assert disc.severity == Severity.CONSULT
     assert disc.screening_question == DISC_QUESTION
-    assert list(Contraindication.objects.screened()) == [nerve_pain, disc]
+    screened = list(Contraindication.objects.screened())
+    assert len(screened) == 9
+    assert all(warning.is_red_flag for warning in screened[:7])
+    assert screened[7:] == [nerve_pain, disc]
 
 
 def test_the_admin_change_form_shows_the_screening_question(editor, nerve_pain):
@@ -212,7 +212,8 @@ def test_a_warning_added_in_admin_with_a_question_is_asked_too(
     page = text_of(signed_in.get("/accounts/profile/"))
     assert question in page
     assert "No question here" not in page
-    assert html(signed_in.get("/accounts/profile/")).count('type="radio"') == 6
+    # Yes and no for the seven red flags, the seed's two questions and this one.
+    assert html(signed_in.get("/accounts/profile/")).count('type="radio"') == 20
 
 
 def test_questions_are_asked_most_serious_first(signed_in, nerve_pain, disc):
@@ -265,10 +266,7 @@ def test_saving_from_the_profile_keeps_the_answers_and_shows_them(
     assert user.screening_answered_at is not None
     profile = signed_in.get(response.url)
     assert "Your screening answers were saved." in text_of(profile)
-    assert checked(profile) == {
-        f"condition_{nerve_pain.pk}": "yes",
-        f"condition_{disc.pk}": "no",
-    }
+    assert checked(profile) == answers(nerve_pain, disc, nerve="yes")
     assert f"Last answered on {long_date(timezone.localdate())}." in text_of(profile)
 
 
@@ -280,10 +278,9 @@ def test_answers_can_be_changed_back_from_the_profile(flagged, user, nerve_pain,
 
     assert response.status_code == 302
     assert list(user.conditions.all()) == [disc]
-    assert checked(flagged.get("/accounts/profile/")) == {
-        f"condition_{nerve_pain.pk}": "no",
-        f"condition_{disc.pk}": "yes",
-    }
+    assert checked(flagged.get("/accounts/profile/")) == answers(
+        nerve_pain, disc, disc_damage="yes"
+    )
 
 
 @pytest.mark.parametrize(
@@ -337,6 +334,7 @@ def test_signup_invites_to_the_screening_which_can_be_skipped(client, catalogue)
             "email": "",
             "password1": password,
             "password2": password,
+            "health_data_consent": "on",
         },
     )
 
@@ -615,7 +613,7 @@ def test_the_safety_check_asks_to_confirm_the_doctors_clearance(consulting):
     assert response.status_code == 200
     assert "Your doctor's clearance" in page
     assert "talk to your doctor before you start these exercises" in page
-    assert "Please confirm that you have done so before you start." in page
+    assert "Please confirm that your doctor has cleared you before you start." in page
     assert 'action="/accounts/doctor-clearance/"' in html(response)
     assert f'name="next" value="{GUIDE}"' in html(response)
     assert "My doctor has cleared me to do these exercises" in page
@@ -649,7 +647,7 @@ def test_confirming_the_clearance_returns_to_the_safety_check_and_starting_works
     assert (
         f"You confirmed on {long_date(today)} that your doctor has cleared you" in gate
     )
-    assert "Please confirm that you have done so" not in gate
+    assert "Please confirm that your doctor has cleared you" not in gate
     start(consulting)
     assert consulting.get(f"{GUIDE}1/").status_code == 200
 
@@ -681,7 +679,7 @@ def test_the_clearance_without_the_tick_stores_nothing(consulting, user):
     assert response.url == GUIDE
     gate = consulting.get(response.url)
     assert TICK_THE_BOX in text_of(gate)
-    assert "Please confirm that you have done so" in text_of(gate)
+    assert "Please confirm that your doctor has cleared you" in text_of(gate)
     user.refresh_from_db()
     assert user.doctor_cleared_on is None
     assert consulting.post(GUIDE, {"acknowledged": "on"}).status_code == 400

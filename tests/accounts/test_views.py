@@ -53,6 +53,7 @@ def signup_data(username="newbie", password=NEW_PASSWORD, email=""):
         "email": email,
         "password1": password,
         "password2": password,
+        "health_data_consent": "on",
     }
 
 
@@ -329,7 +330,7 @@ def test_profile_shows_the_target_the_download_and_the_delete_form(signed_in):
     assert "Weekly target (sessions per week)" in page
     assert re.search(r'name="weekly_target" value="3"', page)
     assert (
-        '<a class="btn btn-outline-primary" href="/progress/export.csv">Download my data</a>'
+        '<a class="btn btn-outline-primary" href="/progress/export.csv">Download my sessions (CSV)</a>'
         in page
     )
     assert 'action="/accounts/delete/"' in page

@@ -5,6 +5,7 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from exercises.models import Contraindication
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "quiet-river-lantern-42"
@@ -22,6 +23,7 @@ def fill_signup_form(page, username, password=NEW_PASSWORD):
     page.get_by_label("Email (optional)").fill(f"{username}@example.com")
     page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(password)
     page.get_by_label("Password confirmation").fill(password)
+    page.get_by_label("I agree that BackCare keeps my health information").check()
     page.get_by_role("button", name="Create account").click()
     # A new account is asked the health screening questions first; it may skip.
     expect(page).to_have_url(re.compile(r"/accounts/screening/$"))
@@ -34,7 +36,10 @@ def answer(page, question, reply):
     page.get_by_role("group", name=question).get_by_label(reply, exact=True).check()
 
 
-def answer_screening(page, *, nerve_pain, disc):
+def answer_screening(page, *, nerve_pain, disc, red_flags=()):
+    """Answer every question: yes to the red flags named by slug, no to the rest."""
+    for flag in Contraindication.objects.red_flags():
+        answer(page, flag.screening_question, "Yes" if flag.slug in red_flags else "No")
     answer(page, NERVE_QUESTION, nerve_pain)
     answer(page, DISC_QUESTION, disc)
     page.get_by_role("button", name="Save my answers").click()

@@ -1,6 +1,7 @@
 """Accounts and progress in a real browser: sign up, log, see, export, delete."""
 
 import csv
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -112,7 +113,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
 
     page.goto("/accounts/profile/")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download my data").click()
+        page.get_by_role("link", name="Download my sessions (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.startswith("backcare-sessions-")
     with open(download.path(), newline="", encoding="utf-8") as handle:
@@ -126,6 +127,14 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
     )
     assert row["date"] == timezone.localdate().isoformat()
     assert (row["steps_done"], row["steps_skipped"]) == (str(STEPS), "0")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download everything (JSON)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("backcare-data-")
+    with open(download.path(), encoding="utf-8") as handle:
+        data = json.load(handle)
+    assert data["account"]["username"] == "maya"
+    assert [len(session["steps"]) for session in data["sessions"]] == [STEPS]
 
     page.get_by_label("Your password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Delete my account").click()

@@ -142,11 +142,13 @@ def test_yes_to_disc_damage_asks_for_the_doctors_clearance_first(page, catalogue
 
     page.goto("/routines/beginner/guide/")
     clearance = page.get_by_role("region", name="Your doctor's clearance")
-    expect(clearance).to_contain_text("Please confirm that you have done so")
+    expect(clearance).to_contain_text(
+        "Please confirm that your doctor has cleared you before you start."
+    )
     page.get_by_label("I have read these warnings").check()
     page.get_by_role("button", name="Start guided session").click()
     expect(
-        page.get_by_text("please confirm that your doctor has cleared you")
+        page.get_by_text("Your screening says to talk to your doctor first")
     ).to_be_visible()
     expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
 
@@ -186,3 +188,50 @@ def test_axe_the_health_screening_on_the_profile(page, screened):
         page.get_by_role("group", name=DISC_QUESTION).get_by_label("No", exact=True)
     ).to_be_checked()
     assert_no_axe_violations(page)
+
+
+def test_signing_up_mid_run_and_answering_yes_closes_every_way_around_the_clearance(
+    page, catalogue
+):
+    page.goto("/routines/beginner/guide/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    page.get_by_role("button", name="Done, next step →").click()
+    expect(page.locator("#step-counter")).to_have_text(f"Step 2 of {STEPS}")
+    sign_up(page, "jude")
+    answer_screening(page, nerve_pain="No", disc="Yes")
+
+    for path in ("3/", "6/", "finish/"):
+        page.goto(f"/routines/beginner/guide/{path}")
+        expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
+        expect(
+            page.get_by_text("Please confirm your doctor's clearance")
+        ).to_be_visible()
+    expect(page.get_by_role("link", name="Continue where I was")).to_have_count(0)
+
+    clearance = page.get_by_role("region", name="Your doctor's clearance")
+    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
+    clearance.get_by_role("button", name="Confirm").click()
+    page.get_by_role("link", name="Continue where I was").click()
+    expect(page.locator("#step-counter")).to_have_text(f"Step 1 of {STEPS}")
+    page.goto("/routines/beginner/guide/3/")
+    expect(page.locator("#step-counter")).to_have_text(f"Step 3 of {STEPS}")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_an_urgent_red_flag_is_the_first_thing_on_the_dashboard(page, catalogue, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_up(page, f"kai{width}")
+    answer_screening(page, nerve_pain="No", disc="No", red_flags=["bladder-bowel"])
+
+    alert = page.get_by_role("region", name="Get medical help urgently")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("loss of bladder or bowel control")
+    box = alert.bounding_box()
+    assert box["y"] + box["height"] <= 800, "the alert must be inside the first screen"
+    assert_no_axe_violations(page)
+
+    page.goto("/routines/beginner/guide/")
+    alert = page.get_by_role("region", name="Get medical help urgently")
+    expect(alert).to_be_visible()
+    assert alert.bounding_box()["y"] < 800

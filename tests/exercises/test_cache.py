@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 
-from exercises.cache import cache_public_page, cached_steps
+from exercises.cache import cache_public_page, cached_plan
 
 
 def test_a_visitor_gets_the_routine_page_from_the_cache(
@@ -67,7 +67,7 @@ def test_a_plain_page_is_stored_once():
 
 
 def test_an_unknown_routine_leaves_nothing_in_the_cache(catalogue):
-    assert cached_steps("no-such-routine") == []
+    assert cached_plan("no-such-routine") is None
 
-    assert cache.get("catalogue:steps:no-such-routine") is None
-    assert cached_steps("beginner")
+    assert cache.get("catalogue:plan:no-such-routine") is None
+    assert cached_plan("beginner")

@@ -112,12 +112,13 @@ def test_load_catalogue_creates_the_seed_catalogue(db):
     output = load()
 
     assert counts() == {
-        "exercises.Contraindication": 2,
+        # The seed's two warnings and the seven NICE red flags.
+        "exercises.Contraindication": 9,
         "exercises.Exercise": 11,
         "exercises.Routine": 4,
         "exercises.RoutineStep": 11,
     }
-    assert "Catalogue loaded: 28 created, 0 reset, 0 kept" in output
+    assert "Catalogue loaded: 35 created, 0 reset, 0 kept" in output
 
 
 def test_the_seed_catalogue_has_every_routine_in_ladder_order(catalogue):
@@ -184,7 +185,7 @@ def test_a_second_run_changes_nothing(catalogue):
     output = load()
 
     assert snapshot() == before
-    assert "0 created, 0 reset, 28 kept as they were" in output
+    assert "0 created, 0 reset, 35 kept as they were" in output
 
 
 def test_an_editors_changes_survive_a_second_run(catalogue):
@@ -228,7 +229,7 @@ def test_reset_restores_the_seed_values(catalogue):
     output = load("--reset")
 
     assert snapshot() == seeded
-    assert "0 created, 28 reset, 0 kept" in output
+    assert "0 created, 35 reset, 0 kept" in output
 
 
 def test_new_rows_in_the_fixture_reach_an_existing_catalogue(catalogue, tmp_path):
@@ -239,7 +240,7 @@ def test_new_rows_in_the_fixture_reach_an_existing_catalogue(catalogue, tmp_path
 
     output = load(write_fixture(tmp_path, objects))
 
-    assert "2 created, 0 reset, 28 kept" in output
+    assert "2 created, 0 reset, 35 kept" in output
     after = snapshot()
     assert (
         after["exercises.Exercise"][: len(edited["exercises.Exercise"])]

@@ -6,12 +6,8 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
 from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.utils import timezone
 
-from exercises.guide import (
-    SESSION_KEY,
-    GuidedSession,
-    format_duration,
-    warnings_by_severity,
-)
+from exercises.cache import cached_plan
+from exercises.guide import SESSION_KEY, GuidedSession, format_duration
 from exercises.models import (
     Contraindication,
     Exercise,
@@ -316,16 +312,12 @@ def test_guided_session_round_trips_through_the_database(db):
 # warnings_by_severity
 
 
-def in_routine(slug):
-    return list(
-        RoutineStep.objects.in_routine(slug).prefetch_related(
-            "routine__contraindications", "exercise__contraindications"
-        )
-    )
+def warnings_by_severity(slug):
+    return cached_plan(slug).warnings_by_severity()
 
 
 def test_warnings_of_the_beginner_routine(catalogue):
-    groups = warnings_by_severity(in_routine("beginner"))
+    groups = warnings_by_severity("beginner")
 
     assert [
         (severity, [(warning.slug, targets) for warning, targets in warnings])
@@ -337,7 +329,7 @@ def test_warnings_of_the_beginner_routine(catalogue):
 
 
 def test_warnings_of_a_routine_without_exercise_warnings(catalogue):
-    groups = warnings_by_severity(in_routine("aerobic"))
+    groups = warnings_by_severity("aerobic")
 
     assert [(severity, len(warnings)) for severity, warnings in groups] == [
         ("Consult a doctor", 1)
@@ -373,7 +365,7 @@ def test_warnings_are_ordered_most_serious_first(db):
             routine=routine, exercise=exercise, order=order, repetitions=1
         )
 
-    groups = warnings_by_severity(in_routine("mixed"))
+    groups = warnings_by_severity("mixed")
 
     assert [
         (severity, [(warning.slug, targets) for warning, targets in warnings])
@@ -391,8 +383,10 @@ def test_warnings_are_ordered_most_serious_first(db):
     ]
 
 
-def test_warnings_of_no_steps():
-    assert warnings_by_severity([]) == []
+def test_a_routine_without_steps_has_no_plan(db):
+    Routine.objects.create(slug="empty", title="Empty", summary="-", level=1)
+
+    assert cached_plan("empty") is None
 
 
 def test_forget_saved_clears_only_the_run_kept_at_that_address():

@@ -1,0 +1,40 @@
+"""
+Session engines that keep, beside each session, the id of the person signed
+in on it, so that deleting an account can end its sessions on every device.
+
+``accounts.sessions.db`` and ``accounts.sessions.cached_db`` are Django's
+engines of those names storing ``accounts.models.BrowserSession`` rows, as
+Django's "Extending database-backed session engines" shows. Each store class
+keeps the name ``SessionStore``: the name is part of the salt that signs the
+session data, so sessions written by Django's engines still read.
+"""
+
+from django.contrib.auth import SESSION_KEY
+
+
+def user_id_of(data):
+    """The signed-in person's id in a session's data, or None."""
+    try:
+        return int(data.get(SESSION_KEY))
+    except (TypeError, ValueError):
+        return None
+
+
+class PersonSessionMixin:
+    @classmethod
+    def get_model_class(cls):
+        # Imported here, as Django's own engines do: importing an engine must
+        # not need the apps to be loaded.
+        from accounts.models import BrowserSession
+
+        return BrowserSession
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        session.user_id = user_id_of(data)
+        return session
+
+    async def acreate_model_instance(self, data):
+        session = await super().acreate_model_instance(data)
+        session.user_id = user_id_of(data)
+        return session
