@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.forms import Script
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
@@ -24,6 +25,12 @@ class CatalogueAdmin(admin.ModelAdmin):
 class RoutineStepInline(admin.TabularInline):
     model = RoutineStep
     extra = 0
+
+    class Media:
+        # Up and down buttons beside each step's order number.
+        js = [Script("js/admin-step-order.js", type="module")]
+        css = {"all": ["css/admin-steps.css"]}
+
     autocomplete_fields = ["exercise"]
     fields = [
         "order",
@@ -47,6 +54,18 @@ class RoutineAdmin(CatalogueAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("steps")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is RoutineStep:
+            # Steps that change place (or go) first leave their old places,
+            # so that any reordering saves in one go.
+            leaving = [
+                inline.instance.pk
+                for inline in formset.initial_forms
+                if inline in formset.deleted_forms or "order" in inline.changed_data
+            ]
+            RoutineStep.objects.filter(pk__in=leaving).park()
+        super().save_formset(request, form, formset, change)
 
     @admin.display(description="Steps")
     def step_count(self, routine):

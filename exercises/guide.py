@@ -54,6 +54,15 @@ class GuidedSession:
     def is_overridden(self, number):
         return bool(self.data) and number in self.data.get("overrides", [])
 
+    def resume_at(self, total):
+        """
+        The first of ``total`` steps not yet marked done or skipped, or None
+        when there is no run, or every step of it is marked (it is finished).
+        """
+        if not self.data:
+            return None
+        return next((n for n in range(1, total + 1) if self.outcome(n) is None), None)
+
     def outcome(self, number):
         value = self.data["outcomes"].get(str(number)) if self.data else None
         return StepOutcome(value) if value else None

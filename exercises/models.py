@@ -249,6 +249,18 @@ class RoutineStepQuerySet(models.QuerySet):
     def get_by_natural_key(self, routine_slug, order):
         return self.get(routine__slug=routine_slug, order=order)
 
+    def park(self):
+        """
+        Move these steps past every order their routines use, keeping their
+        relative order: new orders can then be saved one by one (a swap, a
+        rotation) without meeting the unique (routine, order) constraint.
+        """
+        routines = self.values("routine")
+        last = RoutineStep.objects.filter(routine__in=routines).aggregate(
+            last=models.Max("order")
+        )["last"]
+        return self.update(order=models.F("order") + (last or 0))
+
     def in_routine(self, slug):
         """A routine's steps in order, each with its routine and exercise."""
         return (

@@ -8,7 +8,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from .cache import cache_public_page, cached_plan
 from .forms import AcknowledgeForm, StepActionForm
 from .guide import GuidedSession, Refusal, refusal
-from .models import Contraindication, Exercise, Routine
+from .models import Contraindication, Exercise, Routine, StepOutcome
 from .screening import screening_for
 
 
@@ -34,9 +34,12 @@ class RoutineDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         screening = screening_for(self.request)
+        steps = self.object.steps.all()
+        guide = GuidedSession(self.request.session, self.object.slug)
         return super().get_context_data(
             screening=screening,
-            flagged_steps=screening.flag(self.object.steps.all()),
+            flagged_steps=screening.flag(steps),
+            resume_at=guide.resume_at(len(steps)),
             **kwargs,
         )
 
@@ -79,6 +82,7 @@ def guide_start(request, slug):
         "warning_groups": plan.warnings_by_severity(),
         "red_flags": plan.red_flags,
         "guide": guide,
+        "resume_at": guide.resume_at(len(plan.steps)),
         "form": form,
         "screening": screening,
         "clearance_asked_for": screening.clearance_asked_for(plan.warnings),
@@ -145,9 +149,11 @@ def guide_finish(request, slug):
     if refused := refusal(guide, screening, plan):
         return refuse(request, slug, refused)
     flagged = screening.flagged_numbers(plan.steps)
+    summary = guide.summary(plan.steps, flagged)
     context = {
         "routine": plan.routine,
-        "summary": guide.summary(plan.steps, flagged),
+        "summary": summary,
+        "exercised": any(outcome is StepOutcome.DONE for _, _, outcome in summary),
         "guide": guide,
     }
     return render(request, "exercises/guide_finish.html", context)

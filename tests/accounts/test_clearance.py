@@ -28,7 +28,7 @@ from tests.pages import text_of
 GUIDE = "/routines/beginner/guide/"
 FINISH = f"{GUIDE}finish/"
 SAVE = "/progress/save/beginner/"
-CONTINUE = "Continue where I was"
+CONTINUE = "Continue at step 3 of 6"
 REFUSED = "Please confirm your doctor's clearance on the safety check"
 
 

@@ -591,8 +591,9 @@ def test_a_saved_run_links_to_its_session_instead_of_offering_the_form(
     assert "This session is saved to your account." in finish
     assert f'href="{saved.url}"' in finish
     assert f'action="{SAVE_URL}"' not in finish
-    assert "Continue where I was" not in gate
-    assert "Start again from step 1" in gate
+    assert "Continue at step" not in gate
+    assert "Start again from step 1" not in gate
+    assert "Start again" in gate
 
 
 def test_deleting_a_saved_run_offers_to_save_it_again(signed_in, walk_beginner):

@@ -266,3 +266,21 @@ def test_player_fits_a_360px_phone(phone_page, catalogue):
         assert width <= 360
         for button in player.get_by_role("button").all():
             assert button.bounding_box()["height"] >= 44, button.inner_text()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_continue_resumes_at_the_first_step_not_yet_marked(page, catalogue, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    start_guide(page)
+    page.get_by_role("button", name="Done, next step →").click()
+    page.get_by_role("button", name="Skip", exact=True).click()
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 6")
+
+    page.goto("/routines/beginner/")
+    page.get_by_role("link", name="Continue at step 3 of 6").click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/3/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Abdominal contraction")
+
+    page.goto("/routines/beginner/guide/")
+    page.get_by_role("link", name="Continue at step 3 of 6").click()
+    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/3/$"))

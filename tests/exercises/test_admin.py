@@ -497,3 +497,69 @@ def test_a_retired_warning_is_no_longer_shown_or_asked(
             "contraindication__slug", flat=True
         )
     ) == {"nerve-pain-legs", "disc-damage"}
+
+
+def step_names(routine):
+    return list(
+        routine.steps.order_by("order").values_list("exercise__slug", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "new_orders",
+    [
+        {3: 6, 5: 4},  # swap steps 4 and 6 (form index 3 and 5)
+        {0: 2, 1: 3, 2: 1},  # rotate the first three
+        {n: 6 - n for n in range(6)},  # reverse all six
+    ],
+)
+def test_an_editor_reorders_steps_in_one_save(
+    editor_client, catalogue, django_capture_on_commit_callbacks, new_orders
+):
+    visitor = Client()
+    beginner = Routine.objects.get(slug="beginner")
+    before = step_names(beginner)
+    visitor.get("/routines/beginner/")  # cached as it was
+    data = change_form_data(beginner)
+    for index, order in new_orders.items():
+        data[f"steps-{index}-order"] = order
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            f"/admin/exercises/routine/{beginner.pk}/change/", data
+        )
+
+    assert response.status_code == 302
+    expected = {
+        new_orders.get(index, index + 1): slug for index, slug in enumerate(before)
+    }
+    after = [expected[order] for order in sorted(expected)]
+    assert step_names(beginner) == after
+    assert list(beginner.steps.values_list("order", flat=True)) == [1, 2, 3, 4, 5, 6]
+    page = text_of(visitor.get("/routines/beginner/"))
+    names = [Exercise.objects.get(slug=slug).name for slug in after]
+    positions = [page.index(name) for name in names]
+    assert positions == sorted(positions)
+
+
+def test_an_editor_moves_a_step_into_the_place_of_one_deleted_in_the_same_save(
+    editor_client, catalogue
+):
+    beginner = Routine.objects.get(slug="beginner")
+    data = change_form_data(beginner)
+    data["steps-5-DELETE"] = "on"  # straight-leg raises, step 6
+    data["steps-0-order"] = 6  # ankle pumps take its place
+    data["steps-4-order"] = 1  # heel raises go first
+
+    response = editor_client.post(
+        f"/admin/exercises/routine/{beginner.pk}/change/", data
+    )
+
+    assert response.status_code == 302
+    assert step_names(beginner) == [
+        "heel-raises",
+        "heel-slides",
+        "abdominal-contraction",
+        "wall-squats",
+        "ankle-pumps",
+    ]

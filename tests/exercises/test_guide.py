@@ -14,7 +14,7 @@ from exercises.models import (
     RoutineStep,
     Severity,
 )
-from tests.pages import html
+from tests.pages import html, text_of
 
 GATE = "/routines/{slug}/guide/"
 STEP = "/routines/{slug}/guide/{n}/"
@@ -170,7 +170,7 @@ def test_gate_has_the_acknowledgement_checkbox(client, catalogue):
     assert re.search(r'<input type="checkbox" name="acknowledged"', page)
     assert "I have read these warnings" in page
     assert "Start guided session" in page
-    assert "Continue where I was" not in page
+    assert "Continue at step" not in page
 
 
 def test_gate_without_the_checkbox_answers_400_and_stores_nothing(client, catalogue):
@@ -211,7 +211,7 @@ def test_gate_after_acknowledging_offers_to_continue(guided):
     page = html(guided.get(gate()))
 
     assert "Start again from step 1" in page
-    assert f'href="{step(1)}">Continue where I was' in page
+    assert f'href="{step(1)}">Continue at step 1 of 6' in page
 
 
 # Reaching a step or the finish without the safety check
@@ -650,3 +650,79 @@ def test_finish_after_the_last_step_query_budget(guided, django_assert_max_num_q
         response = guided.get(finish())
 
     assert response.status_code == 200
+
+
+# Resume at the right step
+
+
+def mark(client, actions):
+    for number, action in actions.items():
+        assert client.post(step(number), {"action": action}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("actions", "resume"),
+    [
+        ({}, 1),
+        ({1: "done", 2: "done"}, 3),
+        ({1: "skip"}, 2),
+        ({1: "done", 2: "done", 4: "done"}, 3),
+    ],
+)
+def test_continue_goes_to_the_first_step_not_yet_marked(guided, actions, resume):
+    mark(guided, actions)
+
+    for path in (gate(), "/routines/beginner/"):
+        page = html(guided.get(path))
+        assert f'href="{step(resume)}">Continue at step {resume} of 6</a>' in page
+    assert "Start again from step 1" in html(guided.get(gate()))
+
+
+def test_a_finished_run_offers_start_again_instead(guided):
+    mark(guided, {n: "done" for n in range(1, 7)})
+
+    gate_page = text_of(guided.get(gate()))
+    routine_page = text_of(guided.get("/routines/beginner/"))
+
+    assert "Continue at step" not in gate_page
+    assert "Start again from step 1" not in gate_page
+    assert "Start again" in gate_page
+    assert "Continue at step" not in routine_page
+    assert "Start guided session" in routine_page
+
+
+def test_the_routine_page_offers_no_continue_without_a_run(client, catalogue):
+    page = text_of(client.get("/routines/beginner/"))
+
+    assert "Continue at step" not in page
+    assert "Start guided session" in page
+
+
+def test_starting_again_clears_the_marks(guided):
+    mark(guided, {1: "done", 2: "skip"})
+
+    assert guided.post(gate(), {"acknowledged": "on"}).url == step(1)
+
+    assert "Continue at step 1 of 6" in text_of(guided.get("/routines/beginner/"))
+
+
+# A run in which nothing was done
+
+
+def test_the_finish_page_of_a_run_with_every_step_skipped_says_no_exercise(guided):
+    mark(guided, {n: "skip" for n in range(1, 7)})
+
+    page = text_of(guided.get(finish()))
+
+    assert "Well done" not in page
+    assert "Beginner routine: no exercise done" in page
+    assert "it will not count towards your weekly target" in page
+
+
+def test_one_step_done_is_well_done(guided):
+    mark(guided, {1: "done", **{n: "skip" for n in range(2, 7)}})
+
+    page = text_of(guided.get(finish()))
+
+    assert "Well done: Beginner routine finished" in page
+    assert "no exercise done" not in page
