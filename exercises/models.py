@@ -372,6 +372,16 @@ class RoutineStep(models.Model):
             return "duration"
         return "hold" if self.hold_seconds else "count"
 
+    @property
+    def has_sides(self):
+        """
+        Whether the step runs on the right side, then on the left. Each side
+        qualifies the repetitions; a timed step is one continuous activity
+        (its stopwatch has no sides), so there the box is ignored, and no
+        page or player promises sides for it.
+        """
+        return self.each_side and not self.is_timed
+
 
 class SeedRow(models.Model):
     """

@@ -1,5 +1,7 @@
 // The guided-session player: a hold timer, a repetition counter or a
 // stopwatch, depending on data-mode of the server-rendered [data-player].
+// With data-each-side="true" the holds or the count run on the right side,
+// then on the left; the stopwatch has no sides (the server never asks it to).
 // The page works without it; this only enhances. Timing reads Date.now() on
 // every tick, so a throttled tab (or a test's fake clock) never drifts.
 
@@ -225,12 +227,12 @@ class Player {
     this.done = false;
     // hold mode: phase is "ready", "hold", "rest" (get ready) or "done".
     this.phase = "ready";
-    this.side = "right";
+    this.side = "right"; // Each-side steps, in hold and count mode.
     this.repetition = 1; // The repetition under way (or next) on this side.
     this.phaseEndsAt = 0; // Date.now() at which the running phase ends.
     this.remainingMs = this.holdMs; // Left in the phase while paused.
     this.lastAnnouncedAt = 0; // Seconds into the hold of the last announcement.
-    this.count = 0;
+    this.count = 0; // count mode: repetitions counted on this side.
     // duration mode: elapsed time before the latest start, and that start.
     this.elapsedMs = 0;
     this.startedAt = 0;
@@ -416,20 +418,17 @@ class Player {
       );
       this.speaker.say("Relax");
     } else if (this.eachSide && this.side === "right") {
-      this.side = "left";
+      this.switchSides();
       this.repetition = 1;
       this.phase = "rest";
       this.phaseEndsAt = endedAt + SWITCH_SIDE_MS;
-      this.announce("Right side done. Switch to the left side.");
-      this.speaker.say("Switch to the left side");
     } else {
       this.finish();
     }
   }
 
   repetitionText() {
-    const text = `Repetition ${this.repetition} of ${this.repetitions}`;
-    return this.eachSide ? `${text}, ${this.side} side` : text;
+    return `Repetition ${this.repetition} of ${this.repetitions}${this.sideText()}`;
   }
 
   // ----- counter ---------------------------------------------------------
@@ -440,22 +439,34 @@ class Player {
     }
     this.beeper.unlock();
     this.count += 1;
-    if (this.count >= this.repetitions) {
+    if (this.count < this.repetitions) {
+      this.announce(
+        `Repetition ${this.count} of ${this.repetitions} counted${this.sideText()}.`,
+      );
+    } else if (this.eachSide && this.side === "right") {
+      // The last repetition on the right ends that side, as its last hold does.
+      this.beeper.beep();
+      this.switchSides();
+      this.count = 0;
+    } else {
       this.beeper.beep();
       this.finish();
-    } else {
-      this.announce(`Repetition ${this.count} of ${this.repetitions} counted.`);
     }
     this.render();
   }
 
+  // Takes back the latest tap, across the change of sides if need be.
   undo() {
     if (this.count === 0) {
-      return;
+      if (!(this.eachSide && this.side === "left")) {
+        return;
+      }
+      this.side = "right";
+      this.count = this.repetitions;
     }
     this.count -= 1;
     this.done = false;
-    this.announce(`Back to ${this.count} of ${this.repetitions}.`);
+    this.announce(`Back to ${this.count} of ${this.repetitions}${this.sideText()}.`);
     this.render();
   }
 
@@ -486,7 +497,18 @@ class Player {
     }
   }
 
-  // ----- the end of the exercise ---------------------------------------
+  // ----- sides and the end of the exercise -----------------------------
+
+  sideText() {
+    return this.eachSide ? `, ${this.side} side` : "";
+  }
+
+  // The same words and prompt in every mode that has sides.
+  switchSides() {
+    this.side = "left";
+    this.announce("Right side done. Switch to the left side.");
+    this.speaker.say("Switch to the left side");
+  }
 
   finish(message = "Exercise done.") {
     this.stopTicking();
@@ -545,6 +567,9 @@ class Player {
   render() {
     this.root.classList.toggle("is-running", this.running);
     this.root.classList.toggle("is-done", this.done);
+    if (this.el.side) {
+      this.el.side.textContent = `Now: ${this.side} side`;
+    }
     if (this.mode === "count") {
       this.renderCounter();
     } else if (this.mode === "duration") {
@@ -569,7 +594,7 @@ class Player {
   }
 
   renderHold() {
-    const { side, phase, clock, bar, reps } = this.el;
+    const { phase, clock, bar, reps } = this.el;
     const left =
       this.phase === "ready"
         ? this.holdMs
@@ -591,14 +616,15 @@ class Player {
     bar.max = total || 1;
     bar.value = this.phase === "done" ? bar.max : Math.max(0, total - left);
 
-    if (side) {
-      side.textContent = `Now: ${this.side} side`;
-    }
     reps.textContent = this.done
-      ? `All ${plural(this.repetitions, "repetition")} done` +
-        (this.eachSide ? " on both sides" : "")
+      ? this.allDoneText()
       : `Repetition ${this.repetition} of ${this.repetitions}`;
     this.renderToggle();
+  }
+
+  allDoneText() {
+    const text = `All ${plural(this.repetitions, "repetition")} done`;
+    return this.eachSide ? `${text} on both sides` : text;
   }
 
   restLength() {
@@ -608,9 +634,11 @@ class Player {
   renderCounter() {
     const { reps, count, countNumber, undo } = this.el;
     countNumber.textContent = String(this.count);
-    reps.textContent = `${this.count} of ${this.repetitions} repetitions`;
+    reps.textContent = this.done
+      ? this.allDoneText()
+      : `${this.count} of ${this.repetitions} repetitions`;
     count.disabled = this.done;
-    undo.disabled = this.count === 0;
+    undo.disabled = this.count === 0 && this.side === "right";
   }
 
   renderStopwatch() {
