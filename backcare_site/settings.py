@@ -104,12 +104,22 @@ DATABASES = {
 
 # The catalogue's pages come from this cache; it must be shared by every
 # process (Redis) or an editor's change would show on one worker only.
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("DJANGO_CACHE_TIMEOUT_SECONDS", "0.5"))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "backcare_site.cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "backcare"),
+            # An unreachable Redis costs a request at most this long, then
+            # the site serves without it for a few seconds before trying again.
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+                "retry_seconds": float(
+                    os.environ.get("DJANGO_CACHE_RETRY_SECONDS", "5")
+                ),
+            },
         }
     }
 else:

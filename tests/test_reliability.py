@@ -404,7 +404,7 @@ def test_with_the_database_down_pages_answer_a_styled_503_and_recover(catalogue)
     with database_down():
         health = visitor.get("/healthz")
         assert health.status_code == 503
-        assert health.content == b"database unavailable\n"
+        assert health.content.startswith(b"database unavailable\ndatabase: down\n")
         assert "no-cache" in health["Cache-Control"]
         for client, url in pages:
             response = client.get(url)

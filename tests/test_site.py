@@ -14,7 +14,7 @@ def test_healthz_is_plain_text_and_never_cached(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.content.startswith(b"ok\ndatabase: ok\n")
     assert response["Content-Type"].startswith("text/plain")
     assert "no-cache" in response["Cache-Control"]
     assert "max-age=0" in response["Cache-Control"]

@@ -630,7 +630,7 @@ def test_healthz_answers_ok_with_the_database_up(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.content.startswith(b"ok\ndatabase: ok\ncache: ")
 
 
 def test_healthz_answers_503_when_the_database_fails(client, db):
@@ -640,7 +640,7 @@ def test_healthz_answers_503_when_the_database_fails(client, db):
         response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert b"database unavailable" in response.content
+    assert b"database unavailable\ndatabase: down\n" in response.content
 
 
 # Printing a routine.

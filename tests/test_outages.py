@@ -1,0 +1,259 @@
+"""
+Redis down is slower, never broken: real servers started and stopped here.
+
+gunicorn (2 workers, debug off) serves BackCare with the test's own Redis
+behind a TCP proxy; closing the proxy makes Redis unreachable while it keeps
+its data, as a network fault would, and opening it brings Redis back.
+"""
+
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+
+import pytest
+from django.conf import settings
+
+from accounts.models import CompletedSession
+from exercises.models import Routine, RoutineStep
+from tests.factories import PASSWORD, UserFactory
+from tests.servers import (
+    BASE_DIR,
+    TcpProxy,
+    csrf_token,
+    form_fields,
+    free_port,
+    gunicorn,
+    production_env,
+    redis_server,
+)
+from tests.test_reliability import editor, needs_postgresql, step_dose
+
+HELD_10 = "10 repetitions, hold 5 seconds each"
+HELD_12 = "12 repetitions, hold 5 seconds each"
+ROUNDS = 15
+
+
+@pytest.fixture
+def redis_behind_proxy():
+    with redis_server() as port:
+        proxy = TcpProxy("127.0.0.1", port)
+        proxy.open()
+        try:
+            yield proxy
+        finally:
+            proxy.close()
+
+
+def every_page(server, person, rounds=ROUNDS):
+    """Visitors, a guided run, a signed-in person's pages, a log and log-ins."""
+    statuses = Counter()
+    for n in range(rounds):
+        visitor = server.client()
+        for path in ("/", "/routines/beginner/", "/exercises/wall-squats/", "/about/"):
+            statuses[path, visitor.get(path).status] += 1
+        gate = visitor.get("/routines/beginner/guide/")
+        statuses["gate", gate.status] += 1
+        started = visitor.post(
+            "/routines/beginner/guide/",
+            {"acknowledged": "on", "csrfmiddlewaretoken": csrf_token(gate.text)},
+        )
+        statuses["start", started.status] += 1
+        step = visitor.get("/routines/beginner/guide/1/")
+        statuses["step", step.status] += 1
+        visitor.close()
+        for path in ("/progress/", "/progress/history/", "/accounts/profile/"):
+            statuses[path, person.get(path).status] += 1
+        form = person.get("/progress/log/")
+        routine = re.search(r'<option value="(\d+)"', form.text)
+        logged = person.post(
+            "/progress/log/",
+            {
+                "date": date.today().isoformat(),
+                "routine": routine[1] if routine else "",
+                "minutes": 10,
+                "client_token": f"outage-{n}",
+                "csrfmiddlewaretoken": csrf_token(form.text),
+            },
+        )
+        statuses["log", logged.status] += 1
+        newcomer = server.client()
+        login = newcomer.get("/accounts/login/")
+        posted = newcomer.post(
+            "/accounts/login/",
+            {
+                "username": "outage_person",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": csrf_token(login.text),
+            },
+        )
+        statuses["log-in", posted.status] += 1
+        newcomer.close()
+    return statuses
+
+
+def cache_lines(server, text):
+    return [line for line in server.errors().splitlines() if text in line]
+
+
+@needs_postgresql
+def test_with_redis_unreachable_every_page_and_form_works_and_heals(
+    transactional_db, catalogue, redis_behind_proxy
+):
+    proxy = redis_behind_proxy
+    beginner = Routine.objects.get(slug="beginner")
+    UserFactory(username="outage_person")
+    staff = editor()
+    with gunicorn(
+        workers=2,
+        REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
+        DJANGO_CACHE_RETRY_SECONDS=1,
+        DJANGO_LOG_LEVEL="WARNING",
+    ) as server:
+        person = server.client()
+        person.login("outage_person", PASSWORD)
+        admin = server.client()
+        admin.login(staff.username, PASSWORD)
+        # Both workers cache the routine page as it is.
+        for _ in range(20):
+            assert step_dose(server.client().get("/routines/beginner/").text, 3) == (
+                HELD_10
+            )
+        assert "cache: ok" in server.client().get("/healthz").text
+
+        proxy.close()
+        started = time.monotonic()
+        statuses = every_page(server, person)
+        elapsed = time.monotonic() - started
+
+        failures = {key: n for key, n in statuses.items() if key[1] >= 500}
+        assert failures == {}, statuses
+        assert sum(statuses.values()) == ROUNDS * 12
+        assert {status for _, status in statuses} <= {200, 302}
+        assert statuses["log", 302] == ROUNDS
+        assert statuses["log-in", 302] == ROUNDS
+        assert (
+            CompletedSession.objects.filter(user__username="outage_person").count()
+            == ROUNDS
+        )
+        # Twelve requests a round; unreachable Redis must not cost seconds each.
+        assert elapsed < ROUNDS * 3, f"{elapsed:.1f} s for {ROUNDS} rounds"
+        health = server.client().get("/healthz")
+        assert health.status == 200
+        assert "database: ok" in health.text
+        assert "cache: down" in health.text
+        # Said once per worker, not once per request.
+        assert 1 <= len(cache_lines(server, "unreachable")) <= 2
+
+        # An editor changes step 3 while Redis is down: visitors see it at once.
+        change_url = f"/admin/exercises/routine/{beginner.pk}/change/"
+        page = admin.get(change_url)
+        fields = form_fields(page.text, "routine_form")
+        third = next(
+            name.removesuffix("-order")
+            for name, value in fields
+            if re.fullmatch(r"steps-\d+-order", name) and value == "3"
+        )
+        data = [
+            (name, "12" if name == f"{third}-repetitions" else value)
+            for name, value in fields
+        ] + [("_save", "Save")]
+        assert admin.post(change_url, data).status == 302
+        assert RoutineStep.objects.get(routine=beginner, order=3).repetitions == 12
+        assert step_dose(server.client().get("/routines/beginner/").text, 3) == (
+            HELD_12
+        )
+
+        # Redis comes back with its old pages: no worker serves them.
+        proxy.open()
+        time.sleep(1.2)  # the retry interval
+        mark = len(server.access_lines())
+        doses = [
+            step_dose(server.client().get("/routines/beginner/").text, 3)
+            for _ in range(40)
+        ]
+        assert doses == [HELD_12] * 40
+        workers = {
+            pid
+            for pid, method, url, status in server.access_lines()[mark:]
+            if url == "/routines/beginner/"
+        }
+        assert len(workers) == 2
+        assert "cache: ok" in server.client().get("/healthz").text
+        assert 1 <= len(cache_lines(server, "reachable again")) <= 2
+        assert person.get("/progress/").status == 200
+
+
+@needs_postgresql
+def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
+    from tests.servers import gunicorn_database_url
+
+    closed = free_port()
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), "load_catalogue"],
+        env=production_env(
+            DATABASE_URL=gunicorn_database_url(),
+            REDIS_URL=f"redis://127.0.0.1:{closed}/0",
+            DJANGO_SETTINGS_MODULE="tests.server_settings",
+        ),
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Catalogue loaded: 35 created" in result.stdout
+    assert "The cache could not be reached" in result.stderr
+    assert Routine.objects.count() == 4
+
+
+def test_the_cache_answers_as_a_miss_when_redis_is_unreachable(caplog):
+    from backcare_site.cache import SharedClientRedisCache
+
+    closed = free_port()
+    cache = SharedClientRedisCache(
+        f"redis://127.0.0.1:{closed}/0",
+        {"OPTIONS": {"socket_connect_timeout": 0.2, "retry_seconds": 60}},
+    )
+
+    started = time.monotonic()
+    assert cache.get("missing", "default") == "default"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("a", 1) is False
+    cache.set("a", 1)
+    cache.delete("a")
+    assert cache.ping() is False
+    assert cache.is_down
+    with pytest.raises(ValueError):
+        cache.incr("a")
+    # Only the first call tried; the rest answered at once.
+    assert time.monotonic() - started < 1
+    assert len([r for r in caplog.records if "unreachable" in r.message]) == 1
+
+
+def test_a_cache_that_comes_back_is_emptied_before_it_is_read(caplog):
+    from backcare_site.cache import SharedClientRedisCache
+
+    with redis_server() as port:
+        proxy = TcpProxy("127.0.0.1", port)
+        proxy.open()
+        cache = SharedClientRedisCache(
+            f"redis://127.0.0.1:{proxy.port}/0",
+            {"OPTIONS": {"socket_timeout": 0.5, "retry_seconds": 0.2}},
+        )
+        cache.set("page", "before the outage")
+        proxy.close()
+        assert cache.get("page") is None
+        assert cache.is_down
+        proxy.open()
+        time.sleep(0.3)
+
+        assert cache.get("page") is None
+        assert not cache.is_down
+        cache.set("page", "after")
+        assert cache.get("page") == "after"
+        proxy.close()
+    assert settings.CACHES  # the site's own cache is untouched by this test
