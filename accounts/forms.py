@@ -1,7 +1,8 @@
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils.html import escape, format_html
 
 from exercises.models import Routine
 
-from .models import CompletedSession, User
+from .models import CompletedSession, User, find_time_zone
 
 NOTES_MAX = 2000
 
@@ -23,6 +24,11 @@ def pain_field(label):
         help_text="0 is no pain, 10 the worst pain you can imagine.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+
+def local_time_now():
+    """The time of day in the active time zone, to the minute."""
+    return timezone.localtime().time().replace(second=0, microsecond=0)
 
 
 def notes_field():
@@ -51,10 +57,15 @@ class SignupForm(UserCreationForm):
             "answers or pain ratings, so no account was created."
         },
     )
+    # Filled by static/js/timezone.js with the browser's own time zone.
+    time_zone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""}),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ["username", "email"]
+        fields = ["username", "email", "time_zone"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +73,11 @@ class SignupForm(UserCreationForm):
             'Only you can see it, and you can download or delete it at any time. <a href="{}">How BackCare keeps your data</a>.',
             reverse("accounts:privacy"),
         )
+
+    def clean_time_zone(self):
+        # No script, or a browser that names a zone unknown here: the site's
+        # zone, changeable on the profile, rather than a failed sign-up.
+        return find_time_zone(self.cleaned_data["time_zone"]) or settings.TIME_ZONE
 
     def save(self, commit=True):
         # The box is required: a saved sign-up is a consent given now.
@@ -89,10 +105,19 @@ class PainNotesForm(forms.Form):
 class SessionLogForm(PainNotesForm):
     """A session logged by hand, after the fact."""
 
+    # A date input reads and sends ISO dates only; any other format is
+    # discarded by the browser and the field shows up empty.
     date = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
+    )
+    time = forms.TimeField(
+        label="Time",
+        required=False,
+        help_text="When you started. Left empty, the time now is used.",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        initial=local_time_now,
     )
     routine = forms.ModelChoiceField(
         label="Routine",
@@ -102,9 +127,23 @@ class SessionLogForm(PainNotesForm):
     minutes = forms.IntegerField(
         label="Minutes exercised", required=False, min_value=1, max_value=600
     )
-    client_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    client_token = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={
+            "required": "This form was incomplete. Please fill it in again.",
+        },
+    )
 
-    field_order = ["date", "routine", "minutes", "pain_before", "pain_after", "notes"]
+    field_order = [
+        "date",
+        "time",
+        "routine",
+        "minutes",
+        "pain_before",
+        "pain_after",
+        "notes",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,11 +161,30 @@ class SessionLogForm(PainNotesForm):
             )
         return date
 
+    def clean(self):
+        cleaned_data = super().clean()
+        if "date" not in cleaned_data or "time" not in cleaned_data:
+            return cleaned_data
+        # In the active (the person's) time zone; an empty time is now.
+        started_at = timezone.make_aware(
+            datetime.combine(
+                cleaned_data["date"], cleaned_data["time"] or local_time_now()
+            )
+        )
+        if started_at > timezone.now():
+            self.add_error(
+                "time",
+                forms.ValidationError(
+                    "The time cannot be in the future.", code="future"
+                ),
+            )
+        else:
+            cleaned_data["started_at"] = started_at
+        return cleaned_data
+
     @property
     def started_at(self):
-        return timezone.make_aware(
-            datetime.combine(self.cleaned_data["date"], time(12))
-        )
+        return self.cleaned_data["started_at"]
 
     @property
     def finished_at(self):
@@ -145,6 +203,35 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["weekly_target"]
         labels = {"weekly_target": "Weekly target (sessions per week)"}
+
+
+class TimeZoneForm(forms.ModelForm):
+    """The profile's time zone section; static/js/timezone.js suggests names."""
+
+    class Meta:
+        model = User
+        fields = ["time_zone"]
+        labels = {"time_zone": "Time zone"}
+        help_texts = {
+            "time_zone": "A name such as Europe/London or America/Los_Angeles, "
+            "or a city that names a zone, such as Shanghai."
+        }
+        widgets = {
+            "time_zone": forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "none",
+                    "spellcheck": "false",
+                    "data-time-zone-names": "",
+                }
+            )
+        }
+
+    def clean_time_zone(self):
+        # A name in other capitals, or a city, is the zone it names; anything
+        # else is left for the model's validator to refuse with its message.
+        text = self.cleaned_data["time_zone"]
+        return find_time_zone(text) or text
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from exercises.screening import UNSCREENED, Screening
@@ -26,3 +27,33 @@ class ScreeningMiddleware:
     def __call__(self, request):
         request.screening = SimpleLazyObject(lambda: screening_of(request.user))
         return self.get_response(request)
+
+
+def in_their_time_zone(user):
+    """``user``, once read, with their time zone made the active one."""
+    if user.is_authenticated:
+        timezone.activate(user.zone)
+    return user
+
+
+class TimeZoneMiddleware:
+    """
+    Shows and counts a signed-in person's dates in their own time zone.
+
+    The zone becomes active when the request first asks who the person is,
+    as every page with a person's records does before reading them (and the
+    menu of every page does): this reads no session and no user that the
+    page would not have read, so a health check stays off the database. For
+    everyone else, and after the request, the site's zone. A streamed
+    response is written after this returns, so the exports name the
+    person's zone themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user  # AuthenticationMiddleware's, not read yet
+        request.user = SimpleLazyObject(lambda: in_their_time_zone(user))
+        with timezone.override(None):
+            return self.get_response(request)

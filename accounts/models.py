@@ -1,13 +1,16 @@
+import zoneinfo
 from datetime import datetime
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +21,60 @@ from exercises.models import Contraindication, Routine, StepOutcome
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 
 
-def iso(value):
-    """A date, or a datetime in the current time zone, as ISO 8601; None stays None."""
+def iso(value, zone=None):
+    """
+    A date, or a datetime in ``zone`` (by default the current time zone) with
+    its UTC offset, as ISO 8601; None stays None.
+    """
     if isinstance(value, datetime):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, zone)
     return value.isoformat() if value is not None else None
+
+
+@cache
+def time_zone_names():
+    """
+    The IANA time zone names this machine knows. ``localtime`` is a file of
+    the server's own, not a zone anyone lives in.
+    """
+    return frozenset(zoneinfo.available_timezones() - {"localtime"})
+
+
+@cache
+def _time_zones_by_lowercase_name():
+    by_name = {name.lower(): name for name in time_zone_names()}
+    by_place = {}
+    for name in time_zone_names():
+        by_place.setdefault(name.rpartition("/")[2].lower(), []).append(name)
+    return by_name, by_place
+
+
+def find_time_zone(text):
+    """
+    The time zone a person typed: its exact name, the name in other capitals
+    or with spaces for underscores ("america/los angeles"), or the place
+    alone when only one zone has it ("Shanghai"). None when nothing matches.
+    """
+    text = "_".join(str(text).split()).lower()
+    by_name, by_place = _time_zones_by_lowercase_name()
+    if text in by_name:
+        return by_name[text]
+    places = by_place.get(text, [])
+    return places[0] if len(places) == 1 else None
+
+
+def validate_time_zone(value):
+    if value not in time_zone_names():
+        raise ValidationError(
+            "BackCare does not know the time zone “%(value)s”. Enter a name "
+            "such as Europe/London or America/Los_Angeles.",
+            code="unknown_time_zone",
+            params={"value": value},
+        )
+
+
+def default_time_zone():
+    return settings.TIME_ZONE
 
 
 class User(AbstractUser):
@@ -52,6 +104,13 @@ class User(AbstractUser):
         help_text="When the person agreed, at sign-up, that BackCare keeps their "
         "health information.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text="An IANA name such as Europe/London: the person's dates, "
+        "“today” and “this week” are in it.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -62,24 +121,35 @@ class User(AbstractUser):
             )
         ]
 
+    @property
+    def zone(self):
+        """The person's time zone; the site's if this machine does not know theirs."""
+        if self.time_zone not in time_zone_names():
+            return timezone.get_default_timezone()
+        return zoneinfo.ZoneInfo(self.time_zone)
+
     def personal_data(self):
-        """Everything kept about the person but their sessions, as JSON values."""
+        """
+        Everything kept about the person but their sessions, as JSON values,
+        times in their own zone: a streamed export is written after the
+        request's zone is no longer active.
+        """
         answers = self.conditions.order_by("title")
+        zone = self.zone
         return {
             "account": {
                 "username": self.username,
                 "email": self.email,
                 "first_name": self.first_name,
                 "last_name": self.last_name,
-                "date_joined": iso(self.date_joined),
-                "last_login": iso(self.last_login),
+                "date_joined": iso(self.date_joined, zone),
+                "last_login": iso(self.last_login, zone),
             },
             "weekly_target": self.weekly_target,
-            # Until a person has a time zone of their own, the site's is theirs.
-            "time_zone": timezone.get_current_timezone_name(),
-            "health_data_consent_at": iso(self.health_data_consent_at),
+            "time_zone": zone.key,
+            "health_data_consent_at": iso(self.health_data_consent_at, zone),
             "screening": {
-                "answered_at": iso(self.screening_answered_at),
+                "answered_at": iso(self.screening_answered_at, zone),
                 # Only a "yes" is stored: any question not listed was answered "no".
                 "answers": [
                     {
@@ -125,9 +195,25 @@ def step_count(outcome):
     return Coalesce(Subquery(steps, output_field=models.IntegerField()), 0)
 
 
+def exercised_condition():
+    """
+    Something was done in the session: one of its steps, or, for a session
+    logged by hand (which has no steps), the session itself.
+    """
+    steps = StepResult.objects.filter(session=OuterRef("pk"))
+    return ~Exists(steps) | Exists(steps.filter(outcome=StepOutcome.DONE))
+
+
 class CompletedSessionQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
+
+    def exercised(self):
+        """
+        Sessions that count towards a person's progress: a guided session in
+        which every step was skipped is kept, but not counted.
+        """
+        return self.filter(exercised_condition())
 
     def newest_first(self):
         return self.order_by("-started_at", "-pk")
@@ -144,11 +230,16 @@ class CompletedSessionQuerySet(models.QuerySet):
         )
 
     def totals(self, *, since):
-        """Number of sessions, those since a moment, and the time exercised."""
+        """
+        Sessions recorded; of them, those exercised, in all and since a
+        moment; and the time exercised.
+        """
+        exercised = exercised_condition()
         return self.aggregate(
-            count=Count("pk"),
-            count_since=Count("pk", filter=Q(started_at__gte=since)),
-            time=Sum(F("finished_at") - F("started_at")),
+            recorded=Count("pk"),
+            count=Count("pk", filter=exercised),
+            count_since=Count("pk", filter=exercised & Q(started_at__gte=since)),
+            time=Sum(F("finished_at") - F("started_at"), filter=exercised),
         )
 
     def steps_skipped_for_safety(self):
@@ -156,10 +247,14 @@ class CompletedSessionQuerySet(models.QuerySet):
             n=Count("steps", filter=Q(steps__outcome=StepOutcome.SKIPPED_FOR_SAFETY))
         )["n"]
 
-    def per_week(self):
-        """One row per week with sessions: count and average pain before/after."""
+    def per_week(self, zone=None):
+        """
+        One row per week with sessions, weeks from Monday in ``zone`` (by
+        default the current time zone): count and average pain before/after.
+        """
+        week = TruncWeek("started_at", output_field=models.DateField(), tzinfo=zone)
         return (
-            self.annotate(week=TruncWeek("started_at", output_field=models.DateField()))
+            self.annotate(week=week)
             .values("week")
             .annotate(
                 count=Count("pk"),
@@ -169,10 +264,11 @@ class CompletedSessionQuerySet(models.QuerySet):
             .order_by("-week")
         )
 
-    def per_day(self, *, since):
+    def per_day(self, *, since, zone=None):
+        """Sessions per day in ``zone`` (by default the current time zone)."""
         return (
             self.filter(started_at__gte=since)
-            .annotate(day=TruncDate("started_at"))
+            .annotate(day=TruncDate("started_at", tzinfo=zone))
             .values("day")
             .annotate(count=Count("pk"))
             .order_by("day")
@@ -185,9 +281,10 @@ class CompletedSessionQuerySet(models.QuerySet):
             .order_by("-count", "routine_title")
         )
 
-    def exported(self):
+    def exported(self, zone=None):
         """
-        Each session with its steps as JSON values, newest first.
+        Each session with its steps as JSON values, newest first, times in
+        ``zone`` (by default the current time zone) with their UTC offset.
 
         One query however many sessions there are (a row per step, joined),
         read a chunk at a time, so neither queries nor memory grow with them.
@@ -217,12 +314,12 @@ class CompletedSessionQuerySet(models.QuerySet):
             yield {
                 "id": first["pk"],
                 "routine": first["routine_title"],
-                "started_at": iso(first["started_at"]),
-                "finished_at": iso(first["finished_at"]),
+                "started_at": iso(first["started_at"], zone),
+                "finished_at": iso(first["finished_at"], zone),
                 "pain_before": first["pain_before"],
                 "pain_after": first["pain_after"],
                 "notes": first["notes"],
-                "recorded_at": iso(first["created_at"]),
+                "recorded_at": iso(first["created_at"], zone),
                 "steps": [
                     {
                         "order": row["steps__order"],
@@ -302,6 +399,19 @@ class CompletedSession(models.Model):
     @property
     def duration_text(self):
         return format_duration(self.duration)
+
+    @property
+    def is_exercised(self):
+        """
+        Whether anything was done, by the rule of ``exercised()``: from the
+        counts of ``with_step_counts()`` when the row has them, else from its
+        steps (prefetched or not).
+        """
+        if hasattr(self, "steps_done"):
+            skipped = self.steps_skipped + self.steps_skipped_for_safety
+            return self.steps_done > 0 or skipped == 0
+        outcomes = {step.outcome for step in self.steps.all()}
+        return not outcomes or StepOutcome.DONE in outcomes
 
 
 class StepResult(models.Model):

@@ -51,25 +51,38 @@ def start_of_week(day):
     return day - timedelta(days=day.weekday())
 
 
-def start_of_day(day):
-    """Midnight at the start of ``day`` in the site's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+def start_of_day(day, zone=None):
+    """Midnight at the start of ``day`` in ``zone`` (by default the current one)."""
+    return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
 class Progress:
+    """
+    A person's figures. Days and weeks are theirs, in their time zone, even
+    where it is not the active one. Only sessions in which something was done
+    count; the others stay in the history.
+    """
+
     def __init__(self, user, today=None):
         self.user = user
-        self.today = today or timezone.localdate()
+        self.zone = user.zone
+        self.today = today or timezone.localdate(timezone=self.zone)
         self.week_start = start_of_week(self.today)
-        self.sessions = CompletedSession.objects.for_user(user)
+        self.all_sessions = CompletedSession.objects.for_user(user)
+        self.sessions = self.all_sessions.exercised()
 
     @cached_property
     def totals(self):
-        return self.sessions.totals(since=start_of_day(self.week_start))
+        return self.all_sessions.totals(since=start_of_day(self.week_start, self.zone))
 
     @property
     def is_empty(self):
-        return self.totals["count"] == 0
+        return self.totals["recorded"] == 0
+
+    @property
+    def not_counted(self):
+        """Sessions kept in the history in which nothing was done."""
+        return self.totals["recorded"] - self.totals["count"]
 
     @property
     def this_week(self):
@@ -86,7 +99,7 @@ class Progress:
     @cached_property
     def weeks_with_sessions(self):
         """Every week with a session, newest first, keyed by its Monday."""
-        return {row["week"]: row for row in self.sessions.per_week()}
+        return {row["week"]: row for row in self.sessions.per_week(self.zone)}
 
     @cached_property
     def streak(self):
@@ -128,7 +141,9 @@ class Progress:
         first = self.week_start - timedelta(weeks=WEEKS - 1)
         counts = {
             row["day"]: row["count"]
-            for row in self.sessions.per_day(since=start_of_day(first))
+            for row in self.sessions.per_day(
+                since=start_of_day(first, self.zone), zone=self.zone
+            )
         }
         days = (first + timedelta(days=n) for n in range(WEEKS * 7))
         return [
@@ -139,7 +154,9 @@ class Progress:
 
     @cached_property
     def skipped_for_safety(self):
-        return self.sessions.steps_skipped_for_safety()
+        # Every session's: skipping for safety is worth seeing even when it
+        # left nothing to do.
+        return self.all_sessions.steps_skipped_for_safety()
 
     @cached_property
     def per_routine(self):

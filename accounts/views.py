@@ -34,6 +34,7 @@ from .forms import (
     SessionEditForm,
     SessionLogForm,
     SignupForm,
+    TimeZoneForm,
 )
 from .middleware import screening_of
 from .models import CompletedSession
@@ -159,7 +160,9 @@ class HistoryView(LoginRequiredMixin, ListView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_detail(request, pk):
-    session = get_object_or_404(CompletedSession.objects.for_user(request.user), pk=pk)
+    # The steps once, for the page and for whether anything was done.
+    sessions = CompletedSession.objects.for_user(request.user).prefetch_related("steps")
+    session = get_object_or_404(sessions, pk=pk)
     # The form edits a copy: a refused edit must not show its unsaved values
     # in the page's header as if they were stored.
     form = SessionEditForm(
@@ -226,6 +229,7 @@ class Echo:
 CSV_HEADER = [
     "date",
     "started",
+    "started_at",
     "routine",
     "duration_minutes",
     "pain_before",
@@ -237,15 +241,17 @@ CSV_HEADER = [
 ]
 
 
-def csv_rows(sessions):
+def csv_rows(sessions, zone):
+    """The rows of the CSV export, dates and times in ``zone``."""
     yield CSV_HEADER
     for session in sessions:
-        started = timezone.localtime(session.started_at)
+        started = timezone.localtime(session.started_at, zone)
         yield [
             csv_cell(value)
             for value in (
                 started.date().isoformat(),
                 started.strftime("%H:%M"),
+                started.isoformat(),
                 session.routine_title,
                 round(session.duration.total_seconds() / 60, 1),
                 session.pain_before,
@@ -268,8 +274,10 @@ def export_csv(request):
         .iterator(chunk_size=500)
     )
     writer = csv.writer(Echo())
+    # Written after the middleware has let go of the person's time zone.
+    rows = csv_rows(sessions, request.user.zone)
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in csv_rows(sessions)), content_type="text/csv"
+        (writer.writerow(row) for row in rows), content_type="text/csv"
     )
     filename = f"backcare-sessions-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -280,7 +288,7 @@ def json_chunks(user):
     """Everything kept about the person as one JSON object, a session at a time."""
     # The object without its closing brace; the sessions end it.
     yield json.dumps(user.personal_data())[:-1] + ', "sessions": ['
-    sessions = CompletedSession.objects.for_user(user).exported()
+    sessions = CompletedSession.objects.for_user(user).exported(user.zone)
     for number, session in enumerate(sessions):
         yield ("," if number else "") + "\n" + json.dumps(session)
     yield "\n]}\n"
@@ -313,6 +321,7 @@ def screening_form(request, data=None):
 def render_profile(request, status=200, **forms):
     context = {
         "form": ProfileForm(instance=request.user),
+        "time_zone_form": TimeZoneForm(instance=request.user),
         "screening_form": screening_form(request),
         "delete_form": DeleteAccountForm(user=request.user),
         **forms,
@@ -325,12 +334,29 @@ def render_profile(request, status=200, **forms):
 def profile(request):
     if request.method == "GET":
         return render_profile(request)
+    if "time_zone" in request.POST:
+        return time_zone_update(request)
     form = ProfileForm(request.POST, instance=request.user)
     if form.is_valid():
         form.save()
         messages.success(request, "Your weekly target was saved.")
         return redirect("accounts:profile")
     return render_profile(request, status=400, form=form)
+
+
+def time_zone_update(request):
+    """The profile's time zone section, posted on its own."""
+    # A copy: a refused name must not show on the page as if it were kept.
+    form = TimeZoneForm(request.POST, instance=copy.copy(request.user))
+    if not form.is_valid():
+        return render_profile(request, status=400, time_zone_form=form)
+    form.instance.save(update_fields=["time_zone"])
+    messages.success(
+        request,
+        f"Your time zone is now {form.instance.time_zone}: your dates, your "
+        "days and your weeks follow it.",
+    )
+    return redirect("accounts:profile")
 
 
 @login_required

@@ -256,7 +256,12 @@ def test_totals_counts_sessions_and_sums_their_time(db):
 
     totals = CompletedSession.objects.for_user(user).totals(since=since)
 
-    assert totals == {"count": 2, "count_since": 1, "time": timedelta(minutes=45)}
+    assert totals == {
+        "recorded": 2,
+        "count": 2,
+        "count_since": 1,
+        "time": timedelta(minutes=45),
+    }
 
 
 def test_totals_of_nobody_are_empty(db):
@@ -264,7 +269,7 @@ def test_totals_of_nobody_are_empty(db):
         since=timezone.now()
     )
 
-    assert totals == {"count": 0, "count_since": 0, "time": None}
+    assert totals == {"recorded": 0, "count": 0, "count_since": 0, "time": None}
 
 
 def test_per_week_groups_by_monday_with_average_pain(db):

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import CompletedSession
+from accounts.models import CompletedSession, StepResult
 from accounts.progress import Progress
 from exercises.models import StepOutcome
 from tests.accounts.factories import (
@@ -386,3 +386,161 @@ def test_dashboard_empty_and_full_stay_within_8_queries(
 
     with django_assert_max_num_queries(8):
         signed_in.get("/progress/")
+
+
+# A session in which nothing was done
+
+ALL_SKIPPED = ["skip"] * 6
+
+
+def session_with_steps(user, outcomes, **kwargs):
+    session = now_session(user, **kwargs)
+    for order, outcome in enumerate(outcomes, start=1):
+        StepResultFactory(session=session, order=order, outcome=outcome)
+    return session
+
+
+def nothing_done(user, **kwargs):
+    return session_with_steps(
+        user, [StepOutcome.SKIPPED, StepOutcome.SKIPPED_FOR_SAFETY], **kwargs
+    )
+
+
+def test_exercised_sessions_are_those_with_a_step_done_or_logged_by_hand(user):
+    by_hand = now_session(user)
+    some_done = session_with_steps(user, [StepOutcome.SKIPPED, StepOutcome.DONE])
+    skipped = nothing_done(user)
+
+    exercised = CompletedSession.objects.for_user(user).exercised()
+
+    assert set(exercised) == {by_hand, some_done}
+    assert [by_hand.is_exercised, some_done.is_exercised] == [True, True]
+    assert skipped.is_exercised is False
+    annotated = {
+        s.pk: s.is_exercised
+        for s in CompletedSession.objects.for_user(user).with_step_counts()
+    }
+    assert annotated == {by_hand.pk: True, some_done.pk: True, skipped.pk: False}
+
+
+def test_a_guided_session_with_every_step_skipped_is_kept(
+    signed_in, user, walk_beginner
+):
+    walk_beginner(signed_in, ALL_SKIPPED)
+
+    response = signed_in.post(
+        "/progress/save/beginner/", {"pain_before": "4", "pain_after": "4"}
+    )
+
+    session = CompletedSession.objects.get(user=user)
+    assert response.status_code == 302
+    assert response.url == session.get_absolute_url()
+    assert session.steps.count() == 6
+    assert session.is_exercised is False
+    page = html(signed_in.get(response.url))
+    assert "No exercise done" in page
+    assert "does not count towards your weekly target, your streak" in page
+
+
+def test_a_session_with_nothing_done_is_not_counted_on_the_dashboard(signed_in, user):
+    nothing_done(user, routine_title="Aerobic", minutes=timedelta(minutes=40))
+    now_session(user, routine_title="Beginner", minutes=timedelta(minutes=20))
+
+    page = html(signed_in.get("/progress/"))
+
+    assert stat(page, "This week") == "1 of 3"
+    assert stat(page, "Time exercised") == "20 min"
+    assert "in 1 session." in page
+    assert "Not counted: 1 session with no exercise done." in page
+    block = re.search(r'<ul class="[^"]*per-routine">(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r"<li>([^<]*)</li>", block) == ["Beginner: 1"]
+    days = re.findall(r'<rect class="cal-day cal-level-(\d)"', page)
+    assert days[-1] == "1"
+
+
+def test_only_sessions_with_nothing_done_still_leave_the_dashboard_shown(
+    signed_in, user
+):
+    nothing_done(user)
+
+    page = html(signed_in.get("/progress/"))
+
+    assert "No sessions yet" not in page
+    assert stat(page, "This week") == "0 of 3"
+    assert stat(page, "Time exercised") == "0 s"
+    assert "Not counted: 1 session with no exercise done." in page
+    assert "cal-level-1" not in page
+
+
+def test_sessions_with_nothing_done_make_no_streak(user):
+    user.weekly_target = 1
+    # Every step skipped this week and the two before; a session done before that.
+    for weeks_back in range(3):
+        skipped = CompletedSessionFactory(
+            user=user, started_at=at(WEDNESDAY) - timedelta(weeks=weeks_back)
+        )
+        StepResultFactory(session=skipped, order=1, outcome=StepOutcome.SKIPPED)
+    CompletedSessionFactory(user=user, started_at=at(WEDNESDAY) - timedelta(weeks=3))
+
+    progress = Progress(user, today=WEDNESDAY)
+
+    assert progress.this_week == 0
+    assert progress.streak == 0
+    assert [week.count for week in progress.weeks][-4:] == [1, 0, 0, 0]
+    assert [day.count for day in progress.calendar][-1] == 0
+    assert progress.not_counted == 3
+
+
+def test_history_says_when_no_exercise_was_done(signed_in, user):
+    nothing_done(user, routine_title="Aerobic")
+    now_session(user, routine_title="Beginner")
+
+    page = html(signed_in.get("/progress/history/"))
+
+    items = re.findall(r'<li class="list-group-item">(.*?)</li>', page, re.S)
+    assert len(items) == 2
+    nothing, by_hand = sorted(items, key=lambda item: "Beginner" in item)
+    assert "No exercise done" in nothing
+    assert "0 done, 1 skipped" in nothing
+    assert "No exercise done" not in by_hand
+    assert "logged by hand" in by_hand
+
+
+def test_a_session_logged_by_hand_says_nothing_of_steps(signed_in, user):
+    session = now_session(user)
+
+    page = html(signed_in.get(session.get_absolute_url()))
+
+    assert "No exercise done" not in page
+
+
+def test_dashboard_stays_flat_with_many_sessions_with_nothing_done(
+    signed_in, user, bulk_sessions, django_assert_num_queries
+):
+    bulk_sessions(user, 2)
+    skip_every_step_of_every_other_session(user)
+    with_two = count_queries(signed_in)
+    CompletedSession.objects.all().delete()
+    bulk_sessions(user, 1000)
+    skip_every_step_of_every_other_session(user)
+
+    with django_assert_num_queries(with_two):
+        response = signed_in.get("/progress/")
+
+    assert with_two <= 8
+    page = html(response)
+    assert "in 500 sessions." in page
+    assert "Not counted: 500 sessions with no exercise done." in page
+
+
+def skip_every_step_of_every_other_session(user):
+    sessions = CompletedSession.objects.for_user(user).order_by("pk")[::2]
+    StepResult.objects.bulk_create(
+        StepResult(
+            session=session, order=order, exercise_name="Heel slides", outcome=outcome
+        )
+        for session in sessions
+        for order, outcome in enumerate(
+            [StepOutcome.SKIPPED, StepOutcome.SKIPPED_FOR_SAFETY], start=1
+        )
+    )

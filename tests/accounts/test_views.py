@@ -979,6 +979,7 @@ def test_export_streams_ones_own_sessions_as_csv(signed_in, user, other_user):
     assert rows[0] == [
         "date",
         "started",
+        "started_at",
         "routine",
         "duration_minutes",
         "pain_before",
@@ -992,6 +993,7 @@ def test_export_streams_ones_own_sessions_as_csv(signed_in, user, other_user):
         [
             "2026-03-04",
             "09:30",
+            "2026-03-04T09:30:00+00:00",
             "Beginner",
             "12.5",
             "5",

@@ -161,7 +161,8 @@ def test_wrong_password_does_not_delete_the_account(page, person):
     page.get_by_label("Your password").fill("not my password")
     page.get_by_role("button", name="Delete my account").click()
 
-    expect(page.get_by_text("That password is not right.")).to_be_visible()
+    # Said by the field, and again by the error summary's link to it.
+    expect(page.get_by_text("That password is not right.", exact=True)).to_be_visible()
     assert get_user_model().objects.filter(username="rosa").exists()
 
 
