@@ -208,3 +208,16 @@ def test_one_summary_on_the_profile_whichever_form_was_refused(signed_in):
     assert len(SUMMARY.findall(page)) == 1
     assert 'id="id_password"' in page
     assert 'aria-invalid="true"' not in control(page, "id_password")
+
+
+def test_screening_page_unanswered(signed_in, catalogue):
+    questions = Contraindication.objects.screened()
+
+    response = signed_in.post("/accounts/screening/", {})
+
+    assert_summary(
+        response,
+        [f"id_condition_{c.pk}_0" for c in questions],
+        after="<h1>Health screening</h1>",
+        messages=["Please answer yes or no."],
+    )
