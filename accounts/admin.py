@@ -49,6 +49,7 @@ class CompletedSessionAdmin(admin.ModelAdmin):
     list_filter = ["routine", "started_at"]
     date_hierarchy = "started_at"
     search_fields = ["user__username", "routine_title"]
+    view_on_site = False
     list_select_related = ["user"]
     inlines = [StepResultInline]
 

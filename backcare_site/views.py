@@ -1,8 +1,10 @@
 import sys
 
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -41,6 +43,18 @@ def healthz(request):
     summary = "ok" if status == 200 else "database unavailable"
     body = f"{summary}\ndatabase: {database}\ncache: {cache_state()}\n"
     return HttpResponse(body, status=status, content_type="text/plain")
+
+
+def view_on_site(request, content_type_id, object_id):
+    """
+    The admin's “View on site”, for catalogue rows only. For a person's
+    session it would answer a redirect or a 404, telling staff whether a
+    session with that id exists.
+    """
+    kind = ContentType.objects.filter(pk=content_type_id).first()
+    if kind is None or kind.app_label != "exercises":
+        raise Http404("Nothing to view on the site.")
+    return shortcut(request, content_type_id, object_id)
 
 
 def server_error(request):

@@ -1,9 +1,13 @@
 from django.contrib import admin
-from django.db.models import Count
 from django.forms import Script
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
+
+ANSWERED = (
+    "People have answered its screening question. Their answers are kept, so it "
+    "cannot be deleted: edit it, or tick Retired so it is no longer shown or asked."
+)
 
 
 class CatalogueAdmin(admin.ModelAdmin):
@@ -91,29 +95,19 @@ class ContraindicationAdmin(CatalogueAdmin):
     def get_deleted_objects(self, objs, request):
         """
         A warning people answered is protected by their answers. Instead of
-        listing the answers (whose people editors may not see), say how many
-        there are and what to do instead; Django refuses the deletion while
-        anything is listed as protected.
+        listing the answers (editors see nothing about people, not even how
+        many there are), say why and what to do instead; Django refuses the
+        deletion while anything is listed as protected.
         """
         deleted, counts, perms_needed, protected = super().get_deleted_objects(
             objs, request
         )
-        answered = (
-            Contraindication.objects.filter(pk__in=[obj.pk for obj in objs])
-            .annotate(people=Count("answers"))
-            .filter(people__gt=0)
-        )
+        answered = Contraindication.objects.filter(
+            pk__in=[obj.pk for obj in objs], answers__isnull=False
+        ).distinct()
+        several = len(objs) > 1
         reasons = [
-            self.answered_reason(warning, several=len(objs) > 1) for warning in answered
+            f"{warning.title}: {ANSWERED}" if several else ANSWERED
+            for warning in answered
         ]
         return deleted, counts, perms_needed, reasons or protected
-
-    @staticmethod
-    def answered_reason(warning, *, several):
-        people = "1 person" if warning.people == 1 else f"{warning.people} people"
-        reason = (
-            f"{people} answered its screening question. Their answers are kept, "
-            "so it cannot be deleted: edit it, or tick Retired so it is no "
-            "longer shown or asked."
-        )
-        return f"{warning.title}: {reason}" if several else reason

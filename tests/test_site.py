@@ -158,3 +158,83 @@ def test_the_redis_cache_stores_and_reads_back():
 
     assert cache.get_many(["answer", "missing"]) == {"answer": {"pain": 3}}
     cache.delete("answer")
+
+
+def test_admin_view_on_site_does_not_tell_whether_a_persons_record_exists(db):
+    from django.contrib.contenttypes.models import ContentType
+    from django.test import Client
+
+    from accounts.models import CompletedSession
+    from tests.accounts.factories import CompletedSessionFactory
+    from tests.factories import UserFactory
+
+    session = CompletedSessionFactory()
+    editor = Client()
+    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
+    kind = ContentType.objects.get_for_model(CompletedSession).pk
+
+    existing = editor.get(f"/admin/r/{kind}/{session.pk}/")
+    missing = editor.get(f"/admin/r/{kind}/{session.pk + 1000}/")
+
+    assert existing.status_code == missing.status_code == 404
+
+
+def test_admin_view_on_site_still_opens_a_catalogue_page(catalogue):
+    from django.contrib.contenttypes.models import ContentType
+    from django.test import Client
+
+    from exercises.models import Routine
+    from tests.factories import UserFactory
+
+    editor = Client()
+    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
+    beginner = Routine.objects.get(slug="beginner")
+    kind = ContentType.objects.get_for_model(Routine).pk
+
+    response = editor.get(f"/admin/r/{kind}/{beginner.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("/routines/beginner/")
+    assert Client().get(f"/admin/r/{kind}/{beginner.pk}/").status_code == 302
+    assert "/admin/login/" in Client().get(f"/admin/r/{kind}/{beginner.pk}/").url
+
+
+def test_a_visitor_who_only_reads_pages_gets_no_session_row(client, catalogue):
+    from accounts.models import BrowserSession
+    from exercises.models import Exercise, Routine
+
+    paths = ["/", "/about/", "/privacy/", "/accounts/login/", "/accounts/signup/"]
+    paths += ["/accounts/password_reset/", "/no-such-page/", "/progress/"]
+    for routine in Routine.objects.all():
+        paths += [f"/routines/{routine.slug}/", f"/routines/{routine.slug}/guide/"]
+    paths += [
+        f"/exercises/{slug}/"
+        for slug in Exercise.objects.values_list("slug", flat=True)
+    ]
+
+    statuses = {path: client.get(path).status_code for path in paths}
+
+    assert set(statuses.values()) <= {200, 302, 404}, statuses
+    assert BrowserSession.objects.count() == 0
+    assert "sessionid" not in client.cookies
+
+
+def test_clearsessions_removes_expired_sessions_of_the_sites_engine(db):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import BrowserSession
+
+    now = timezone.now()
+    BrowserSession.objects.create(
+        session_key="old", session_data="", expire_date=now - timedelta(days=1)
+    )
+    BrowserSession.objects.create(
+        session_key="new", session_data="", expire_date=now + timedelta(days=1)
+    )
+
+    call_command("clearsessions")
+
+    assert list(BrowserSession.objects.values_list("session_key", flat=True)) == ["new"]
