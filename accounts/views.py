@@ -1,6 +1,8 @@
 import copy
 import csv
+import itertools
 import json
+import re
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -215,10 +217,18 @@ def session_log(request):
     return render(request, "accounts/log.html", {"form": form}, status=status)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet that splits on another separator (a “;” in much of Europe)
+# starts a new cell after it, quotes or not: a formula may start there too.
+FORMULA_AFTER_SEPARATOR = re.compile(r'([,;\t\r\n][ \t]*"?)(?=[=+\-@])')
+
+
 def csv_cell(value):
-    """Neutralise cells a spreadsheet would run as a formula."""
+    """Neutralise text a spreadsheet would run as a formula, wherever a cell may start."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return FORMULA_AFTER_SEPARATOR.sub(r"\1'", text)
 
 
 class Echo:
@@ -273,11 +283,13 @@ def export_csv(request):
         .with_step_counts()
         .iterator(chunk_size=500)
     )
-    writer = csv.writer(Echo())
+    # Every cell quoted; a byte-order mark first, so that Excel reads UTF-8.
+    writer = csv.writer(Echo(), quoting=csv.QUOTE_ALL)
     # Written after the middleware has let go of the person's time zone.
     rows = csv_rows(sessions, request.user.zone)
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv"
+        itertools.chain(["\ufeff"], (writer.writerow(row) for row in rows)),
+        content_type="text/csv; charset=utf-8",
     )
     filename = f"backcare-sessions-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

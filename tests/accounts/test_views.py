@@ -43,8 +43,8 @@ def session_links(response):
 
 
 def csv_rows(response):
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(body)))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body, newline="")))
 
 
 def signup_data(username="newbie", password=NEW_PASSWORD, email=""):
@@ -971,7 +971,7 @@ def test_export_streams_ones_own_sessions_as_csv(signed_in, user, other_user):
 
     assert response.status_code == 200
     assert response.streaming is True
-    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     filename = f"backcare-sessions-{timezone.localdate().isoformat()}.csv"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     rows = csv_rows(response)
@@ -1190,3 +1190,41 @@ def test_log_page_stays_within_8_queries(
     with django_assert_max_num_queries(8):
         response = signed_in.get("/progress/log/")
     assert response.status_code == 200
+
+
+def raw_csv(client):
+    return b"".join(client.get("/progress/export.csv").streaming_content)
+
+
+def test_the_csv_opens_in_a_spreadsheet_in_any_language(signed_in, user):
+    CompletedSessionFactory(user=user, notes="Rücken besser · 背中が楽 · ça va")
+
+    body = raw_csv(signed_in)
+
+    # A byte-order mark: Excel reads the file as UTF-8.
+    assert body.startswith(b"\xef\xbb\xbf")
+    lines = body.decode("utf-8-sig").splitlines()
+    # Every cell quoted, the header too.
+    assert lines[0].startswith('"date","started","started_at","routine"')
+    assert all(line.startswith('"') and line.endswith('"') for line in lines)
+    assert csv_rows(signed_in.get("/progress/export.csv"))[1][-1] == (
+        "Rücken besser · 背中が楽 · ça va"
+    )
+
+
+@pytest.mark.parametrize(
+    ("notes", "cell"),
+    [
+        ("ok;=1+1", "ok;'=1+1"),
+        ("ok,+2", "ok,'+2"),
+        ("a\t-3", "a\t'-3"),
+        ("first line\n@SUM(A1)", "first line\n'@SUM(A1)"),
+        ('ok; "=1+1"', 'ok; "\'=1+1"'),
+        ("=1+1;=2", "'=1+1;'=2"),
+        ("pain 3-4; better", "pain 3-4; better"),
+    ],
+)
+def test_a_formula_a_separator_could_start_is_neutralised(signed_in, user, notes, cell):
+    CompletedSessionFactory(user=user, notes=notes)
+
+    assert csv_rows(signed_in.get("/progress/export.csv"))[1][-1] == cell

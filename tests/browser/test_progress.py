@@ -116,7 +116,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
         page.get_by_role("link", name="Download my sessions (CSV)").click()
     download = download_info.value
     assert download.suggested_filename.startswith("backcare-sessions-")
-    with open(download.path(), newline="", encoding="utf-8") as handle:
+    with open(download.path(), newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 1
     row = rows[0]
