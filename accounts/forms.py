@@ -3,13 +3,18 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordResetForm,
+    UserCreationForm,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
 from exercises.models import Routine
 
+from .mail import send_later
 from .models import CompletedSession, User, find_time_zone
 
 NOTES_MAX = 2000
@@ -83,6 +88,13 @@ class SignupForm(UserCreationForm):
         # The box is required: a saved sign-up is a consent given now.
         self.instance.health_data_consent_at = timezone.now()
         return super().save(commit)
+
+
+class LaterPasswordResetForm(PasswordResetForm):
+    """Sends its mail after the response: a known address answers as fast."""
+
+    def send_mail(self, *args, **kwargs):
+        send_later(super().send_mail, *args, **kwargs)
 
 
 class LoginForm(AuthenticationForm):

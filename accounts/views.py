@@ -29,6 +29,7 @@ from . import services
 from .forms import (
     DeleteAccountForm,
     DoctorClearanceForm,
+    LaterPasswordResetForm,
     LoginForm,
     PainNotesForm,
     ProfileForm,
@@ -41,6 +42,12 @@ from .forms import (
 from .middleware import screening_of
 from .models import CompletedSession
 from .progress import Progress
+from .throttle import (
+    LOGIN_FAILURES_PER_ADDRESS,
+    RESET_MAILS_PER_ADDRESS,
+    RESET_MAILS_PER_EMAIL,
+    client_address,
+)
 
 PENDING_KEY = "pending_guided_save"
 
@@ -85,8 +92,20 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form}, status=status)
 
 
+def locked_out(request, *, address_wide=False):
+    context = {"address_wide": address_wide}
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
 class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
+
+    def post(self, request, *args, **kwargs):
+        # axes locks one username tried from one address; this, one address
+        # trying many usernames.
+        if LOGIN_FAILURES_PER_ADDRESS.reached(client_address(request)):
+            return locked_out(request, address_wide=True)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -94,9 +113,26 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form):
+        LOGIN_FAILURES_PER_ADDRESS.spend(client_address(self.request))
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """
+    At most a few mails an hour per email address and per client address;
+    past that the same “check your email” page, and no mail.
+    """
+
+    form_class = LaterPasswordResetForm
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].casefold()
+        within = RESET_MAILS_PER_ADDRESS.spend(client_address(self.request))
+        if not (RESET_MAILS_PER_EMAIL.spend(email) and within):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @require_POST

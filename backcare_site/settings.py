@@ -154,6 +154,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
+# Beyond axes' lock of one username from one address: failed log-ins from one
+# address across every username, and password-reset mails, per hour.
+LOGIN_FAILURES_PER_ADDRESS = int(
+    os.environ.get("DJANGO_LOGIN_FAILURES_PER_ADDRESS", "30")
+)
+RESET_MAILS_PER_EMAIL = int(os.environ.get("DJANGO_RESET_MAILS_PER_EMAIL", "3"))
+RESET_MAILS_PER_ADDRESS = int(os.environ.get("DJANGO_RESET_MAILS_PER_ADDRESS", "5"))
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {

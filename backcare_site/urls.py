@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import LoginView
+from accounts.views import LoginView, PasswordResetView
 
 from . import views
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("", include("exercises.urls")),
     path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),

@@ -489,9 +489,9 @@ def url_patterns(patterns=None, prefix="", namespace=""):
         patterns = get_resolver().url_patterns
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
+        if route.startswith("admin/"):  # the admin's, and its "View on site"
+            continue
         if isinstance(pattern, URLResolver):
-            if route.startswith("admin/"):
-                continue
             inner = (
                 f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             )

@@ -86,8 +86,8 @@ def week_rows(page):
 
 
 def csv_rows(response):
-    body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body, newline="")))
 
 
 def json_of(response):

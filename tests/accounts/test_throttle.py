@@ -1,0 +1,128 @@
+"""Guessing passwords and flooding mail: limits per client address and email."""
+
+import statistics
+import time
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.test import Client
+
+from accounts.mail import wait_for_mail
+from tests.factories import PASSWORD, UserFactory
+
+ATTACKER = "203.0.113.66"
+NEIGHBOUR = "198.51.100.9"
+ADDRESS_WIDE = "too many failed log-ins from your network address"
+
+
+def log_in(client, username, password):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_one_address_guessing_across_usernames_is_stopped(db, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 30
+    people = [UserFactory(username=f"person{n:02}") for n in range(25)]
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+
+    statuses = [
+        log_in(attacker, person.username, f"guess {guess}").status_code
+        for guess in range(4)  # four each: below the per-username lock of five
+        for person in people
+    ]
+
+    assert statuses[:30] == [400] * 30
+    assert statuses[30:] == [429] * 70
+    refused = log_in(attacker, people[0].username, PASSWORD)
+    assert refused.status_code == 429
+    assert ADDRESS_WIDE in refused.content.decode()
+    assert "_auth_user_id" not in attacker.session
+    # Another address is not locked out by it.
+    neighbour = Client(REMOTE_ADDR=NEIGHBOUR)
+    assert log_in(neighbour, people[0].username, PASSWORD).status_code == 302
+
+
+def test_a_few_typos_from_one_address_lock_nothing(db, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 30
+    UserFactory(username="casey")
+    client = Client(REMOTE_ADDR=NEIGHBOUR)
+
+    for _ in range(3):
+        assert log_in(client, "casey", "wrong").status_code == 400
+
+    assert log_in(client, "casey", PASSWORD).status_code == 302
+
+
+def reset(client, email):
+    return client.post("/accounts/password_reset/", {"email": email})
+
+
+def test_reset_mails_to_one_address_are_limited_and_answered_alike(db, settings):
+    settings.RESET_MAILS_PER_EMAIL = 3
+    UserFactory(username="robin", email="robin@example.com")
+    clients = [Client(REMOTE_ADDR=f"192.0.2.{n}") for n in range(10)]
+
+    responses = [reset(client, "robin@example.com") for client in clients]
+    wait_for_mail()
+
+    assert {(r.status_code, r.url) for r in responses} == {
+        (302, "/accounts/password_reset/done/")
+    }
+    assert len(mail.outbox) == 3
+    assert {message.to[0] for message in mail.outbox} == {"robin@example.com"}
+
+
+def test_reset_mails_from_one_client_address_are_limited(db, settings):
+    settings.RESET_MAILS_PER_ADDRESS = 5
+    for n in range(10):
+        UserFactory(username=f"reader{n}", email=f"reader{n}@example.com")
+    client = Client(REMOTE_ADDR=ATTACKER)
+
+    responses = [reset(client, f"reader{n}@example.com") for n in range(10)]
+    wait_for_mail()
+
+    assert {r.status_code for r in responses} == {302}
+    assert len(mail.outbox) == 5
+    # Someone else, elsewhere, still gets their mail.
+    reset(Client(REMOTE_ADDR=NEIGHBOUR), "reader9@example.com")
+    wait_for_mail()
+    assert len(mail.outbox) == 6
+
+
+class SlowBackend(EmailBackend):
+    """An SMTP server that takes its time."""
+
+    def send_messages(self, messages):
+        time.sleep(0.2)
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def slow_mail(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
+    settings.RESET_MAILS_PER_EMAIL = 100
+    settings.RESET_MAILS_PER_ADDRESS = 100
+
+
+def timed(client, email):
+    started = time.perf_counter()
+    response = reset(client, email)
+    assert response.status_code == 302
+    return time.perf_counter() - started
+
+
+def test_a_known_address_answers_as_fast_as_an_unknown_one(db, slow_mail):
+    UserFactory(username="kim", email="kim@example.com")
+    client = Client()
+    timed(client, "warm@example.com")
+
+    known = statistics.median(timed(client, "kim@example.com") for _ in range(7))
+    unknown = statistics.median(timed(client, "nobody@example.com") for _ in range(7))
+    wait_for_mail()
+
+    # The mail takes 0.2 s to send; the answer does not wait for it.
+    assert known < 0.1, f"known {known * 1000:.1f} ms"
+    assert abs(known - unknown) < 0.05, (
+        f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
+    )
+    assert len(mail.outbox) == 7
