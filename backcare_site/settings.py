@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, before anything that may query: a deadline on every round trip
+    # to PostgreSQL, so a database that hangs answers 503 instead of nothing.
+    "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +105,22 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL is another server, so it gets timeouts: libpq gives up connecting
+# after DATABASE_CONNECT_TIMEOUT seconds (2 at least), and the server cancels a
+# statement after DATABASE_STATEMENT_TIMEOUT_MS (0: never). A server that hangs
+# cannot cancel anything: backcare_site.db ends a request's round trip on the
+# client side a moment after the statement timeout. SQLite has neither.
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "5"))
+DATABASE_STATEMENT_TIMEOUT_MS = int(
+    os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS", "10000")
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _options["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} "
+        + _options.get("options", "")
+    ).strip()
 
 # The catalogue's pages come from this cache; it must be shared by every
 # process (Redis) or an editor's change would show on one worker only.

@@ -3,11 +3,13 @@ import sys
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from backcare_site.db import database_answers
 
 
 @never_cache
@@ -29,17 +31,16 @@ def cache_state():
 @require_safe
 def healthz(request):
     """
-    200 when the database answers a query, 503 when it does not. The body
-    says which part is down: with only the cache down the site still serves
-    (slower), so the answer stays 200 and says ``cache: down``.
+    200 when the database answers a query, 503 when it does not, within 2 s
+    even when it hangs (``database_answers``: a fresh connection, checked in
+    a thread of its own). The body says which part is down: with only the
+    cache down the site still serves (slower), so the answer stays 200 and
+    says ``cache: down``.
     """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        database, status = "down", 503
-    else:
+    if database_answers():
         database, status = "ok", 200
+    else:
+        database, status = "down", 503
     summary = "ok" if status == 200 else "database unavailable"
     body = f"{summary}\ndatabase: {database}\ncache: {cache_state()}\n"
     return HttpResponse(body, status=status, content_type="text/plain")

@@ -117,9 +117,17 @@ class Server:
 
 
 @contextmanager
-def gunicorn(*, workers=2, database_url=None, **env):
-    """gunicorn serving BackCare with debug off on a free port of 127.0.0.1."""
+def gunicorn(*, workers=2, database_url=None, config="gunicorn.conf.py", **env):
+    """gunicorn serving BackCare with debug off on a free port of 127.0.0.1.
+
+    It runs with the repository's gunicorn.conf.py, as production does; the
+    flags below override its bind, workers and logs. ``config=None`` runs
+    gunicorn's own defaults (one sync worker per connection) instead.
+    """
     log_dir = Path(tempfile.mkdtemp(prefix="backcare-test-gunicorn-"))
+    if config is None:
+        config = log_dir / "defaults.conf.py"
+        config.write_text("")
     port = free_port()
     environment = production_env(
         DATABASE_URL=database_url or gunicorn_database_url(),
@@ -132,6 +140,7 @@ def gunicorn(*, workers=2, database_url=None, **env):
             [
                 GUNICORN,
                 "backcare_site.wsgi",
+                f"--config={config}",
                 f"--workers={workers}",
                 f"--bind=127.0.0.1:{port}",
                 "--log-level=warning",
@@ -306,7 +315,12 @@ def form_fields(html, form_id):
 
 
 class TcpProxy:
-    """127.0.0.1:<port> → upstream; ``close()`` cuts every connection, ``open()`` resumes."""
+    """127.0.0.1:<port> → upstream; ``close()`` cuts every connection, ``open()`` resumes.
+
+    ``pause()`` plays a server that hangs (stopped, swapping, a network that
+    drops everything): connections stay open and new ones are accepted, but no
+    byte goes either way until ``resume()``.
+    """
 
     def __init__(self, upstream_host, upstream_port):
         self.upstream = (upstream_host, upstream_port)
@@ -314,6 +328,14 @@ class TcpProxy:
         self.listener = None
         self.sockets = set()
         self.lock = threading.Lock()
+        self.flowing = threading.Event()
+        self.flowing.set()
+
+    def pause(self):
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
 
     def open(self):
         listener = socket.socket()
@@ -363,10 +385,10 @@ class TcpProxy:
                     target=self._pump, args=(source, target), daemon=True
                 ).start()
 
-    @staticmethod
-    def _pump(source, target):
+    def _pump(self, source, target):
         try:
             while data := source.recv(65536):
+                self.flowing.wait()
                 target.sendall(data)
         except OSError:
             pass

@@ -5,7 +5,8 @@ from unittest import mock
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from exercises.models import Exercise, Routine, Severity
 from tests.factories import (
@@ -636,7 +637,9 @@ def test_healthz_answers_ok_with_the_database_up(client, db):
 def test_healthz_answers_503_when_the_database_fails(client, db):
     failure = OperationalError("could not connect to server")
 
-    with mock.patch.object(connection, "cursor", side_effect=failure):
+    with mock.patch.object(
+        BaseDatabaseWrapper, "ensure_connection", side_effect=failure
+    ):
         response = client.get("/healthz")
 
     assert response.status_code == 503

@@ -186,13 +186,20 @@ class Command(BaseCommand):
                     manage + step, env=env, check=True, stdout=subprocess.DEVNULL
                 )
             port = free_port()
+            # Production's gunicorn.conf.py (threads, timeouts, limits), with
+            # its access log formatted as in production but kept out of the
+            # report, and no worker restarts after max_requests: a restart in
+            # the middle of a page's few seconds would measure the restart.
             server = subprocess.Popen(
                 [
                     str(Path(sys.executable).with_name("gunicorn")),
                     "backcare_site.wsgi",
+                    f"--config={Path(settings.BASE_DIR) / 'gunicorn.conf.py'}",
                     "--workers=2",
                     f"--bind=127.0.0.1:{port}",
                     "--log-level=warning",
+                    "--access-logfile=/dev/null",
+                    "--max-requests=0",
                 ],
                 env=env,
                 cwd=settings.BASE_DIR,
