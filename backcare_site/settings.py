@@ -171,7 +171,16 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+# The client's address, for every per-address limit. With no proxy in front,
+# REMOTE_ADDR only (a client could write any X-Forwarded-For). Behind N
+# proxies, the address the nearest one put in X-Forwarded-For: django-ipware
+# counts the proxies listed in the header, and the nearest is REMOTE_ADDR.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_ENABLED = env_bool("DJANGO_AXES_ENABLED", True)
 # Beyond axes' lock of one username from one address: failed log-ins from one
 # address across every username, and password-reset mails, per hour.

@@ -126,3 +126,32 @@ def test_a_known_address_answers_as_fast_as_an_unknown_one(db, slow_mail):
         f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
     )
     assert len(mail.outbox) == 7
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address(db, settings):
+    # What DJANGO_PROXY_COUNT=1 sets (backcare_site/settings.py).
+    settings.LOGIN_FAILURES_PER_ADDRESS = 5
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    UserFactory(username="casey")
+    # Both come through nginx on 127.0.0.1; X-Forwarded-For tells them apart.
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=ATTACKER)
+    neighbour = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=NEIGHBOUR)
+
+    for n in range(6):
+        log_in(attacker, f"someone{n}", "guess")
+
+    assert log_in(attacker, "casey", PASSWORD).status_code == 429
+    assert log_in(neighbour, "casey", PASSWORD).status_code == 302
+
+
+def test_without_a_proxy_a_forged_forwarded_for_changes_nothing(db, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 5
+    UserFactory(username="casey")
+
+    for n in range(6):
+        forger = Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"8.8.8.{n}")
+        log_in(forger, f"someone{n}", "guess")
+
+    forger = Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR="9.9.9.9")
+    assert log_in(forger, "casey", PASSWORD).status_code == 429
