@@ -21,6 +21,17 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 pytestmark = pytest.mark.browser
 
+# The two screens every page is tried on: a phone and a laptop.
+SCREENS = {
+    "phone": {
+        "viewport": {"width": 360, "height": 800},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+    "laptop": {"viewport": {"width": 1280, "height": 800}},
+}
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):

@@ -7,19 +7,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import CompletedSession
-from tests.browser.conftest import open_page
+from tests.browser.conftest import SCREENS, open_page
 from tests.browser.flows import assert_no_axe_violations, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
-PHONE = {
-    "viewport": {"width": 360, "height": 800},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = SCREENS["phone"]
+LAPTOP = SCREENS["laptop"]
 
 
 @pytest.fixture

@@ -9,22 +9,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_page
+from tests.browser.conftest import SCREENS, open_page
 from tests.browser.test_guide import expect_done_and_saved, player_of, start_guide
 from tests.browser.test_player_apis import STUBS, press, recorded
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 
 pytestmark = pytest.mark.browser
 
-SCREENS = {
-    "phone": {
-        "viewport": {"width": 360, "height": 800},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "laptop": {"viewport": {"width": 1280, "height": 800}},
-}
 # Step 2: two holds of 5 s a side, 3 s to get ready between them, 5 s to
 # switch sides: the right side ends at 13 s, the left holds start at 18 s
 # and 26 s, and the step ends at 31 s.

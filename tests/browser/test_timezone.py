@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.browser.conftest import open_page
+from tests.browser.conftest import SCREENS, open_page
 from tests.browser.flows import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
@@ -19,15 +19,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.browser
 
 LOS_ANGELES = "America/Los_Angeles"
-SCREENS = {
-    "phone": {
-        "viewport": {"width": 360, "height": 800},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-    "laptop": {"viewport": {"width": 1280, "height": 800}},
-}
 
 
 @pytest.fixture(params=SCREENS)
