@@ -2,10 +2,11 @@ import io
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, routine_of_every_kind
 
 
 def pytest_configure(config):
@@ -28,6 +29,15 @@ def catalogue(db):
 
 
 @pytest.fixture
+def practice(db):
+    """A routine built by factories: a counted, a held, an each-side and a timed
+    step, an avoid-warning on the each-side step and a consult-warning on the
+    routine. Tests of behaviour use it; only tests of the seed's content load
+    the catalogue."""
+    return routine_of_every_kind()
+
+
+@pytest.fixture
 def user(db):
     return UserFactory(username="alex")
 
@@ -40,6 +50,20 @@ def other_user(db):
 @pytest.fixture
 def signed_in(client, user):
     client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def content_editor(db):
+    """An editor as the site has them: the catalogue, and nothing of people."""
+    editor = UserFactory(username="editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Content editors"))
+    return editor
+
+
+@pytest.fixture
+def content_editor_client(client, content_editor):
+    client.force_login(content_editor)
     return client
 
 

@@ -43,8 +43,12 @@ from accounts.models import CompletedSession, StepResult
 from accounts.views import CSV_HEADER, csv_cell
 from exercises.guide import SESSION_KEY
 from exercises.models import Contraindication, Routine
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CompletedSessionFactory,
+    StepResultFactory,
+    UserFactory,
+)
 
 User = get_user_model()
 

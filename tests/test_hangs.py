@@ -27,8 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
-from tests.accounts.factories import CompletedSessionFactory
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, CompletedSessionFactory, UserFactory
 from tests.servers import BASE_DIR, TcpProxy, gunicorn, gunicorn_database_url
 from tests.test_reliability import ON_POSTGRESQL, assert_styled_503, needs_postgresql
 

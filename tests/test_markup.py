@@ -28,7 +28,7 @@ from tests.factories import (
     RoutineStepFactory,
     UserFactory,
 )
-from tests.pages import html
+from tests.helpers import html
 from tests.test_security import signed_in_client, url_patterns
 
 # Fragments of the markers that must never reach a page unescaped.

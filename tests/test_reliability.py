@@ -36,8 +36,12 @@ from exercises.models import (
     RoutineStep,
     StepOutcome,
 )
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CompletedSessionFactory,
+    StepResultFactory,
+    UserFactory,
+)
 from tests.servers import (
     TcpProxy,
     csrf_token,

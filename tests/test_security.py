@@ -30,12 +30,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from accounts.mail import wait_for_mail
 from accounts.models import CompletedSession
 from exercises.guide import SESSION_KEY
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep
-from tests.accounts.factories import CompletedSessionFactory
-from tests.factories import PASSWORD
-from tests.pages import html
+from tests.factories import PASSWORD, CompletedSessionFactory
+from tests.helpers import html
 
 User = get_user_model()
 
@@ -465,10 +465,12 @@ def test_a_failed_log_in_does_not_say_whether_the_username_exists(client, user):
 
 def test_password_reset_does_not_reveal_whether_an_account_exists(client, user):
     known = client.post(RESET, {"email": user.email})
+    wait_for_mail()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
 
     unknown = client.post(RESET, {"email": "nobody@example.com"})
+    wait_for_mail()
     assert len(mail.outbox) == 1
 
     assert known.status_code == unknown.status_code == 302

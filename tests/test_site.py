@@ -165,8 +165,7 @@ def test_admin_view_on_site_does_not_tell_whether_a_persons_record_exists(db):
     from django.test import Client
 
     from accounts.models import CompletedSession
-    from tests.accounts.factories import CompletedSessionFactory
-    from tests.factories import UserFactory
+    from tests.factories import CompletedSessionFactory, UserFactory
 
     session = CompletedSessionFactory()
     editor = Client()

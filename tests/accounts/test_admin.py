@@ -2,9 +2,13 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from accounts.models import CompletedSession
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import RoutineFactory, UserFactory
-from tests.pages import html
+from tests.factories import (
+    CompletedSessionFactory,
+    RoutineFactory,
+    StepResultFactory,
+    UserFactory,
+)
+from tests.helpers import html
 
 CHANGELIST = "/admin/accounts/completedsession/"
 

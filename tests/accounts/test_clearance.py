@@ -23,7 +23,7 @@ from tests.factories import (
     RoutineStepFactory,
     UserFactory,
 )
-from tests.pages import text_of
+from tests.helpers import text_of
 
 GUIDE = "/routines/beginner/guide/"
 FINISH = f"{GUIDE}finish/"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from exercises.models import Contraindication
 from tests.factories import PASSWORD
-from tests.pages import html, text
+from tests.helpers import html, text
 
 SUMMARY = re.compile(r"<div [^>]*data-error-summary[^>]*>.*?</div>", re.S)
 

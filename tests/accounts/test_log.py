@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.forms import SessionLogForm
 from accounts.models import CompletedSession
 from tests.factories import UserFactory
-from tests.pages import html
+from tests.helpers import html
 
 # 10:00 on 10 March in the site's zone (UTC); midnight, already 11 March, on
 # Kiritimati (UTC+14).

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from accounts.models import CompletedSession, StepResult
 from exercises.models import StepOutcome
-from tests.accounts.factories import (
+from tests.factories import (
     CompletedSessionFactory,
+    RoutineFactory,
     StepResultFactory,
+    UserFactory,
     week_noon,
 )
-from tests.factories import RoutineFactory, UserFactory
 
 # The user
 

@@ -24,9 +24,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import dateformat, timezone
 
 from exercises.models import Severity, StepOutcome
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import PASSWORD, ContraindicationFactory, UserFactory
-from tests.pages import html, text, text_of
+from tests.factories import (
+    PASSWORD,
+    CompletedSessionFactory,
+    ContraindicationFactory,
+    StepResultFactory,
+    UserFactory,
+)
+from tests.helpers import html, text, text_of
 
 User = get_user_model()
 

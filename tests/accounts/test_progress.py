@@ -9,12 +9,12 @@ from django.utils import timezone
 from accounts.models import CompletedSession, StepResult
 from accounts.progress import Progress
 from exercises.models import StepOutcome
-from tests.accounts.factories import (
+from tests.factories import (
     CompletedSessionFactory,
     StepResultFactory,
     week_noon,
 )
-from tests.pages import html
+from tests.helpers import html
 
 STREAK_RULE = (
     "Weeks in a row in which you met your target of {target}; this week counts "

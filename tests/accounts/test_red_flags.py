@@ -13,9 +13,8 @@ from django.test import Client
 
 from accounts import services
 from exercises.models import Contraindication, Severity
-from tests.accounts.factories import CompletedSessionFactory
-from tests.factories import UserFactory
-from tests.pages import html, text_of
+from tests.factories import CompletedSessionFactory, UserFactory
+from tests.helpers import html, text_of
 
 RED_FLAGS = {
     "bladder-bowel": Severity.URGENT,

@@ -16,9 +16,13 @@ from accounts.models import StepResult
 from exercises.guide import SESSION_KEY
 from exercises.models import Contraindication, Routine, Severity, StepOutcome
 from exercises.screening import UNSCREENED, Screening
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import ContraindicationFactory, UserFactory
-from tests.pages import html, text_of
+from tests.factories import (
+    CompletedSessionFactory,
+    ContraindicationFactory,
+    StepResultFactory,
+    UserFactory,
+)
+from tests.helpers import html, text_of
 
 NERVE_QUESTION = "Do you have nerve pain that runs down into your legs?"
 DISC_QUESTION = "Have you been told you have damage to a spinal disc?"

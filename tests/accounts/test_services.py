@@ -9,8 +9,7 @@ from accounts import services
 from accounts.models import CompletedSession, StepResult
 from exercises.guide import GuidedSession
 from exercises.models import Exercise, Routine, RoutineStep, StepOutcome
-from tests.accounts.factories import StepResultFactory
-from tests.factories import RoutineFactory
+from tests.factories import RoutineFactory, StepResultFactory
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from accounts.forms import SessionLogForm
 from accounts.models import CompletedSession, find_time_zone
 from accounts.progress import Progress
 from exercises.models import Routine
-from tests.accounts.factories import CompletedSessionFactory
-from tests.factories import UserFactory
-from tests.pages import html, text_of
+from tests.factories import CompletedSessionFactory, UserFactory
+from tests.helpers import html, text_of
 
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

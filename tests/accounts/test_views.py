@@ -13,13 +13,18 @@ from django.utils import timezone
 from django.utils.html import escape
 
 import backcare_site.settings
+from accounts.mail import wait_for_mail
 from accounts.models import CompletedSession, StepResult
 from accounts.views import CSV_HEADER, PENDING_KEY
 from exercises.guide import SESSION_KEY
 from exercises.models import StepOutcome
-from tests.accounts.factories import CompletedSessionFactory, StepResultFactory
-from tests.factories import PASSWORD, ContraindicationFactory
-from tests.pages import html, text
+from tests.factories import (
+    PASSWORD,
+    CompletedSessionFactory,
+    ContraindicationFactory,
+    StepResultFactory,
+)
+from tests.helpers import html, text
 
 User = get_user_model()
 
@@ -287,6 +292,7 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, user):
 
     assert response.status_code == 302
     assert response.url == "/accounts/password_reset/done/"
+    wait_for_mail()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [user.email]
@@ -308,9 +314,11 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client, user):
 
 def test_password_reset_answers_the_same_for_an_unknown_email(client, user):
     known = client.post("/accounts/password_reset/", {"email": user.email})
+    wait_for_mail()
     mail.outbox.clear()
 
     unknown = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    wait_for_mail()
 
     assert unknown.status_code == known.status_code == 302
     assert unknown.url == known.url == "/accounts/password_reset/done/"

@@ -14,7 +14,7 @@ from exercises.models import (
     RoutineStep,
     Severity,
 )
-from tests.pages import html, text_of
+from tests.helpers import html, text_of
 
 GATE = "/routines/{slug}/guide/"
 STEP = "/routines/{slug}/guide/{n}/"

@@ -7,7 +7,7 @@ import pytest
 from exercises.models import RoutineStep
 from tests.exercises.test_guide import acknowledge, step
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
-from tests.pages import html, text
+from tests.helpers import html, text
 
 SIDES = "Sides: do the {} on your right side, then on your left side."
 

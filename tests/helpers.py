@@ -1,0 +1,111 @@
+"""Reading what the test client got back: one definition of each helper."""
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+BLOCK_TAGS = {
+    *("article", "br", "div", "footer", "header", "li", "main", "nav"),
+    *("h1", "h2", "h3", "h4", "h5", "h6", "ol", "p", "section", "ul"),
+    *("td", "th", "tr", "label", "option", "button", "dt", "dd", "legend"),
+}
+SKIPPED_TAGS = {"head", "script", "style", "template"}
+
+
+class TextParser(HTMLParser):
+    """The text a person reads, and the text of each `<article>` by its id."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.chunks = []
+        self.articles = {}
+        self.open_articles = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIPPED_TAGS:
+            self.skip += 1
+        if tag in BLOCK_TAGS:
+            self.chunks.append(" ")
+        if tag == "article":
+            self.open_articles.append((dict(attrs).get("id"), len(self.chunks)))
+
+    def handle_endtag(self, tag):
+        if tag in SKIPPED_TAGS:
+            self.skip -= 1
+        if tag in BLOCK_TAGS:
+            self.chunks.append(" ")
+        if tag == "article" and self.open_articles:
+            article_id, start = self.open_articles.pop()
+            self.articles[article_id] = collapse("".join(self.chunks[start:]))
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.chunks.append(data)
+
+
+def collapse(text):
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse(markup):
+    parser = TextParser()
+    parser.feed(markup)
+    parser.close()
+    return parser
+
+
+def html(response):
+    """The body of a response, streamed or not, as text."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def text(markup):
+    """Markup as a person reads it: no tags or scripts, entities decoded, spaces folded."""
+    return collapse("".join(parse(markup).chunks))
+
+
+def text_of(response):
+    return text(html(response))
+
+
+def articles_of(response):
+    """The text of each `<article id=…>` of a page, by its id."""
+    return parse(html(response)).articles
+
+
+def assert_in_order(text, phrases):
+    positions = [text.index(phrase) for phrase in phrases]
+    assert positions == sorted(positions), phrases
+
+
+@dataclass
+class Counted:
+    response: object
+    body: str
+    queries: list
+
+    def __len__(self):
+        return len(self.queries)
+
+
+def count_queries(client, url, *, status=200):
+    """GET `url` and capture every query it made, the streamed body included."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        body = html(response)
+    assert response.status_code == status, (url, response.status_code)
+    return Counted(response, body, captured.captured_queries)
+
+
+def csrf_token(page):
+    """The CSRF token of the first form in a page (markup or a response)."""
+    markup = page if isinstance(page, str) else html(page)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', markup)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
