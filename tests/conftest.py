@@ -9,6 +9,13 @@ from django.core.management import call_command
 from tests.factories import UserFactory, routine_of_every_kind
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser/ drives Chromium: `-m "not browser"` skips them."""
+    for item in items:
+        if "browser" in item.path.parent.parts[-1:]:
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_configure(config):
     # The manifest storage needs `collectstatic`; tests read the source files.
     settings.STORAGES = {

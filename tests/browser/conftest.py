@@ -19,8 +19,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
-pytestmark = pytest.mark.browser
-
 # The two screens every page is tried on: a phone and a laptop.
 SCREENS = {
     "phone": {
