@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test test-fast lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Everything but the tests that drive Chromium or start real servers.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not servers" $(PYTEST_ARGS)
+
 BENCH_SECONDS ?= 10
 
 bench: $(STAMP)
-	$(BIN)/python manage.py bench --seconds $(BENCH_SECONDS)
+	$(BIN)/python -m tests.bench --seconds $(BENCH_SECONDS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
