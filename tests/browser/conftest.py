@@ -1,3 +1,10 @@
+"""The browser and the pages every browser test opens, defined once.
+
+`page` is a laptop, `phone_page` a phone, `screen` each of the two in turn,
+`no_js_page` a laptop without JavaScript; `open_screen` opens any other kind
+(another time zone, say). A failed test leaves a screenshot in test-results/.
+"""
+
 import os
 import re
 from pathlib import Path
@@ -55,51 +62,51 @@ def browser():
         browser.close()
 
 
-def open_page(browser, request, live_server, **context_options):
-    context = browser.new_context(base_url=live_server.url, **context_options)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+@pytest.fixture
+def open_screen(browser, request, live_server):
+    """Opens a page on one of SCREENS against the live server, with any further
+    browser-context options (`timezone_id`, `java_script_enabled`, …)."""
 
-    def close():
-        report = getattr(request.node, "report_call", None)
-        if report is not None and report.failed:
-            SCREENSHOTS.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-            page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-        context.close()
+    def open_screen(name, **options):
+        context = browser.new_context(
+            base_url=live_server.url, **SCREENS[name], **options
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
 
-    request.addfinalizer(close)
-    return page
+        def close():
+            report = getattr(request.node, "report_call", None)
+            if report is not None and report.failed:
+                SCREENSHOTS.mkdir(exist_ok=True)
+                name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+                page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+            context.close()
+
+        request.addfinalizer(close)
+        return page
+
+    return open_screen
 
 
 @pytest.fixture
-def page(browser, request, live_server):
-    """A desktop-sized page; a screenshot lands in test-results/ on failure."""
-    return open_page(
-        browser, request, live_server, viewport={"width": 1280, "height": 900}
-    )
+def page(open_screen):
+    """A laptop screen."""
+    return open_screen("laptop")
 
 
 @pytest.fixture
-def phone_page(browser, request, live_server):
+def phone_page(open_screen):
     """A 360 px wide phone screen."""
-    return open_page(
-        browser,
-        request,
-        live_server,
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    return open_screen("phone")
+
+
+@pytest.fixture(params=SCREENS)
+def screen(open_screen, request):
+    """The phone, then the laptop: a test that takes it runs on both."""
+    return open_screen(request.param)
 
 
 @pytest.fixture
-def no_js_page(browser, request, live_server):
-    return open_page(
-        browser,
-        request,
-        live_server,
-        viewport={"width": 1280, "height": 900},
-        java_script_enabled=False,
-    )
+def no_js_page(open_screen):
+    """A laptop screen with JavaScript turned off."""
+    return open_screen("laptop", java_script_enabled=False)

@@ -1,16 +1,22 @@
-"""What several browser tests do the same way: sign up, log in, run axe."""
+"""What browser tests do the same way, defined once: sign up, log in, answer
+the screening, walk a guided run, drive the player, run axe."""
 
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from exercises.models import Contraindication
+from exercises.models import Contraindication, Routine
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "quiet-river-lantern-42"
-NERVE_QUESTION = "Do you have nerve pain that runs down into your legs?"
-DISC_QUESTION = "Have you been told you have damage to a spinal disc?"
+PASSWORD_FIELD = re.compile(r"^\s*Password\*?\s*$")
+# Recording stubs of Web Audio, the wake lock and speech: see the file.
+PLAYER_STUBS = Path(__file__).with_name("player_stubs.js").read_text()
+
+
+# ----- accounts ------------------------------------------------------------
 
 
 def sign_up(page, username, password=NEW_PASSWORD):
@@ -21,7 +27,7 @@ def sign_up(page, username, password=NEW_PASSWORD):
 def fill_signup_form(page, username, password=NEW_PASSWORD):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email (optional)").fill(f"{username}@example.com")
-    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill(password)
+    page.get_by_label(PASSWORD_FIELD).fill(password)
     page.get_by_label("Password confirmation").fill(password)
     page.get_by_label("I agree that BackCare keeps my health information").check()
     page.get_by_role("button", name="Create account").click()
@@ -36,22 +42,111 @@ def answer(page, question, reply):
     page.get_by_role("group", name=question).get_by_label(reply, exact=True).check()
 
 
-def answer_screening(page, *, nerve_pain, disc, red_flags=()):
-    """Answer every question: yes to the red flags named by slug, no to the rest."""
-    for flag in Contraindication.objects.red_flags():
-        answer(page, flag.screening_question, "Yes" if flag.slug in red_flags else "No")
-    answer(page, NERVE_QUESTION, nerve_pain)
-    answer(page, DISC_QUESTION, disc)
+def answer_screening(page, yes=()):
+    """Answer every screening question: yes to the warnings named by slug, no to
+    the rest; the answers are saved and the dashboard shows."""
+    for warning in Contraindication.objects.screened():
+        reply = "Yes" if warning.slug in yes else "No"
+        answer(page, warning.screening_question, reply)
     page.get_by_role("button", name="Save my answers").click()
     expect(page).to_have_url(re.compile(r"/progress/$"))
     expect(page.get_by_text("Your screening answers were saved.")).to_be_visible()
 
 
-def log_in(page, username, password=PASSWORD):
-    page.goto("/accounts/login/")
+def log_in(page, username, password=PASSWORD, *, path="/accounts/login/"):
+    page.goto(path)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def sign_in(page, user):
+    """Log in as a user made by the factories, and land on the dashboard."""
+    log_in(page, user.username)
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+
+
+# ----- a guided run --------------------------------------------------------
+
+
+def start_guide(page, slug):
+    """Tick the safety check and start: the run opens at step 1."""
+    page.goto(f"/routines/{slug}/guide/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/1/$"))
+
+
+def walk_to_step(page, slug, number):
+    """Start a run and press “Done” on every step before `number`."""
+    steps = Routine.objects.get(slug=slug).steps.count()
+    start_guide(page, slug)
+    for step in range(1, number):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {step} of {steps}")
+        page.get_by_role("button", name="Done, next step →").click()
+    expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/{number}/$"))
+    expect(page.locator("#step-counter")).to_have_text(f"Step {number} of {steps}")
+
+
+def walk_to_finish(page, slug):
+    """A run with “Done” on every step, to the finish page."""
+    walk_to_step(page, slug, Routine.objects.get(slug=slug).steps.count())
+    page.get_by_role("button", name="Done, finish →").click()
+    expect_finish(page, slug)
+
+
+def expect_finish(page, slug, outcomes=None):
+    expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/finish/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("finished")
+    if outcomes is not None:
+        expect(page.locator(".guide-summary .badge")).to_have_text(outcomes)
+
+
+# ----- the player ----------------------------------------------------------
+
+
+def player_of(page):
+    player = page.locator("[data-player]")
+    expect(player).to_be_visible()
+    return player
+
+
+def open_step(page, slug, number):
+    """The player of a step of a run just started."""
+    start_guide(page, slug)
+    if number != 1:
+        page.goto(f"/routines/{slug}/guide/{number}/")
+    return player_of(page)
+
+
+def stub_player_apis(page):
+    """Record what the player asks of the browser, and run timers on a fake clock."""
+    page.add_init_script(PLAYER_STUBS)
+    page.clock.install()
+
+
+def recorded(page, name):
+    return page.evaluate("name => window.__calls[name]", name)
+
+
+def held_locks(page):
+    return page.evaluate("window.__calls.heldLocks()")
+
+
+def press(player, name):
+    player.get_by_role("button", name=name, exact=True).click()
+
+
+def expect_done_and_saved(page):
+    player = page.locator("[data-player]")
+    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    expect(player.locator("[data-player-saved]")).to_have_text(
+        "Saved: this step is marked done."
+    )
+    expect(page.locator("[data-guide-next]")).to_be_focused()
+
+
+# ----- every page ----------------------------------------------------------
 
 
 def assert_no_axe_violations(page):
@@ -64,3 +159,16 @@ def assert_no_horizontal_scroll(page):
     client_width = page.evaluate("document.documentElement.clientWidth")
     assert client_width == 360
     assert scroll_width <= client_width, f"{scroll_width}px wide on a 360px screen"
+
+
+# ----- the seed catalogue --------------------------------------------------
+
+# The seed's beginner routine, for the tests that pin the seed's content.
+BEGINNER_STEPS = [
+    "Ankle pumps",
+    "Heel slides",
+    "Abdominal contraction",
+    "Wall squats",
+    "Heel raises",
+    "Straight-leg raises",
+]

@@ -1,20 +1,15 @@
+"""The seed catalogue's pages: its routines in order, on a phone and on paper."""
+
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import assert_no_horizontal_scroll
-
-pytestmark = pytest.mark.browser
-
-BEGINNER = [
-    "Ankle pumps",
-    "Heel slides",
-    "Abdominal contraction",
-    "Wall squats",
-    "Heel raises",
-    "Straight-leg raises",
-]
+from tests.browser.flows import (
+    BEGINNER_STEPS,
+    assert_no_horizontal_scroll,
+    start_guide,
+)
 
 
 def test_home_to_beginner_routine_shows_steps_in_order(page, catalogue):
@@ -24,7 +19,7 @@ def test_home_to_beginner_routine_shows_steps_in_order(page, catalogue):
     expect(page).to_have_url(re.compile(r"/routines/beginner/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Beginner routine")
     titles = page.locator("article.step h3 a").all_inner_texts()
-    assert titles == BEGINNER
+    assert titles == BEGINNER_STEPS
 
 
 def test_nerve_pain_warning_sits_beside_straight_leg_raises(page, catalogue):
@@ -59,9 +54,7 @@ def test_public_pages_fit_a_360px_phone(phone_page, catalogue, path):
     [("beginner", ["1/", "3/", "6/", "finish/"]), ("intermediate", ["1/"])],
 )
 def test_guide_steps_and_finish_fit_a_360px_phone(phone_page, catalogue, slug, pages):
-    phone_page.goto(f"/routines/{slug}/guide/")
-    phone_page.get_by_label("I have read these warnings").check()
-    phone_page.get_by_role("button", name="Start guided session").click()
+    start_guide(phone_page, slug)
 
     for path in pages:
         response = phone_page.goto(f"/routines/{slug}/guide/{path}")

@@ -1,57 +1,26 @@
 """Forms in a real browser: the hand log works first time, errors are seen."""
 
 import re
+from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import CompletedSession
-from tests.browser.conftest import SCREENS, open_page
-from tests.browser.flows import assert_no_axe_violations, log_in
-from tests.factories import UserFactory
-
-pytestmark = pytest.mark.browser
-
-PHONE = SCREENS["phone"]
-LAPTOP = SCREENS["laptop"]
-
-
-@pytest.fixture
-def phone(browser, request, live_server):
-    return open_page(browser, request, live_server, **PHONE)
-
-
-@pytest.fixture
-def laptop(browser, request, live_server):
-    return open_page(browser, request, live_server, **LAPTOP)
-
-
-@pytest.fixture(params=["phone", "laptop"])
-def screen(request, live_server):
-    # live_server named here, not only through getfixturevalue: pytest-django
-    # orders tests by the fixtures they name, and a test that flushes the
-    # database must run after the ones that keep it.
-    return request.getfixturevalue(request.param)
-
-
-@pytest.fixture
-def rosa(catalogue):
-    return UserFactory(username="rosa")
-
+from tests.browser.flows import PASSWORD_FIELD, assert_no_axe_violations, sign_in
 
 # The hand log
 
 
-def test_a_hand_log_is_saved_first_time_and_once_after_back(screen, rosa):
-    log_in(screen, "rosa")
-    expect(screen).to_have_url(re.compile(r"/progress/$"))
+def test_a_hand_log_is_saved_first_time_and_once_after_back(screen, user, practice):
+    sign_in(screen, user)
     screen.goto("/progress/log/")
     expect(screen.get_by_label("Date")).to_have_value(timezone.localdate().isoformat())
     expect(screen.get_by_label("Time")).to_have_value(re.compile(r"^\d\d:\d\d$"))
     token = screen.locator("input[name=client_token]").input_value()
 
-    screen.get_by_label("Routine").select_option(label="Beginner")
+    screen.get_by_label("Routine").select_option(label="Practice")
     screen.get_by_role("button", name="Log session").click()
 
     expect(screen).to_have_url(re.compile(r"/progress/sessions/\d+/$"))
@@ -59,7 +28,7 @@ def test_a_hand_log_is_saved_first_time_and_once_after_back(screen, rosa):
     screen.goto("/progress/history/")
     entries = screen.locator("ol.history > li")
     expect(entries).to_have_count(1)
-    expect(entries.first).to_contain_text("Beginner")
+    expect(entries.first).to_contain_text("Practice")
 
     # Back to the form, as left: the same token, the routine still chosen.
     screen.go_back()
@@ -70,79 +39,71 @@ def test_a_hand_log_is_saved_first_time_and_once_after_back(screen, rosa):
 
     expect(screen).to_have_url(re.compile(r"/progress/sessions/\d+/$"))
     expect(screen.get_by_text("This session was already logged.")).to_be_visible()
-    assert CompletedSession.objects.filter(user=rosa).count() == 1
+    assert CompletedSession.objects.filter(user=user).count() == 1
 
 
 # Errors seen on a phone
 
 
-def safety_check(page):
-    page.goto("/routines/beginner/guide/")
-    page.get_by_role("button", name="Start guided session").click()
-    return "id_acknowledged"
+@dataclass
+class RefusedForm:
+    """A form sent so that it is refused, and the field its summary leads to."""
+
+    path: str
+    button: str
+    field: str | re.Pattern
+    fill: dict = field(default_factory=dict)
+    signed_in: bool = False
+
+    def send(self, page, user=None):
+        if self.signed_in:
+            sign_in(page, user)
+        page.goto(self.path)
+        for label, value in self.fill.items():
+            page.get_by_label(label).fill(value)
+        page.get_by_role("button", name=self.button).click()
 
 
-def sign_up_empty(page):
-    page.goto("/accounts/signup/")
-    page.get_by_role("button", name="Create account").click()
-    return "id_username"
-
-
-def sign_up_without_consent(page):
-    page.goto("/accounts/signup/")
-    page.get_by_label("Username").fill("maya")
-    page.get_by_label(re.compile(r"^\s*Password\*?\s*$")).fill("quiet-river-42-lamp")
-    page.get_by_label("Password confirmation").fill("quiet-river-42-lamp")
-    page.get_by_role("button", name="Create account").click()
-    return "id_health_data_consent"
-
-
-def log_in_empty(page):
-    page.goto("/accounts/login/")
-    page.get_by_role("button", name="Log in").click()
-    return "id_username"
-
-
-def as_rosa(form):
-    """The form, sent by rosa once she has logged in."""
-
-    def fill(page):
-        log_in(page, "rosa")
-        expect(page).to_have_url(re.compile(r"/progress/$"))
-        return form(page)
-
-    fill.__name__ = form.__name__
-    return fill
-
-
-@as_rosa
-def log_empty(page):
-    page.goto("/progress/log/")
-    page.get_by_role("button", name="Log session").click()
-    return "id_routine"
-
-
-@as_rosa
-def weekly_target(page):
-    page.goto("/accounts/profile/")
-    page.get_by_label("Weekly target (sessions per week)").fill("99")
-    page.get_by_role("button", name="Save target").click()
-    return "id_weekly_target"
-
-
-@as_rosa
-def screening_unanswered(page):
-    page.goto("/accounts/profile/")
-    page.get_by_role("button", name="Save my answers").click()
-    return re.compile(r"^id_condition_\d+_0$")
-
-
-@as_rosa
-def delete_account(page):
-    page.goto("/accounts/profile/")
-    page.get_by_label("Your password").fill("not my password")
-    page.get_by_role("button", name="Delete my account").click()
-    return "id_password"
+REFUSED_FORMS = {
+    "safety_check": RefusedForm(
+        "/routines/practice/guide/", "Start guided session", "id_acknowledged"
+    ),
+    "sign_up_empty": RefusedForm("/accounts/signup/", "Create account", "id_username"),
+    "sign_up_without_consent": RefusedForm(
+        "/accounts/signup/",
+        "Create account",
+        "id_health_data_consent",
+        fill={
+            "Username": "maya",
+            PASSWORD_FIELD: "quiet-river-42-lamp",
+            "Password confirmation": "quiet-river-42-lamp",
+        },
+    ),
+    "log_in_empty": RefusedForm("/accounts/login/", "Log in", "id_username"),
+    "log_empty": RefusedForm(
+        "/progress/log/", "Log session", "id_routine", signed_in=True
+    ),
+    "weekly_target": RefusedForm(
+        "/accounts/profile/",
+        "Save target",
+        "id_weekly_target",
+        fill={"Weekly target (sessions per week)": "99"},
+        signed_in=True,
+    ),
+    "screening_unanswered": RefusedForm(
+        "/accounts/profile/",
+        "Save my answers",
+        re.compile(r"^id_condition_\d+_0$"),
+        signed_in=True,
+    ),
+    "delete_account": RefusedForm(
+        "/accounts/profile/",
+        "Delete my account",
+        "id_password",
+        fill={"Your password": "not my password"},
+        signed_in=True,
+    ),
+}
 
 
 def assert_error_summary_seen(page, field):
@@ -164,34 +125,23 @@ def assert_error_summary_seen(page, field):
     assert 0 <= field_box["y"] <= height - field_box["height"], field_box
 
 
-@pytest.mark.parametrize(
-    "submit",
-    [
-        safety_check,
-        sign_up_empty,
-        sign_up_without_consent,
-        log_in_empty,
-        log_empty,
-        weekly_target,
-        screening_unanswered,
-        delete_account,
-    ],
-    ids=lambda submit: submit.__name__,
-)
-def test_a_refused_form_shows_its_errors_on_a_phone(phone, rosa, submit):
-    field = submit(phone)
+@pytest.mark.parametrize("name", REFUSED_FORMS)
+def test_a_refused_form_shows_its_errors_on_a_phone(phone_page, user, practice, name):
+    form = REFUSED_FORMS[name]
+    form.send(phone_page, user)
 
-    assert_error_summary_seen(phone, field)
+    assert_error_summary_seen(phone_page, form.field)
 
 
-def test_a_refused_form_at_the_foot_of_a_laptop_page(laptop, rosa):
-    field = delete_account(laptop)
+def test_a_refused_form_at_the_foot_of_a_laptop_page(page, user, practice):
+    form = REFUSED_FORMS["delete_account"]
+    form.send(page, user)
 
-    assert_error_summary_seen(laptop, field)
+    assert_error_summary_seen(page, form.field)
 
 
-def test_axe_sign_up_showing_its_errors(laptop, catalogue):
-    sign_up_empty(laptop)
-    expect(laptop.locator("[data-error-summary]")).to_be_focused()
+def test_axe_sign_up_showing_its_errors(page, practice):
+    REFUSED_FORMS["sign_up_empty"].send(page)
+    expect(page.locator("[data-error-summary]")).to_be_focused()
 
-    assert_no_axe_violations(laptop)
+    assert_no_axe_violations(page)

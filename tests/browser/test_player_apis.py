@@ -1,7 +1,8 @@
 """The player's browser APIs: beep, wake lock, speech and live announcements.
 
-Recording stubs replace Web Audio, the Screen Wake Lock API and speech
-synthesis before the page loads, so the tests see what the player called.
+Recording stubs (player_stubs.js) replace Web Audio, the Screen Wake Lock API
+and speech synthesis before the page loads, so the tests see what the player
+called.
 """
 
 import re
@@ -9,143 +10,28 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_guide import player_of, start_guide
+from tests.browser.flows import (
+    held_locks,
+    open_step,
+    press,
+    recorded,
+    start_guide,
+    stub_player_apis,
+)
 
-pytestmark = pytest.mark.browser
-
-# Records into window.__calls what the player asks of the browser.
-STUBS = """
-(() => {
-  const calls = {
-    audioContexts: 0,
-    beeps: [],
-    wakeLock: [],
-    wakeLockDelayMs: 0,
-    spoken: [],
-    announcements: [],
-  };
-  window.__calls = calls;
-
-  class FakeAudioContext {
-    constructor() {
-      calls.audioContexts += 1;
-      this.state = "running";
-      this.currentTime = 0;
-      this.destination = {};
-    }
-    resume() { return Promise.resolve(); }
-    createOscillator() {
-      const oscillator = {
-        type: "",
-        frequency: { value: 0 },
-        connect: (node) => node,
-        start: () => calls.beeps.push(oscillator.frequency.value),
-        stop: () => {},
-      };
-      return oscillator;
-    }
-    createGain() {
-      const param = { value: 1, setValueAtTime() {}, exponentialRampToValueAtTime() {} };
-      return { gain: param, connect: (node) => node };
-    }
-  }
-  window.AudioContext = FakeAudioContext;
-  window.webkitAudioContext = FakeAudioContext;
-
-  const held = new Set();
-  function makeSentinel() {
-    const listeners = [];
-    const sentinel = {
-      type: "screen",
-      released: false,
-      addEventListener: (type, listener) => listeners.push(listener),
-      removeEventListener() {},
-      async release() {
-        if (!sentinel.released) {
-          sentinel.released = true;
-          held.delete(sentinel);
-          calls.wakeLock.push("release");
-          listeners.forEach((listener) => listener(new Event("release")));
-        }
-      },
-    };
-    return sentinel;
-  }
-  const wakeLock = {
-    request(type) {
-      calls.wakeLock.push(`request ${type}`);
-      const sentinel = makeSentinel();
-      held.add(sentinel);
-      if (!calls.wakeLockDelayMs) return Promise.resolve(sentinel);
-      return new Promise((resolve) =>
-        setTimeout(() => resolve(sentinel), calls.wakeLockDelayMs));
-    },
-  };
-  Object.defineProperty(navigator, "wakeLock", { value: wakeLock, configurable: true });
-  calls.heldLocks = () => held.size;
-
-  // The browser drops a wake lock when the page is hidden.
-  let visibility = "visible";
-  Object.defineProperty(document, "visibilityState", { get: () => visibility });
-  calls.setVisibility = (state) => {
-    visibility = state;
-    if (state === "hidden") {
-      for (const sentinel of [...held]) {
-        sentinel.released = true;
-        held.delete(sentinel);
-        calls.wakeLock.push("dropped");
-      }
-    }
-    document.dispatchEvent(new Event("visibilitychange"));
-  };
-
-  if (!("speechSynthesis" in window)) {
-    window.speechSynthesis = {};
-  }
-  window.speechSynthesis.speak = (utterance) => calls.spoken.push(utterance.text);
-  window.speechSynthesis.cancel = () => {};
-
-  document.addEventListener("DOMContentLoaded", () => {
-    const status = document.querySelector("[data-player-status]");
-    if (!status) return;
-    new MutationObserver((records) => {
-      for (const record of records) {
-        for (const node of record.addedNodes) {
-          calls.announcements.push(node.textContent);
-        }
-      }
-    }).observe(status, { childList: true });
-  });
-})();
-"""
-
-INTERMEDIATE_HOLD_MS = 20_000
-# Beginner step 3: ten holds of 5 s, 3 s to get ready between them.
-BEGINNER_STEP_3_MS = 10 * 5_000 + 9 * 3_000
-# Intermediate step 1: five holds of 20 s on each side, 5 s to switch sides.
-INTERMEDIATE_STEP_MS = 2 * (5 * 20_000 + 4 * 3_000) + 5_000
+HOLD_MS = 20_000
+# Practice step 2 (bridge): five holds of 6 s, 3 s to get ready between them.
+BRIDGE_MS = 5 * 6_000 + 4 * 3_000
+# Practice step 3 (leg stretch): three holds of 20 s on each side, 3 s between
+# them and 5 s to switch sides.
+LEG_STRETCH_MS = 2 * (3 * HOLD_MS + 2 * 3_000) + 5_000
 
 
-def open_step(page, slug, number):
-    """The player of a step, with the stubs and a fake clock installed."""
-    page.add_init_script(STUBS)
-    page.clock.install()
-    start_guide(page, slug)
-    if number != 1:
-        page.goto(f"/routines/{slug}/guide/{number}/")
-    return player_of(page)
-
-
-def recorded(page, name):
-    return page.evaluate("name => window.__calls[name]", name)
-
-
-def held_locks(page):
-    return page.evaluate("window.__calls.heldLocks()")
-
-
-def press(player, name):
-    player.get_by_role("button", name=name, exact=True).click()
+@pytest.fixture
+def player_stubs(page, practice):
+    """The practice routine on a laptop whose player calls are recorded, on a
+    fake clock."""
+    stub_player_apis(page)
 
 
 def run_to_the_end(page, player, total_ms):
@@ -156,30 +42,30 @@ def run_to_the_end(page, player, total_ms):
 # ----- sound ---------------------------------------------------------------
 
 
-def test_a_beep_sounds_at_the_end_of_each_hold(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_a_beep_sounds_at_the_end_of_each_hold(page, player_stubs):
+    player = open_step(page, "practice", 2)
     press(player, "Start")
-    page.clock.run_for(4_000)
+    page.clock.run_for(5_000)
     assert recorded(page, "beeps") == []
 
     page.clock.run_for(1_500)
     expect(player.locator("[data-player-phase]")).to_have_text("Get ready")
     assert recorded(page, "beeps") == [880]
 
-    page.clock.run_for(6_500)  # The second hold ends 13 s in.
+    page.clock.run_for(7_500)  # The second hold ends 15 s in.
     assert recorded(page, "beeps") == [880]
     page.clock.run_for(1_000)
     assert recorded(page, "beeps") == [880] * 2
 
-    run_to_the_end(page, player, BEGINNER_STEP_3_MS - 14_000)
-    assert recorded(page, "beeps") == [880] * 10
+    run_to_the_end(page, player, BRIDGE_MS - 16_000)
+    assert recorded(page, "beeps") == [880] * 5
 
 
-def test_mute_beep_silences_every_hold(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_mute_beep_silences_every_hold(page, player_stubs):
+    player = open_step(page, "practice", 2)
     press(player, "Mute beep")
     press(player, "Start")
-    run_to_the_end(page, player, BEGINNER_STEP_3_MS)
+    run_to_the_end(page, player, BRIDGE_MS)
     assert recorded(page, "audioContexts") == 1
     assert recorded(page, "beeps") == []
 
@@ -187,8 +73,8 @@ def test_mute_beep_silences_every_hold(page, catalogue):
 # ----- wake lock -----------------------------------------------------------
 
 
-def test_screen_is_kept_awake_only_while_the_timer_runs(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_screen_is_kept_awake_only_while_the_timer_runs(page, player_stubs):
+    player = open_step(page, "practice", 2)
     assert recorded(page, "wakeLock") == []
 
     press(player, "Start")
@@ -204,13 +90,13 @@ def test_screen_is_kept_awake_only_while_the_timer_runs(page, catalogue):
     press(player, "Resume")
     expect(player.get_by_role("button", name="Pause")).to_be_visible()
     assert held_locks(page) == 1
-    run_to_the_end(page, player, BEGINNER_STEP_3_MS)
+    run_to_the_end(page, player, BRIDGE_MS)
     assert recorded(page, "wakeLock") == ["request screen", "release"] * 2
     assert held_locks(page) == 0
 
 
-def test_wake_lock_is_taken_back_when_the_page_shows_again(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_wake_lock_is_taken_back_when_the_page_shows_again(page, player_stubs):
+    player = open_step(page, "practice", 2)
     press(player, "Start")
     expect(player.get_by_role("button", name="Pause")).to_be_visible()
 
@@ -226,8 +112,8 @@ def test_wake_lock_is_taken_back_when_the_page_shows_again(page, catalogue):
     assert held_locks(page) == 0
 
 
-def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, player_stubs):
+    player = open_step(page, "practice", 2)
     # A slow request: the person presses again before the browser answers.
     page.evaluate("window.__calls.wakeLockDelayMs = 2000")
     press(player, "Start")
@@ -244,13 +130,13 @@ def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, catalogue)
 # ----- speech --------------------------------------------------------------
 
 
-def test_spoken_prompts_follow_the_holds_and_sides(page, catalogue):
-    player = open_step(page, "intermediate", 1)
+def test_spoken_prompts_follow_the_holds_and_sides(page, player_stubs):
+    player = open_step(page, "practice", 3)
     press(player, "Speak prompts")
     press(player, "Start")
-    run_to_the_end(page, player, INTERMEDIATE_STEP_MS)
+    run_to_the_end(page, player, LEG_STRETCH_MS)
 
-    one_side = ["Hold"] + ["Relax", "Hold"] * 4
+    one_side = ["Hold"] + ["Relax", "Hold"] * 2
     assert recorded(page, "spoken") == [
         *one_side,
         "Switch to the left side",
@@ -259,62 +145,62 @@ def test_spoken_prompts_follow_the_holds_and_sides(page, catalogue):
     ]
 
 
-def test_nothing_is_spoken_unless_prompts_are_turned_on(page, catalogue):
-    player = open_step(page, "beginner", 3)
+def test_nothing_is_spoken_unless_prompts_are_turned_on(page, player_stubs):
+    player = open_step(page, "practice", 2)
     expect(player.get_by_role("button", name="Speak prompts")).to_have_attribute(
         "aria-pressed", "false"
     )
     press(player, "Start")
-    run_to_the_end(page, player, BEGINNER_STEP_3_MS)
+    run_to_the_end(page, player, BRIDGE_MS)
     assert recorded(page, "spoken") == []
 
 
 # ----- screen-reader announcements -----------------------------------------
 
 
-def test_live_region_announces_phases_not_every_second(page, catalogue):
-    player = open_step(page, "intermediate", 1)
+def test_live_region_announces_phases_not_every_second(page, player_stubs):
+    player = open_step(page, "practice", 3)
     status = player.get_by_role("status")
     expect(status).to_have_attribute("aria-live", "polite")
     expect(status).to_have_text("Get into position, then press Start.")
 
     press(player, "Start")
-    expect(status).to_have_text("Hold for 20 seconds. Repetition 1 of 5, right side.")
-    page.clock.run_for(INTERMEDIATE_HOLD_MS + 500)
-    expect(status).to_have_text("Relax. Get ready for repetition 2 of 5.")
+    expect(status).to_have_text("Hold for 20 seconds. Repetition 1 of 3, right side.")
+    page.clock.run_for(HOLD_MS + 500)
+    expect(status).to_have_text("Relax. Get ready for repetition 2 of 3.")
     # One 20 s hold: its start, one halfway reminder and its end.
     assert recorded(page, "announcements") == [
-        "Hold for 20 seconds. Repetition 1 of 5, right side.",
+        "Hold for 20 seconds. Repetition 1 of 3, right side.",
         "10 seconds left.",
-        "Relax. Get ready for repetition 2 of 5.",
+        "Relax. Get ready for repetition 2 of 3.",
     ]
 
-    run_to_the_end(page, player, INTERMEDIATE_STEP_MS - INTERMEDIATE_HOLD_MS)
+    run_to_the_end(page, player, LEG_STRETCH_MS - HOLD_MS)
     announcements = recorded(page, "announcements")
     assert announcements[-1] == "Exercise done."
     assert "Right side done. Switch to the left side." in announcements
-    # 229 s of holds and pauses: about one announcement every 8 seconds.
-    assert len(announcements) == 30
+    # 137 s of holds and pauses: about one announcement every 8 seconds.
+    assert len(announcements) == 18
 
 
 # ----- without JavaScript ----------------------------------------------------
 
 
-def test_previous_link_and_step_forms_work_without_javascript(no_js_page, catalogue):
+def test_previous_link_and_step_forms_work_without_javascript(no_js_page, practice):
     page = no_js_page
-    start_guide(page)
+    start_guide(page, "practice")
     page.get_by_role("button", name="Skip", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/2/$"))
+    expect(page).to_have_url(re.compile(r"/routines/practice/guide/2/$"))
 
     previous = page.get_by_role("link", name="← Previous")
-    expect(previous).to_have_attribute("href", "/routines/beginner/guide/1/")
+    expect(previous).to_have_attribute("href", "/routines/practice/guide/1/")
     previous.click()
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/1/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Ankle pumps")
+    expect(page).to_have_url(re.compile(r"/routines/practice/guide/1/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Knee rocks")
     expect(page.get_by_text("Marked: Skipped")).to_be_visible()
 
     page.get_by_role("button", name="Done, next step →").click()
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/2/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Heel slides")
+    expect(page).to_have_url(re.compile(r"/routines/practice/guide/2/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bridge")
     page.get_by_role("link", name="← Previous").click()
     expect(page.get_by_text("Marked: Done")).to_be_visible()

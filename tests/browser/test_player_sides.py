@@ -1,7 +1,7 @@
 """Each side in every player mode: right first, then left, then done.
 
 A counted step and a held step, both with "each side", on a phone and on a
-laptop; the recording stubs of test_player_apis show the prompts and sounds.
+laptop; the recording stubs (player_stubs.js) show the prompts and sounds.
 """
 
 import re
@@ -9,65 +9,55 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SCREENS, open_page
-from tests.browser.test_guide import expect_done_and_saved, player_of, start_guide
-from tests.browser.test_player_apis import STUBS, press, recorded
+from tests.browser.flows import (
+    expect_done_and_saved,
+    open_step,
+    press,
+    recorded,
+    stub_player_apis,
+)
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
-
-pytestmark = pytest.mark.browser
 
 # Step 2: two holds of 5 s a side, 3 s to get ready between them, 5 s to
 # switch sides: the right side ends at 13 s, the left holds start at 18 s
 # and 26 s, and the step ends at 31 s.
 HOLD_MS = 5_000
-
-
-@pytest.fixture(params=SCREENS, ids=SCREENS)
-def screen(browser, request, live_server):
-    page = open_page(browser, request, live_server, **SCREENS[request.param])
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.add_init_script(STUBS)
-    page.clock.install()
-    yield page
-    assert errors == []
+# Each step does "each side": counted, held and timed.
+SIDED_STEPS = [
+    ("heel-slides", "Heel slides", {"repetitions": 3}),
+    ("knee-to-chest", "Knee to chest", {"repetitions": 2, "hold_seconds": 5}),
+    (
+        "marching",
+        "Marching on the spot",
+        {"repetitions": None, "duration_min_minutes": 1, "duration_max_minutes": 2},
+    ),
+]
 
 
 @pytest.fixture
 def sided(db):
     routine = RoutineFactory(slug="sided", title="Sided")
-    RoutineStepFactory(
-        routine=routine,
-        exercise=ExerciseFactory(slug="heel-slides", name="Heel slides"),
-        order=1,
-        repetitions=3,
-        each_side=True,
-    )
-    RoutineStepFactory(
-        routine=routine,
-        exercise=ExerciseFactory(slug="knee-to-chest", name="Knee to chest"),
-        order=2,
-        repetitions=2,
-        hold_seconds=5,
-        each_side=True,
-    )
-    RoutineStepFactory(
-        routine=routine,
-        exercise=ExerciseFactory(slug="marching", name="Marching on the spot"),
-        order=3,
-        repetitions=None,
-        duration_min_minutes=1,
-        duration_max_minutes=2,
-        each_side=True,
-    )
+    for order, (slug, name, dose) in enumerate(SIDED_STEPS, start=1):
+        exercise = ExerciseFactory(slug=slug, name=name)
+        RoutineStepFactory(
+            routine=routine, exercise=exercise, order=order, each_side=True, **dose
+        )
     return routine
 
 
+@pytest.fixture
+def sided_screen(screen, sided):
+    """The sided routine on each screen, its player calls recorded, on a fake
+    clock; no script error may happen."""
+    errors = []
+    screen.on("pageerror", lambda error: errors.append(error))
+    stub_player_apis(screen)
+    yield screen
+    assert errors == []
+
+
 def open_sided_step(page, number):
-    start_guide(page, "sided")
-    if number != 1:
-        page.goto(f"/routines/sided/guide/{number}/")
-    player = player_of(page)
+    player = open_step(page, "sided", number)
     press(player, "Speak prompts")
     return player
 
@@ -78,32 +68,42 @@ def expect_not_done(page, player):
     expect(page.get_by_text("Marked: Done")).to_have_count(0)
 
 
-def expect_side_note(page, repetitions):
+def open_step_with_sides(page, number, title, repetitions):
+    """A step's player, its title and side note checked, on the right side."""
+    player = open_sided_step(page, number)
+    expect(player.locator("#player-title")).to_have_text(title)
     expect(page.locator(".side-note")).to_have_text(
         f"Sides: do the {repetitions} on your right side, then on your left side."
     )
-
-
-def test_counter_counts_the_right_side_then_the_left(screen, sided):
-    page = screen
-    player = open_sided_step(page, 1)
-    expect(player.locator("#player-title")).to_have_text("Counter")
-    expect_side_note(page, "3 repetitions")
     side = player.locator("[data-player-side]")
-    reps = player.locator("[data-player-reps]")
+    expect(side).to_have_text("Now: right side")
+    expect(side).to_be_in_viewport()
+    return player, side, player.locator("[data-player-reps]")
+
+
+def tap_twice(player, side):
+    """Two taps of three on one side, each counted and announced."""
+    for tap in (1, 2):
+        player.get_by_role("button", name="Tap to count").click()
+        expect(player.locator("[data-player-side]")).to_have_text(f"Now: {side} side")
+        expect(player.locator("[data-player-reps]")).to_have_text(
+            f"{tap} of 3 repetitions"
+        )
+        expect(player.locator("[data-player-count-number]")).to_have_text(str(tap))
+        expect(player.get_by_role("status")).to_have_text(
+            f"Repetition {tap} of 3 counted, {side} side."
+        )
+
+
+def test_counter_counts_the_right_side_then_the_left(sided_screen):
+    page = sided_screen
+    player, side, reps = open_step_with_sides(page, 1, "Counter", "3 repetitions")
     number = player.locator("[data-player-count-number]")
     status = player.get_by_role("status")
     count = player.get_by_role("button", name="Tap to count")
-    expect(side).to_have_text("Now: right side")
-    expect(side).to_be_in_viewport()
     expect(reps).to_have_text("0 of 3 repetitions")
 
-    for tap in (1, 2):
-        count.click()
-        expect(side).to_have_text("Now: right side")
-        expect(reps).to_have_text(f"{tap} of 3 repetitions")
-        expect(number).to_have_text(str(tap))
-        expect(status).to_have_text(f"Repetition {tap} of 3 counted, right side.")
+    tap_twice(player, "right")
 
     count.click()  # The last one on the right switches sides, as a hold does.
     expect(side).to_have_text("Now: left side")
@@ -114,12 +114,7 @@ def test_counter_counts_the_right_side_then_the_left(screen, sided):
     expect_not_done(page, player)
     assert recorded(page, "beeps") == [880]
 
-    for tap in (1, 2):
-        count.click()
-        expect(side).to_have_text("Now: left side")
-        expect(reps).to_have_text(f"{tap} of 3 repetitions")
-        expect(number).to_have_text(str(tap))
-        expect(status).to_have_text(f"Repetition {tap} of 3 counted, left side.")
+    tap_twice(player, "left")
     expect_not_done(page, player)
 
     count.click()
@@ -133,11 +128,9 @@ def test_counter_counts_the_right_side_then_the_left(screen, sided):
     expect(page.get_by_text("Marked: Done")).to_be_visible()
 
 
-def test_undo_takes_the_counter_back_across_the_change_of_sides(screen, sided):
-    page = screen
-    player = open_sided_step(page, 1)
-    side = player.locator("[data-player-side]")
-    reps = player.locator("[data-player-reps]")
+def test_undo_takes_the_counter_back_across_the_change_of_sides(sided_screen):
+    page = sided_screen
+    player, side, reps = open_step_with_sides(page, 1, "Counter", "3 repetitions")
     count = player.get_by_role("button", name="Tap to count")
     undo = player.get_by_role("button", name="Undo last")
     expect(undo).to_be_disabled()
@@ -158,16 +151,10 @@ def test_undo_takes_the_counter_back_across_the_change_of_sides(screen, sided):
     expect_not_done(page, player)
 
 
-def test_hold_timer_holds_the_right_side_then_the_left(screen, sided):
-    page = screen
-    player = open_sided_step(page, 2)
-    expect(player.locator("#player-title")).to_have_text("Hold timer")
-    expect_side_note(page, "2 repetitions")
-    side = player.locator("[data-player-side]")
-    reps = player.locator("[data-player-reps]")
+def test_hold_timer_holds_the_right_side_then_the_left(sided_screen):
+    page = sided_screen
+    player, side, reps = open_step_with_sides(page, 2, "Hold timer", "2 repetitions")
     status = player.get_by_role("status")
-    expect(side).to_have_text("Now: right side")
-    expect(side).to_be_in_viewport()
 
     press(player, "Start")
     expect(status).to_have_text("Hold for 5 seconds. Repetition 1 of 2, right side.")
@@ -200,8 +187,8 @@ def test_hold_timer_holds_the_right_side_then_the_left(screen, sided):
     assert recorded(page, "spoken") == spoken
 
 
-def test_stopwatch_has_no_sides_to_promise(screen, sided):
-    page = screen
+def test_stopwatch_has_no_sides_to_promise(sided_screen):
+    page = sided_screen
     player = open_sided_step(page, 3)
     expect(player.locator("#player-title")).to_have_text("Stopwatch")
     expect(page.locator(".dose")).to_have_text("Dose: 1–2 minutes")

@@ -12,7 +12,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import services
-from exercises.models import Routine
 from tests.browser.flows import (
     NEW_PASSWORD,
     answer_screening,
@@ -20,27 +19,12 @@ from tests.browser.flows import (
     assert_no_horizontal_scroll,
     fill_signup_form,
     log_in,
+    sign_in,
     sign_up,
+    walk_to_finish,
 )
-from tests.factories import UserFactory
 
-pytestmark = pytest.mark.browser
-
-STEPS = 6
-
-
-def walk_beginner_routine(page):
-    """Safety check, then Done on every step, to the finish page."""
-    page.goto("/routines/beginner/guide/")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
-    for number in range(1, STEPS + 1):
-        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of {STEPS}")
-        last = number == STEPS
-        name = "Done, finish →" if last else "Done, next step →"
-        page.get_by_role("button", name=name).click()
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/finish/$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("finished")
+STEPS = 4
 
 
 def fill_pain(page, before, after):
@@ -49,16 +33,13 @@ def fill_pain(page, before, after):
 
 
 @pytest.fixture
-def person(catalogue):
-    """A person with one guided beginner session from today (pain 6 → 4)."""
-    user = UserFactory(username="rosa")
-    routine = Routine.objects.get(slug="beginner")
-    steps = list(routine.steps.select_related("exercise"))
-    outcomes = ["done", "done", "skipped", "done", "done", "skipped_for_safety"]
+def person(user, practice):
+    """A person with one guided practice session from today (pain 6 → 4)."""
+    outcomes = ["done", "skipped", "done", "skipped_for_safety"]
     started = timezone.now() - timedelta(minutes=20)
     session, _ = services.session_record(
         user=user,
-        routine=routine,
+        routine=practice,
         started_at=started,
         finished_at=started + timedelta(minutes=14),
         client_token=uuid.uuid4().hex,
@@ -72,20 +53,22 @@ def person(catalogue):
                 "name": step.exercise.name,
                 "outcome": outcome,
             }
-            for step, outcome in zip(steps, outcomes, strict=True)
+            for step, outcome in zip(
+                practice.steps.select_related("exercise"), outcomes, strict=True
+            )
         ],
     )
-    user.session = session
+    user.completed_session = session
     return user
 
 
-def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalogue):
+def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, practice):
     sign_up(page, "maya")
-    answer_screening(page, nerve_pain="No", disc="No")
+    answer_screening(page)
     expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("maya")
 
-    walk_beginner_routine(page)
+    walk_to_finish(page, "practice")
     expect(page.locator(".guide-summary .outcome-done")).to_have_count(STEPS)
     fill_pain(page, 5, 3)
     page.get_by_role("button", name="Save session").click()
@@ -97,7 +80,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
     page.goto("/progress/")
     summary = page.get_by_role("region", name="Summary")
     expect(summary).to_contain_text("1 of 3")
-    expect(summary.locator(".per-routine")).to_have_text("Beginner: 1")
+    expect(summary.locator(".per-routine")).to_have_text("Practice: 1")
     expect(page.locator("svg.pain-chart")).to_be_visible()
     page.get_by_text("Sessions per week as a table").click()
     this_week = page.locator("table tbody tr").last
@@ -107,7 +90,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
     expect(page).to_have_url(re.compile(r"/progress/history/$"))
     entries = page.locator("ol.history > li")
     expect(entries).to_have_count(1)
-    expect(entries.first).to_contain_text("Beginner")
+    expect(entries.first).to_contain_text("Practice")
     expect(entries.first).to_contain_text("Pain 5 → 3")
     expect(entries.first).to_contain_text(f"{STEPS} done, 0 skipped")
 
@@ -121,7 +104,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
     assert len(rows) == 1
     row = rows[0]
     assert (row["routine"], row["pain_before"], row["pain_after"]) == (
-        "Beginner",
+        "Practice",
         "5",
         "3",
     )
@@ -155,19 +138,18 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, catalo
 
 
 def test_wrong_password_does_not_delete_the_account(page, person):
-    log_in(page, "rosa")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(page, person)
     page.goto("/accounts/profile/")
     page.get_by_label("Your password").fill("not my password")
     page.get_by_role("button", name="Delete my account").click()
 
     # Said by the field, and again by the error summary's link to it.
     expect(page.get_by_text("That password is not right.", exact=True)).to_be_visible()
-    assert get_user_model().objects.filter(username="rosa").exists()
+    assert get_user_model().objects.filter(pk=person.pk).exists()
 
 
-def test_anonymous_session_is_saved_to_the_new_account(page, catalogue):
-    walk_beginner_routine(page)
+def test_anonymous_session_is_saved_to_the_new_account(page, practice):
+    walk_to_finish(page, "practice")
     expect(page.get_by_role("region", name="Save this session")).to_contain_text(
         "sign up or log in"
     )
@@ -184,12 +166,12 @@ def test_anonymous_session_is_saved_to_the_new_account(page, catalogue):
     fill_signup_form(page, "ines")
 
     expect(
-        page.get_by_text("Your Beginner session was saved to your account.")
+        page.get_by_text("Your Practice session was saved to your account.")
     ).to_be_visible()
     page.get_by_role("link", name="Skip for now").click()
     expect(page).to_have_url(re.compile(r"/progress/$"))
     expect(page.get_by_role("region", name="Summary")).to_contain_text("1 of 3")
-    expect(page.locator(".per-routine")).to_have_text("Beginner: 1")
+    expect(page.locator(".per-routine")).to_have_text("Practice: 1")
 
     page.get_by_role("link", name="History").click()
     entry = page.locator("ol.history > li")
@@ -209,28 +191,25 @@ def test_anonymous_session_is_saved_to_the_new_account(page, catalogue):
 
 
 @pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/login/"])
-def test_axe_anonymous_account_pages(page, catalogue, path):
+def test_axe_anonymous_account_pages(page, practice, path):
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_no_axe_violations(page)
 
 
-def test_axe_screening_after_sign_up(page, catalogue):
+def test_axe_screening_after_sign_up(page, practice):
     sign_up(page, "lea")
     assert_no_axe_violations(page)
 
 
-def test_axe_empty_dashboard(page, catalogue):
-    UserFactory(username="noor")
-    log_in(page, "noor")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+def test_axe_empty_dashboard(page, user, practice):
+    sign_in(page, user)
     expect(page.get_by_role("heading", name="No sessions yet")).to_be_visible()
     assert_no_axe_violations(page)
 
 
-def test_axe_empty_history(page, catalogue):
-    UserFactory(username="noor")
-    log_in(page, "noor")
+def test_axe_empty_history(page, user, practice):
+    sign_in(page, user)
     page.goto("/progress/history/")
     expect(page.get_by_text("No sessions logged yet.")).to_be_visible()
     assert_no_axe_violations(page)
@@ -246,38 +225,37 @@ def test_axe_empty_history(page, catalogue):
     ],
 )
 def test_axe_signed_in_pages_with_data(page, person, path, heading):
-    log_in(page, "rosa")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(page, person)
     page.goto(path)
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     assert_no_axe_violations(page)
 
 
 def test_axe_dashboard_with_table_open(page, person):
-    log_in(page, "rosa")
+    sign_in(page, person)
     page.get_by_text("Sessions per week as a table").click()
     expect(page.get_by_role("table")).to_be_visible()
     assert_no_axe_violations(page)
 
 
 def test_axe_session_page(page, person):
-    log_in(page, "rosa")
-    page.goto(person.session.get_absolute_url())
-    expect(page.get_by_role("heading", level=1)).to_have_text("Beginner")
+    sign_in(page, person)
+    page.goto(person.completed_session.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice")
     expect(page.locator(".outcome-skipped_for_safety")).to_have_count(1)
     assert_no_axe_violations(page)
 
 
 def test_axe_session_delete_confirmation(page, person):
-    log_in(page, "rosa")
-    page.goto(person.session.get_absolute_url())
+    sign_in(page, person)
+    page.goto(person.completed_session.get_absolute_url())
     page.get_by_role("link", name="Delete this session…").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete this session?")
     assert_no_axe_violations(page)
 
 
 def test_axe_forms_showing_errors(page, person):
-    log_in(page, "rosa")
+    sign_in(page, person)
     page.goto("/progress/log/")
     page.get_by_label("Pain before (0–10)").fill("11")
     page.get_by_role("button", name="Log session").click()
@@ -285,8 +263,8 @@ def test_axe_forms_showing_errors(page, person):
     assert_no_axe_violations(page)
 
 
-def test_axe_guided_finish_page_save_form(page, catalogue):
-    walk_beginner_routine(page)
+def test_axe_guided_finish_page_save_form(page, practice):
+    walk_to_finish(page, "practice")
     assert_no_axe_violations(page)
 
 
@@ -295,11 +273,10 @@ def test_axe_guided_finish_page_save_form(page, catalogue):
 
 @pytest.mark.parametrize(
     ("path", "text"),
-    [("/progress/", "Beginner: 1"), ("/progress/history/", "Pain 6 → 4")],
+    [("/progress/", "Practice: 1"), ("/progress/history/", "Pain 6 → 4")],
 )
 def test_progress_pages_fit_a_360px_phone(phone_page, person, path, text):
-    log_in(phone_page, "rosa")
-    expect(phone_page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(phone_page, person)
     phone_page.goto(path)
     expect(phone_page.get_by_text(text)).to_be_visible()
     assert_no_horizontal_scroll(phone_page)

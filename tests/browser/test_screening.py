@@ -10,45 +10,29 @@ from accounts import services
 from accounts.models import StepResult
 from exercises.models import Contraindication, StepOutcome
 from tests.browser.flows import (
-    DISC_QUESTION,
-    NERVE_QUESTION,
     answer_screening,
     assert_no_axe_violations,
-    log_in,
+    expect_finish,
+    sign_in,
     sign_up,
+    walk_to_step,
 )
-from tests.factories import UserFactory
 
-pytestmark = pytest.mark.browser
-
+NERVE_QUESTION = "Do you have nerve pain that runs down into your legs?"
+DISC_QUESTION = "Have you been told you have damage to a spinal disc?"
 OVERRIDE = "My clinician has cleared me — show it anyway"
 CLEARANCE_NOTE = "(shown after you said your clinician cleared you)"
-STEPS = 6
 
 
 def walk_to_step_6(page):
     """Safety check, then “Done” on steps 1 to 5."""
-    page.goto("/routines/beginner/guide/")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
-    for number in range(1, STEPS):
-        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of {STEPS}")
-        page.get_by_role("button", name="Done, next step →").click()
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/6/$"))
-    expect(page.locator("#step-counter")).to_have_text(f"Step 6 of {STEPS}")
+    walk_to_step(page, "beginner", 6)
     expect(page.get_by_role("heading", level=1)).to_have_text("Straight-leg raises")
 
 
-def expect_finish(page, outcomes):
-    expect(page).to_have_url(re.compile(r"/routines/beginner/guide/finish/$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("finished")
-    expect(page.locator(".guide-summary .badge")).to_have_text(outcomes)
-
-
 @pytest.fixture
-def screened(catalogue):
-    """Rosa answered yes to the nerve-pain question and no to disc damage."""
-    user = UserFactory(username="rosa")
+def screened(catalogue, user):
+    """A person who answered yes to the nerve-pain question and no to disc damage."""
     services.screening_update(
         user=user, conditions=[Contraindication.objects.get(slug="nerve-pain-legs")]
     )
@@ -57,7 +41,7 @@ def screened(catalogue):
 
 def test_yes_to_nerve_pain_pre_skips_step_6_with_its_reason(page, catalogue):
     sign_up(page, "maya")
-    answer_screening(page, nerve_pain="Yes", disc="No")
+    answer_screening(page, yes=["nerve-pain-legs"])
 
     page.goto("/routines/beginner/")
     expect(page.locator(".not-recommended")).to_have_count(1)
@@ -75,7 +59,7 @@ def test_yes_to_nerve_pain_pre_skips_step_6_with_its_reason(page, catalogue):
     expect(page.get_by_role("heading", name="How to do it")).to_have_count(0)
 
     page.get_by_role("button", name="Continue to finish →").click()
-    expect_finish(page, ["Done"] * 5 + ["Skipped for safety"])
+    expect_finish(page, "beginner", ["Done"] * 5 + ["Skipped for safety"])
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_text("Session saved.")).to_be_visible()
     step = StepResult.objects.get(session__user__username="maya", order=6)
@@ -85,7 +69,7 @@ def test_yes_to_nerve_pain_pre_skips_step_6_with_its_reason(page, catalogue):
 
 def test_no_to_both_questions_gives_the_ordinary_step_6(page, catalogue):
     sign_up(page, "noor")
-    answer_screening(page, nerve_pain="No", disc="No")
+    answer_screening(page)
 
     page.goto("/routines/beginner/")
     expect(page.locator("#step-6")).to_contain_text("Avoid:")
@@ -99,13 +83,12 @@ def test_no_to_both_questions_gives_the_ordinary_step_6(page, catalogue):
     expect(page.locator(".warning-avoid")).to_contain_text("nerve pain")
 
     page.get_by_role("button", name="Done, finish →").click()
-    expect_finish(page, ["Done"] * 6)
+    expect_finish(page, "beginner", ["Done"] * 6)
     assert get_user_model().objects.get(username="noor").conditions.count() == 0
 
 
 def test_the_clinician_override_shows_step_6_and_is_recorded(page, screened):
-    log_in(page, "rosa")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(page, screened)
     walk_to_step_6(page)
     expect(page.get_by_role("heading", name="Skipped for safety")).to_be_visible()
 
@@ -119,7 +102,7 @@ def test_the_clinician_override_shows_step_6_and_is_recorded(page, screened):
     expect(page.get_by_role("heading", name="How to do it")).to_be_visible()
     page.get_by_role("button", name="Done, finish →").click()
 
-    expect_finish(page, ["Done"] * 6)
+    expect_finish(page, "beginner", ["Done"] * 6)
     page.get_by_label("Pain before (0–10)").fill("5")
     page.get_by_label("Pain after (0–10)").fill("4")
     page.get_by_role("button", name="Save session").click()
@@ -138,7 +121,7 @@ def test_the_clinician_override_shows_step_6_and_is_recorded(page, screened):
 
 def test_yes_to_disc_damage_asks_for_the_doctors_clearance_first(page, catalogue):
     sign_up(page, "iris")
-    answer_screening(page, nerve_pain="No", disc="Yes")
+    answer_screening(page, yes=["disc-damage"])
 
     page.goto("/routines/beginner/guide/")
     clearance = page.get_by_role("region", name="Your doctor's clearance")
@@ -167,8 +150,7 @@ def test_yes_to_disc_damage_asks_for_the_doctors_clearance_first(page, catalogue
 
 
 def test_axe_the_flagged_routine_page_and_step(page, screened):
-    log_in(page, "rosa")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(page, screened)
     page.goto("/routines/beginner/")
     expect(page.locator(".not-recommended")).to_be_visible()
     assert_no_axe_violations(page)
@@ -179,8 +161,7 @@ def test_axe_the_flagged_routine_page_and_step(page, screened):
 
 
 def test_axe_the_health_screening_on_the_profile(page, screened):
-    log_in(page, "rosa")
-    expect(page).to_have_url(re.compile(r"/progress/$"))
+    sign_in(page, screened)
     page.goto("/accounts/profile/")
     group = page.get_by_role("group", name=NERVE_QUESTION)
     expect(group.get_by_label("Yes", exact=True)).to_be_checked()
@@ -193,13 +174,9 @@ def test_axe_the_health_screening_on_the_profile(page, screened):
 def test_signing_up_mid_run_and_answering_yes_closes_every_way_around_the_clearance(
     page, catalogue
 ):
-    page.goto("/routines/beginner/guide/")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
-    page.get_by_role("button", name="Done, next step →").click()
-    expect(page.locator("#step-counter")).to_have_text(f"Step 2 of {STEPS}")
+    walk_to_step(page, "beginner", 2)
     sign_up(page, "jude")
-    answer_screening(page, nerve_pain="No", disc="Yes")
+    answer_screening(page, yes=["disc-damage"])
 
     for path in ("3/", "6/", "finish/"):
         page.goto(f"/routines/beginner/guide/{path}")
@@ -215,16 +192,15 @@ def test_signing_up_mid_run_and_answering_yes_closes_every_way_around_the_cleara
     clearance.get_by_label("My doctor has cleared me to do these exercises").check()
     clearance.get_by_role("button", name="Confirm").click()
     page.get_by_role("link", name="Continue at step 2 of 6").click()
-    expect(page.locator("#step-counter")).to_have_text(f"Step 2 of {STEPS}")
+    expect(page.locator("#step-counter")).to_have_text("Step 2 of 6")
     page.goto("/routines/beginner/guide/3/")
-    expect(page.locator("#step-counter")).to_have_text(f"Step 3 of {STEPS}")
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 6")
 
 
-@pytest.mark.parametrize("width", [360, 1280])
-def test_an_urgent_red_flag_is_the_first_thing_on_the_dashboard(page, catalogue, width):
-    page.set_viewport_size({"width": width, "height": 800})
-    sign_up(page, f"kai{width}")
-    answer_screening(page, nerve_pain="No", disc="No", red_flags=["bladder-bowel"])
+def test_an_urgent_red_flag_is_the_first_thing_on_the_dashboard(screen, catalogue):
+    page = screen
+    sign_up(page, "kai")
+    answer_screening(page, yes=["bladder-bowel"])
 
     alert = page.get_by_role("region", name="Get medical help urgently")
     expect(alert).to_be_visible()
