@@ -15,34 +15,18 @@ from django.utils.html import escape, format_html
 from exercises.models import Routine
 
 from .mail import send_later
-from .models import CompletedSession, User, find_time_zone
+from .models import PAIN_MAX, CompletedSession, User, find_time_zone
 
-NOTES_MAX = 2000
+PAIN_HELP = "0 is no pain, 10 the worst pain you can imagine."
 
 
-def pain_field(label):
-    return forms.IntegerField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_value=10,
-        help_text="0 is no pain, 10 the worst pain you can imagine.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+def pain_input():
+    return forms.NumberInput(attrs={"inputmode": "numeric", "max": PAIN_MAX})
 
 
 def local_time_now():
     """The time of day in the active time zone, to the minute."""
     return timezone.localtime().time().replace(second=0, microsecond=0)
-
-
-def notes_field():
-    return forms.CharField(
-        label="Notes",
-        required=False,
-        max_length=NOTES_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
 
 class SignupForm(UserCreationForm):
@@ -108,14 +92,27 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class PainNotesForm(forms.Form):
-    pain_before = pain_field("Pain before (0–10)")
-    pain_after = pain_field("Pain after (0–10)")
-    notes = notes_field()
+class PainNotesForm(forms.ModelForm):
+    """
+    A completed session's pain ratings and notes, its fields the model's: the
+    one form on a guided run's finish page (named by the GUIDED_RUN_SAVE_FORM
+    setting), on a completed session's page (with the session as instance),
+    and inside the log form. It never saves anything but an instance given.
+    """
+
+    class Meta:
+        model = CompletedSession
+        fields = ["pain_before", "pain_after", "notes"]
+        help_texts = {"pain_before": PAIN_HELP, "pain_after": PAIN_HELP}
+        widgets = {
+            "pain_before": pain_input(),
+            "pain_after": pain_input(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class SessionLogForm(PainNotesForm):
-    """A session logged by hand, after the fact."""
+    """A completed session logged by hand, after the fact; saved by a service."""
 
     # A date input reads and sends ISO dates only; any other format is
     # discarded by the browser and the field shows up empty.
@@ -201,13 +198,6 @@ class SessionLogForm(PainNotesForm):
     @property
     def finished_at(self):
         return self.started_at + timedelta(minutes=self.cleaned_data["minutes"] or 0)
-
-
-class SessionEditForm(forms.ModelForm):
-    class Meta:
-        model = CompletedSession
-        fields = ["pain_before", "pain_after", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
 
 class ProfileForm(forms.ModelForm):
@@ -311,10 +301,3 @@ class ScreeningForm(forms.Form):
     def conditions(self):
         """The warnings answered “yes”."""
         return [c for name, c in self.questions.items() if self.cleaned_data[name]]
-
-
-class DoctorClearanceForm(forms.Form):
-    cleared = forms.BooleanField(
-        label="My doctor has cleared me to do these exercises",
-        error_messages={"required": "Please tick the box to confirm."},
-    )

@@ -8,7 +8,7 @@ def screening_of(user):
     if not user.is_authenticated:
         return UNSCREENED
     # A retired warning's answers are kept, but no longer count.
-    answers = sorted(user.conditions.active(), key=lambda c: c.severity_rank)
+    answers = list(user.conditions.active().by_severity())
     return Screening(
         signed_in=True,
         answered=user.screening_answered_at is not None,

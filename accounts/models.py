@@ -15,10 +15,11 @@ from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises.guide import format_duration
+from exercises.durations import format_duration
 from exercises.models import Contraindication, Routine, StepOutcome
 
-PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+PAIN_MAX = 10
+PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(PAIN_MAX)]
 
 
 def iso(value, zone=None):
@@ -197,21 +198,23 @@ def step_count(outcome):
 
 def exercised_condition():
     """
-    Something was done in the session: one of its steps, or, for a session
-    logged by hand (which has no steps), the session itself.
+    Something was done in the completed session (the record): one of its
+    steps, or, for one logged by hand (which has no steps), the session itself.
     """
     steps = StepResult.objects.filter(session=OuterRef("pk"))
     return ~Exists(steps) | Exists(steps.filter(outcome=StepOutcome.DONE))
 
 
 class CompletedSessionQuerySet(models.QuerySet):
+    """Reads of completed sessions (the records), never of ``request.session``."""
+
     def for_user(self, user):
         return self.filter(user=user)
 
     def exercised(self):
         """
-        Sessions that count towards a person's progress: a guided session in
-        which every step was skipped is kept, but not counted.
+        Completed sessions that count towards a person's progress: a guided
+        run in which every step was skipped is kept, but not counted.
         """
         return self.filter(exercised_condition())
 
@@ -283,7 +286,7 @@ class CompletedSessionQuerySet(models.QuerySet):
 
     def exported(self, zone=None):
         """
-        Each session with its steps as JSON values, newest first, times in
+        Each completed session with its steps as JSON values, newest first, times in
         ``zone`` (by default the current time zone) with their UTC offset.
 
         One query however many sessions there are (a row per step, joined),
@@ -337,6 +340,12 @@ class CompletedSessionQuerySet(models.QuerySet):
 
 
 class CompletedSession(models.Model):
+    """
+    A completed session (the record): a routine a person did, walked through
+    the guide (a ``GuidedRun`` kept) or logged by hand, with their pain
+    ratings and notes. Not ``request.session``, nor a guided run in progress.
+    """
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -415,6 +424,8 @@ class CompletedSession(models.Model):
 
 
 class StepResult(models.Model):
+    """One step of a completed session (the record) and what the person did."""
+
     session = models.ForeignKey(
         CompletedSession, on_delete=models.CASCADE, related_name="steps"
     )

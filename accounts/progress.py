@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from exercises.guide import format_duration
+from exercises.durations import format_duration
 
 from .models import CompletedSession
 

@@ -30,7 +30,8 @@ def session_record(
     routine_title="",
 ):
     """
-    Record a completed session and its step outcomes; returns (session, created).
+    Record a completed session (the record) and its step outcomes; returns
+    (completed session, created).
 
     The same client token twice (a double submit, a retried request) records
     one session: the second call returns the first row.
@@ -77,7 +78,7 @@ def session_record(
 
 
 def guided_session_record(*, user, record, pain_before=None, pain_after=None, notes=""):
-    """Record a session walked through the guide, from ``GuidedSession.record()``."""
+    """Record a guided run as a completed session, from ``GuidedRun.record()``."""
     routine = Routine.objects.filter(slug=record["routine"]).first()
     exercises = Exercise.objects.in_bulk(
         [step["exercise"] for step in record["steps"]], field_name="slug"
@@ -105,7 +106,7 @@ def guided_session_record(*, user, record, pain_before=None, pain_after=None, no
 def user_delete(*, user):
     """
     Remove the person and every trace of them: their records (by cascade),
-    their sessions on every device, the log-in throttle's records of their
+    their browser sessions on every device, the log-in throttle's records of their
     username and the admin's history of their account.
     """
     # Through the engine, so that a cached copy of a session goes with it.

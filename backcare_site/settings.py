@@ -146,6 +146,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("DJANGO_CATALOGUE_CACHE_SECONDS", "3600"))
 
+# The form a guided run's finish page offers for keeping the run: the
+# catalogue (exercises) shows it and names no module of the accounts app.
+GUIDED_RUN_SAVE_FORM = "accounts.forms.PainNotesForm"
+
 # Sessions live in the database, so any number of hosts share them. With Redis
 # they are also read from the cache; a per-process local-memory cache would
 # keep a stale copy on one worker after another changed it (a log-out, a

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import LoginView, PasswordResetView
+from accounts.views.account import LoginView, PasswordResetView
 
 from . import views
 

@@ -9,19 +9,57 @@ round trip. Only requests that carry nothing personal (no session, no pending
 message) and no query string get or fill the cache; everyone else gets the
 page rendered for them. Keying on the path alone keeps the cache to one entry
 per page: invented query strings cannot fill it.
+
+Every entry's key also names the version of the code that made it
+(``CODE_VERSION``): a deploy that changes a model, the plan, a template or a
+static file never reads a pickled object or a page kept by the code before
+it, even while the catalogue's version stays the same.
 """
 
 import hashlib
 import uuid
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 
+from .plan import RoutinePlan
+
 VERSION_KEY = "catalogue:version"
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+
+def source_version(*roots):
+    """
+    A short hash of every file under ``roots`` (files or folders), by path and
+    content: it changes when any of them does.
+    """
+    digest = hashlib.blake2b(digest_size=8)
+    for root in map(Path, roots):
+        files = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root.parent)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# What a cached plan or page is made of: the catalogue app's code (its models
+# and RoutinePlan are pickled), the templates and the static files (a page
+# names the static files by their hashed names). Read once, at start-up.
+CODE_VERSION = source_version(
+    Path(__file__).resolve().parent,
+    *settings.TEMPLATES[0]["DIRS"],
+    *settings.STATICFILES_DIRS,
+)
+
+
+def entry_key(kind, name):
+    """The key of a cached ``kind`` of entry, under this code's version."""
+    return f"catalogue:{CODE_VERSION}:{kind}:{name}"
 
 
 def catalogue_version():
@@ -49,7 +87,11 @@ def is_impersonal(request):
 
 def page_key(request):
     path = hashlib.blake2b(request.path.encode(), digest_size=16).hexdigest()
-    return f"catalogue:page:{path}"
+    return entry_key("page", path)
+
+
+def plan_key(slug):
+    return entry_key("plan", slug)
 
 
 def current(key):
@@ -100,24 +142,11 @@ def cached_plan(slug):
     A routine's ``RoutinePlan`` from the shared cache, or None when it has no
     steps: the guide's pages need no catalogue query once warm, and three cold.
     """
-    from .guide import RoutinePlan
-    from .models import Contraindication, RoutineStep, active_warnings
-
-    key = f"catalogue:plan:{slug}"
+    key = plan_key(slug)
     version, plan = current(key)
     if plan is None:
-        steps = list(
-            RoutineStep.objects.in_routine(slug).prefetch_related(
-                active_warnings("exercise__contraindications")
-            )
-        )
-        if not steps:  # an unknown slug is not worth an entry
+        plan = RoutinePlan.of(slug)
+        if plan is None:  # an unknown slug is not worth an entry
             return None
-        warnings = Contraindication.objects.for_guide(steps[0].routine)
-        plan = RoutinePlan(
-            steps=steps,
-            own_warnings=[w for w in warnings if w.guards_routine],
-            red_flags=[w for w in warnings if w.is_red_flag],
-        )
         keep(key, version, plan)
     return plan

@@ -1,6 +1,19 @@
 from django import forms
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from .models import StepOutcome
+
+
+def run_save_form():
+    """
+    The form a guided run's finish page offers for keeping the run, unbound,
+    or None when the site keeps no runs. The GUIDED_RUN_SAVE_FORM setting
+    names it: whoever keeps finished runs (the accounts app) owns the form
+    and the view it posts to, and the catalogue names none of its modules.
+    """
+    path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
+    return import_string(path)() if path else None
 
 
 class AcknowledgeForm(forms.Form):
@@ -21,6 +34,18 @@ class AcknowledgeForm(forms.Form):
                 code="needs_clearance",
             )
         return super().clean()
+
+
+class DoctorClearanceForm(forms.Form):
+    """
+    The person confirms their doctor's clearance: shown on a routine's safety
+    check when their screening asks for it, kept by whoever knows people.
+    """
+
+    cleared = forms.BooleanField(
+        label="My doctor has cleared me to do these exercises",
+        error_messages={"required": "Please tick the box to confirm."},
+    )
 
 
 class StepActionForm(forms.Form):

@@ -1,28 +1,33 @@
 """
-A guided session's progress, kept in the Django session.
+A guided run through a routine, and whether a person may run it now.
 
-Keeping it server-side lets the guide work with JavaScript off and survive a
-reload. The shape stored per routine slug is a contract with whoever saves a
-finished session to an account (see ``GuidedSession.record``).
+A run's progress is kept in the browser's Django session (``request.session``)
+under ``RUN_KEY``, one entry per routine slug: kept server-side, the guide
+works with JavaScript off and survives a reload. It is not a completed session
+(the record an account keeps); the shape ``GuidedRun.record()`` returns is the
+contract with whoever saves a finished run as one.
 """
 
 import enum
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
+from .durations import format_duration
 from .models import StepOutcome
 
-SESSION_KEY = "guided_sessions"
+# Where the runs live in request.session; the value predates the name GuidedRun.
+RUN_KEY = "guided_sessions"
 
 
-class GuidedSession:
+class GuidedRun:
+    """One person's run through one routine, kept in ``session`` (request.session)."""
+
     def __init__(self, session, routine_slug):
         self.session = session
         self.slug = routine_slug
-        self.data = session.get(SESSION_KEY, {}).get(routine_slug)
+        self.data = session.get(RUN_KEY, {}).get(routine_slug)
 
     @property
     def acknowledged(self):
@@ -84,7 +89,7 @@ class GuidedSession:
     @classmethod
     def forget_saved(cls, session, url):
         """The run kept at ``url`` is gone: its finish page offers to save it again."""
-        for slug, data in session.get(SESSION_KEY, {}).items():
+        for slug, data in session.get(RUN_KEY, {}).items():
             if data.get("saved_url") == str(url):
                 guide = cls(session, slug)
                 guide.data["saved_url"] = None
@@ -134,7 +139,7 @@ class GuidedSession:
         return StepOutcome.SKIPPED
 
     def record(self, steps, flagged=()):
-        """What an account needs to keep this session, in plain types."""
+        """What an account needs to keep this run as a completed session."""
         return {
             "routine": self.slug,
             "title": steps[0].routine.title if steps else self.slug,
@@ -154,22 +159,10 @@ class GuidedSession:
         }
 
     def _save(self):
-        sessions = self.session.get(SESSION_KEY, {})
-        sessions[self.slug] = self.data
+        runs = self.session.get(RUN_KEY, {})
+        runs[self.slug] = self.data
         # Reassigned so the session backend sees the change.
-        self.session[SESSION_KEY] = sessions
-
-
-def format_duration(delta):
-    """“1 h 5 min”, “12 min 30 s”, “45 s”: short enough for a phone screen."""
-    seconds = max(0, int(delta.total_seconds()))
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-    return f"{seconds} s"
+        self.session[RUN_KEY] = runs
 
 
 class Refusal(enum.Enum):
@@ -180,51 +173,6 @@ class Refusal(enum.Enum):
         "Please confirm your doctor's clearance on the safety check before you go on."
     )
     NOT_ACKNOWLEDGED = "Please read the safety check before you start."
-
-
-@dataclass(frozen=True)
-class RoutinePlan:
-    """
-    A routine as the guide reads it: its steps (each with its exercise and the
-    exercise's warnings), the routine's own warnings, and the red flags every
-    guided session is screened for. Kept whole in the catalogue's cache.
-    """
-
-    steps: list
-    own_warnings: list
-    red_flags: list
-
-    @property
-    def routine(self):
-        return self.steps[0].routine
-
-    @property
-    def warnings(self):
-        """Every warning of the routine: its own, then its steps', each once."""
-        warnings = dict.fromkeys(self.own_warnings)
-        for step in self.steps:
-            warnings.update(dict.fromkeys(step.exercise.contraindications.all()))
-        return list(warnings)
-
-    def warnings_by_severity(self):
-        """
-        Every warning of the routine, its own and its steps', grouped by
-        severity (most serious first), each with what it applies to.
-        """
-        applies = {warning: ["the whole routine"] for warning in self.own_warnings}
-        for number, step in enumerate(self.steps, start=1):
-            for warning in step.exercise.contraindications.all():
-                applies.setdefault(warning, []).append(
-                    f"step {number}, {step.exercise.name}"
-                )
-        groups = {}
-        for warning, targets in sorted(
-            applies.items(), key=lambda item: item[0].severity_rank
-        ):
-            groups.setdefault(warning.get_severity_display(), []).append(
-                (warning, targets)
-            )
-        return list(groups.items())
 
 
 def refusal(guide, screening, plan):

@@ -29,8 +29,28 @@ class StepOutcome(models.TextChoices):
 
 
 RED_FLAGS = (Severity.URGENT, Severity.RED_FLAG)
-# What a person must have their doctor's clearance for before a guided session.
+# What a person must have their doctor's clearance for before a guided run.
 NEEDS_CLEARANCE = (*RED_FLAGS, Severity.CONSULT)
+
+
+# The one order in which warnings are shown, asked and listed: most serious
+# first (``Severity``'s order), then by title. ``by_severity()`` sorts a list
+# into it; ``ContraindicationQuerySet.by_severity()`` asks the database for it.
+def severity_order(warning):
+    return (warning.severity_rank, warning.title)
+
+
+def by_severity(warnings):
+    return sorted(warnings, key=severity_order)
+
+
+SEVERITY_RANK = models.Case(
+    *[
+        models.When(severity=value, then=index)
+        for index, value in enumerate(Severity.values)
+    ],
+    output_field=models.IntegerField(),
+)
 
 
 class ContraindicationQuerySet(SlugQuerySet):
@@ -40,7 +60,12 @@ class ContraindicationQuerySet(SlugQuerySet):
 
     def general(self):
         """Warnings that guard whole routines rather than one exercise."""
-        return self.active().filter(routines__isnull=False).distinct()
+        guards_a_routine = models.Exists(
+            Contraindication.routines.through.objects.filter(
+                contraindication=models.OuterRef("pk")
+            )
+        )
+        return self.active().filter(guards_a_routine).by_severity()
 
     def red_flags(self):
         """Signs to see a doctor about before any exercise, most urgent first."""
@@ -64,14 +89,8 @@ class ContraindicationQuerySet(SlugQuerySet):
         )
 
     def by_severity(self):
-        rank = models.Case(
-            *[
-                models.When(severity=value, then=index)
-                for index, value in enumerate(Severity.values)
-            ],
-            output_field=models.IntegerField(),
-        )
-        return self.order_by(rank, "title")
+        """In the one order of warnings: see ``severity_order()``."""
+        return self.order_by(SEVERITY_RANK, "title")
 
     def screened(self):
         """Warnings with a screening question, red flags first."""
@@ -123,8 +142,15 @@ class Contraindication(models.Model):
 
 
 def active_warnings(lookup):
-    """Prefetch the warnings at ``lookup`` that are still in use."""
-    return models.Prefetch(lookup, queryset=Contraindication.objects.active())
+    """Prefetch the warnings at ``lookup`` that are still in use, by severity."""
+    return models.Prefetch(
+        lookup, queryset=Contraindication.objects.active().by_severity()
+    )
+
+
+def step_warnings():
+    """Prefetch each step's exercise's warnings (for steps already fetched)."""
+    return active_warnings("exercise__contraindications")
 
 
 class ExerciseQuerySet(SlugQuerySet):
@@ -195,14 +221,10 @@ class RoutineQuerySet(SlugQuerySet):
         )
 
     def with_steps(self):
+        """Each routine with its warnings and its steps, as ``with_warnings()``."""
         return self.prefetch_related(
             active_warnings("contraindications"),
-            models.Prefetch(
-                "steps",
-                queryset=RoutineStep.objects.select_related(
-                    "exercise"
-                ).prefetch_related(active_warnings("exercise__contraindications")),
-            ),
+            models.Prefetch("steps", queryset=RoutineStep.objects.with_warnings()),
         )
 
 
@@ -268,6 +290,10 @@ class RoutineStepQuerySet(models.QuerySet):
             .select_related("routine", "exercise")
             .order_by("order")
         )
+
+    def with_warnings(self):
+        """Each step with its exercise and the exercise's warnings in use."""
+        return self.select_related("exercise").prefetch_related(step_warnings())
 
 
 class RoutineStep(models.Model):
@@ -357,9 +383,7 @@ class RoutineStep(models.Model):
     @property
     def warnings(self):
         """The exercise's own warnings, most serious first."""
-        return sorted(
-            self.exercise.contraindications.all(), key=lambda c: c.severity_rank
-        )
+        return by_severity(self.exercise.contraindications.all())
 
     @property
     def avoid_warnings(self):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import prefetch_related_objects
 
-from .models import Severity, active_warnings
+from .models import Severity, step_warnings
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,7 @@ class Screening:
     def flag(self, steps):
         """(number, step, reasons to avoid it) for each step, numbered from 1."""
         if self.applies:
-            prefetch_related_objects(
-                steps, active_warnings("exercise__contraindications")
-            )
+            prefetch_related_objects(steps, step_warnings())
         return [
             (n, step, self.reasons_to_avoid(step) if self.applies else [])
             for n, step in enumerate(steps, 1)

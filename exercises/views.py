@@ -6,8 +6,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .cache import cache_public_page, cached_plan
-from .forms import AcknowledgeForm, StepActionForm
-from .guide import GuidedSession, Refusal, refusal
+from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
+from .guide import GuidedRun, Refusal, refusal
 from .models import Contraindication, Exercise, Routine, StepOutcome
 from .screening import screening_for
 
@@ -35,7 +35,7 @@ class RoutineDetailView(DetailView):
     def get_context_data(self, **kwargs):
         screening = screening_for(self.request)
         steps = self.object.steps.all()
-        guide = GuidedSession(self.request.session, self.object.slug)
+        guide = GuidedRun(self.request.session, self.object.slug)
         return super().get_context_data(
             screening=screening,
             flagged_steps=screening.flag(steps),
@@ -66,7 +66,7 @@ def plan_or_404(slug):
 @require_http_methods(["GET", "POST"])
 def guide_start(request, slug):
     plan = plan_or_404(slug)
-    guide = GuidedSession(request.session, slug)
+    guide = GuidedRun(request.session, slug)
     screening = screening_for(request)
     needs_clearance = refusal(guide, screening, plan) is Refusal.NEEDS_CLEARANCE
     form = AcknowledgeForm(
@@ -86,6 +86,7 @@ def guide_start(request, slug):
         "form": form,
         "screening": screening,
         "clearance_asked_for": screening.clearance_asked_for(plan.warnings),
+        "clearance_form": DoctorClearanceForm(),
         "needs_clearance": needs_clearance,
     }
     status = 400 if form.is_bound else 200
@@ -104,7 +105,7 @@ def guide_step(request, slug, number):
     steps = plan.steps
     if not 1 <= number <= len(steps):
         raise Http404("This routine has no such step.")
-    guide = GuidedSession(request.session, slug)
+    guide = GuidedRun(request.session, slug)
     screening = screening_for(request)
     if refused := refusal(guide, screening, plan):
         return refuse(request, slug, refused)
@@ -144,7 +145,7 @@ def guide_step(request, slug, number):
 @require_safe
 def guide_finish(request, slug):
     plan = plan_or_404(slug)
-    guide = GuidedSession(request.session, slug)
+    guide = GuidedRun(request.session, slug)
     screening = screening_for(request)
     if refused := refusal(guide, screening, plan):
         return refuse(request, slug, refused)
@@ -155,5 +156,6 @@ def guide_finish(request, slug):
         "summary": summary,
         "exercised": any(outcome is StepOutcome.DONE for _, _, outcome in summary),
         "guide": guide,
+        "save_form": None if guide.saved_url else run_save_form(),
     }
     return render(request, "exercises/guide_finish.html", context)

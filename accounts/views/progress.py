@@ -1,0 +1,170 @@
+"""A person's completed sessions (the records), and saving a guided run as one."""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.generic import ListView, TemplateView
+
+from exercises.cache import cached_plan
+from exercises.guide import GuidedRun, Refusal, refusal
+
+from .. import services
+from ..forms import PainNotesForm, SessionLogForm
+from ..middleware import screening_of
+from ..models import CompletedSession
+from ..progress import Progress
+
+# Where request.session keeps a visitor's finished run until they sign in.
+PENDING_KEY = "pending_guided_save"
+
+
+def save_pending_session(request):
+    """Keep a guided run finished before signing in, if one is waiting."""
+    pending = request.session.pop(PENDING_KEY, None)
+    if not pending:
+        return
+    slug = pending["record"]["routine"]
+    guide = GuidedRun(request.session, slug)
+    plan = cached_plan(slug)
+    # The person's screening is read afresh: they have just logged in.
+    if plan and refusal(guide, screening_of(request.user), plan):
+        messages.warning(
+            request,
+            "Your health screening asks you to confirm your doctor's clearance "
+            "first. Confirm it on the routine's safety check, then save the "
+            "session from its finish page.",
+        )
+        return
+    completed, _ = services.guided_session_record(user=request.user, **pending)
+    if guide.acknowledged and guide.token == pending["record"]["token"]:
+        guide.mark_saved(completed.get_absolute_url())
+    messages.success(
+        request, f"Your {completed.routine_title} session was saved to your account."
+    )
+
+
+@require_POST
+def guided_save(request, slug):
+    """The finish page's form: keep a guided run, now or after signing in."""
+    plan = cached_plan(slug)
+    guide = GuidedRun(request.session, slug)
+    refused = refusal(guide, request.screening, plan) if plan else None
+    if not plan or refused is Refusal.NOT_ACKNOWLEDGED:
+        messages.error(request, "There is no finished session of this routine to save.")
+        return (
+            redirect("exercises:routine", slug=slug)
+            if plan
+            else redirect("exercises:home")
+        )
+    if refused:
+        messages.info(request, refused.value)
+        return redirect("exercises:guide_start", slug=slug)
+    form = PainNotesForm(request.POST)
+    if not form.is_valid():
+        context = {"form": form, "routine": plan.routine, "guide": guide}
+        return render(request, "accounts/guided_save.html", context, status=400)
+    flagged = request.screening.flagged_numbers(plan.steps)
+    pending = {"record": guide.record(plan.steps, flagged), **form.cleaned_data}
+    if not request.user.is_authenticated:
+        request.session[PENDING_KEY] = pending
+        messages.info(
+            request,
+            "Create an account or log in, and your session will be saved to it right after.",
+        )
+        return redirect("accounts:signup")
+    # The run is kept: a second submit of the same finish page carries the
+    # same token and finds this completed session instead of recording another.
+    completed, created = services.guided_session_record(user=request.user, **pending)
+    guide.mark_saved(completed.get_absolute_url())
+    if created:
+        messages.success(request, "Session saved.")
+    else:
+        messages.info(request, "This session was already saved.")
+    return redirect(completed)
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(progress=Progress(self.request.user), **kwargs)
+
+
+class HistoryView(LoginRequiredMixin, ListView):
+    template_name = "accounts/history.html"
+    context_object_name = "sessions"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return (
+            CompletedSession.objects.for_user(self.request.user)
+            .newest_first()
+            .with_step_counts()
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_detail(request, pk):
+    """A completed session's page, where its pain ratings and notes are edited."""
+    # The steps once, for the page and for whether anything was done.
+    completed_sessions = CompletedSession.objects.for_user(
+        request.user
+    ).prefetch_related("steps")
+    completed = get_object_or_404(completed_sessions, pk=pk)
+    # The form edits a copy: a refused edit must not show its unsaved values
+    # in the page's header as if they were stored.
+    form = PainNotesForm(
+        request.POST if request.method == "POST" else None,
+        instance=copy.copy(completed),
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your changes were saved.")
+        return redirect(completed)
+    context = {"session": completed, "steps": completed.steps.all(), "form": form}
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/session.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_delete(request, pk):
+    completed = get_object_or_404(
+        CompletedSession.objects.for_user(request.user), pk=pk
+    )
+    if request.method == "POST":
+        GuidedRun.forget_saved(request.session, completed.get_absolute_url())
+        completed.delete()
+        messages.success(request, "The session was deleted.")
+        return redirect("accounts:history")
+    return render(request, "accounts/session_delete.html", {"session": completed})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_log(request):
+    form = SessionLogForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        completed, created = services.session_record(
+            user=request.user,
+            routine=data["routine"],
+            started_at=form.started_at,
+            finished_at=form.finished_at,
+            client_token=data["client_token"],
+            pain_before=data["pain_before"],
+            pain_after=data["pain_after"],
+            notes=data["notes"],
+        )
+        if created:
+            messages.success(request, "Session logged.")
+        else:
+            messages.info(request, "This session was already logged.")
+        return redirect(completed)
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/log.html", {"form": form}, status=status)
