@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import call_command
 
+from exercises.models import Contraindication
 from tests.factories import UserFactory, routine_of_every_kind
 
 
@@ -42,6 +43,18 @@ def practice(db):
     routine. Tests of behaviour use it; only tests of the seed's content load
     the catalogue."""
     return routine_of_every_kind()
+
+
+@pytest.fixture
+def avoid_warning(practice):
+    """The practice routine's avoid-warning, on its each-side step 3."""
+    return Contraindication.objects.get(slug="sciatica")
+
+
+@pytest.fixture
+def consult_warning(practice):
+    """The practice routine's consult-a-doctor warning, on the whole routine."""
+    return Contraindication.objects.get(slug="recent-surgery")
 
 
 @pytest.fixture

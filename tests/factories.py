@@ -2,8 +2,10 @@ from datetime import datetime, time, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import CompletedSession, StepResult
 from exercises.models import (
     Contraindication,
@@ -175,3 +177,38 @@ def routine_of_every_kind(**fields):
         exercise = ExerciseFactory(slug=slug, name=name, contraindications=warnings)
         RoutineStepFactory(routine=routine, exercise=exercise, order=order, **dose)
     return routine
+
+
+URGENT_FLAG = {
+    "slug": "bladder-bowel",
+    "title": "Bladder or bowel changes",
+    "description": "New trouble passing urine or controlling your bowels.",
+    "severity": Severity.URGENT,
+    "screening_question": "Have you had new trouble with your bladder?",
+}
+RED_FLAG = {
+    "slug": "weight-loss",
+    "title": "Weight loss you cannot explain",
+    "description": "Losing weight without trying, with back pain.",
+    "severity": Severity.RED_FLAG,
+    "screening_question": "Have you lost weight without trying?",
+}
+
+
+def urgent_flag(**fields):
+    """A red flag asked of everyone, before any routine: get help urgently."""
+    return ContraindicationFactory(**{**URGENT_FLAG, **fields})
+
+
+def red_flag(**fields):
+    """A red flag that is not urgent: see a doctor before exercising."""
+    return ContraindicationFactory(**{**RED_FLAG, **fields})
+
+
+def person_with(*warnings, **fields):
+    """(client, user): a new person, signed in, who answered yes to ``warnings``."""
+    user = UserFactory(**fields)
+    services.screening_update(user=user, conditions=list(warnings))
+    client = Client()
+    client.force_login(user)
+    return client, user

@@ -1,8 +1,10 @@
 """Reading what the test client got back: one definition of each helper."""
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from unittest import mock
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -109,3 +111,69 @@ def csrf_token(page):
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', markup)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+@contextmanager
+def clock_at(moment):
+    """The time every `timezone.now()` reads, a guided run's included."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+# Error summaries: a refused form answers 400 with a summary atop its section.
+SUMMARY = re.compile(r"<div [^>]*data-error-summary[^>]*>.*?</div>", re.S)
+
+
+def summaries(page):
+    return SUMMARY.findall(page)
+
+
+def control(page, id_):
+    """The input, select or textarea with this id, which a link must reach."""
+    found = re.findall(rf'<(?:input|select|textarea)\b[^>]*\bid="{id_}"[^>]*>', page)
+    assert len(found) == 1, f"#{id_}: {len(found)} form controls"
+    return found[0]
+
+
+def assert_summary(response, targets, *, after=None, messages=()):
+    """The summary names each error, links each to its field, and comes first."""
+    page = html(response)
+    found = summaries(page)
+    assert len(found) == 1, f"{len(found)} error summaries"
+    summary = found[0]
+    opening = summary[: summary.index(">") + 1]
+
+    assert response.status_code == 400
+    assert 'role="alert"' in opening
+    assert 'tabindex="-1"' in opening
+    assert "There is a problem" in summary
+    assert re.findall(r'<a [^>]*href="#([^"]+)"', summary) == targets
+    for target in targets:
+        field = control(page, target)
+        assert 'aria-invalid="true"' in field
+        # The summary sits above the fields it names, and below the heading
+        # of the form's section.
+        assert page.index(summary) < page.index(field)
+    if after:
+        assert page.index(after) < page.index(summary)
+    for message in messages:
+        assert message in text(summary)
+    assert '<script type="module" src="/static/js/error-summary.js">' in page
+    return summary
+
+
+def assert_described(response, name):
+    """Crispy ties a field to its error message for screen readers."""
+    page = html(response)
+    assert f'id="id_{name}_error"' in page
+    assert re.search(rf'aria-describedby="[^"]*\bid_{name}_error\b', page)
+
+
+def edit_warning(client, warning, **changes):
+    """Post the warning's admin change form with ``changes``, as an editor would."""
+    fields = ["slug", "title", "description", "severity", "screening_question"]
+    data = {name: getattr(warning, name) for name in fields}
+    return client.post(
+        f"/admin/exercises/contraindication/{warning.pk}/change/",
+        {**data, **changes, "_save": "Save"},
+    )

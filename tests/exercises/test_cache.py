@@ -1,36 +1,37 @@
 """The shared page cache of the catalogue (exercises/cache.py)."""
 
+import shutil
+from pathlib import Path
+
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
 
-from exercises.cache import cache_public_page, cached_plan
+import exercises
+from exercises import cache as catalogue_cache
+from exercises.cache import cache_public_page, cached_plan, plan_key, source_version
+from tests.factories import RoutineFactory
+from tests.helpers import count_queries
 
 
-def test_a_visitor_gets_the_routine_page_from_the_cache(
-    client, catalogue, django_assert_num_queries
-):
-    first = client.get("/routines/beginner/")
+def test_a_visitor_gets_the_routine_page_from_the_cache(client, practice):
+    first = count_queries(client, "/routines/practice/")
 
-    with django_assert_num_queries(0):
-        second = client.get("/routines/beginner/")
+    second = count_queries(client, "/routines/practice/")
 
-    assert second.status_code == 200
-    assert second.content == first.content
+    assert len(first) > 0
+    assert len(second) == 0
+    assert second.body == first.body
 
 
-def test_a_query_string_is_rendered_afresh_and_never_stored(
-    client, catalogue, django_assert_max_num_queries
-):
-    client.get("/routines/beginner/?utm=1")
+def test_a_query_string_is_rendered_afresh_and_never_stored(client, practice):
+    client.get("/routines/practice/?utm=1")
 
-    with django_assert_max_num_queries(4) as again:
-        response = client.get("/routines/beginner/?utm=1")
-    with django_assert_max_num_queries(4) as plain:
-        client.get("/routines/beginner/")
+    again = count_queries(client, "/routines/practice/?utm=1")
+    plain = count_queries(client, "/routines/practice/")
 
-    assert response.status_code == 200
     assert len(again) > 0
     assert len(plain) > 0  # the query strings did not fill the page's entry
 
@@ -66,8 +67,67 @@ def test_a_plain_page_is_stored_once():
     assert len(calls) == 1
 
 
-def test_an_unknown_routine_leaves_nothing_in_the_cache(catalogue):
-    assert cached_plan("no-such-routine") is None
+def test_an_unknown_routine_or_one_without_steps_leaves_nothing_in_the_cache(
+    practice,
+):
+    RoutineFactory(slug="empty")
 
-    assert cache.get("catalogue:plan:no-such-routine") is None
-    assert cached_plan("beginner")
+    for slug in ["no-such-routine", "empty"]:
+        assert cached_plan(slug) is None
+        assert cache.get(plan_key(slug)) is None
+    assert cached_plan("practice").routine == practice
+    assert cache.get(plan_key("practice")) is not None
+
+
+# Entries carry the code's version
+
+
+def test_a_plan_cached_by_other_code_is_not_read(
+    monkeypatch, practice, django_assert_num_queries
+):
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "before-the-deploy")
+    cached_plan("practice")
+    with django_assert_num_queries(0):
+        cached_plan("practice")
+
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "after-the-deploy")
+    with django_assert_num_queries(3):
+        plan = cached_plan("practice")
+
+    assert [step.exercise.name for step in plan.steps] == [
+        "Knee rocks",
+        "Bridge",
+        "Leg stretch",
+        "Walk",
+    ]
+
+
+def test_a_page_cached_by_other_code_is_not_served(
+    client, monkeypatch, practice, django_assert_num_queries
+):
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "before-the-deploy")
+    kept = client.get("/routines/practice/").content
+    with django_assert_num_queries(0):
+        assert client.get("/routines/practice/").content == kept
+
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "after-the-deploy")
+    with django_assert_num_queries(4):
+        assert client.get("/routines/practice/").content == kept
+
+
+def test_the_code_version_changes_with_any_source_of_the_catalogue(tmp_path):
+    app = shutil.copytree(
+        Path(exercises.__file__).parent,
+        tmp_path / "exercises",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    templates = shutil.copytree(settings.TEMPLATES[0]["DIRS"][0], tmp_path / "t")
+    before = source_version(app, templates)
+    assert source_version(app, templates) == before
+
+    models = app / "models.py"
+    models.write_text(models.read_text() + "\n# a new field\n")
+    after_models = source_version(app, templates)
+    (templates / "base.html").write_text("<!doctype html>")
+
+    assert len({before, after_models, source_version(app, templates)}) == 3

@@ -1,13 +1,32 @@
-import io
-import json
+"""The seed catalogue (fixtures/catalogue.json) as DESIGN.md §1 gives it.
+
+Every number, side and warning of the seed, in the database and on the pages
+that show it. Behaviour is tested on factory routines in the other files.
+"""
+
+import re
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.db import connection
+from django.utils.html import escape
 
-from exercises.management.commands.load_catalogue import DEFAULT_FIXTURE
-from exercises.models import Contraindication, Exercise, Routine, RoutineStep
+from exercises.cache import cached_plan
+from exercises.models import Contraindication, Exercise, Routine
+from tests.helpers import articles_of, assert_in_order, html, text_of
 
+NERVE_PAIN = "Avoid this exercise if you have nerve pain that runs down into your legs."
+NERVE_WARNING = f"Avoid: {NERVE_PAIN}"
+DISC = (
+    "If you have damage to an intervertebral disc, talk to your doctor before "
+    "you start these exercises."
+)
+DISC_WARNING = f"Consult a doctor: {DISC}"
+AEROBIC_CUE = (
+    "Tip: Keep your spine straight and your abdominal muscles braced "
+    "to protect your back."
+)
+ROUTINE_SLUGS = ["beginner", "intermediate", "advanced", "aerobic"]
+
+# (exercise, dose) of each step of each seed routine, in order.
 SEED_STEPS = {
     "beginner": [
         ("ankle-pumps", "10 repetitions"),
@@ -30,95 +49,162 @@ SEED_STEPS = {
     ],
 }
 
+
+# The steps of each seed routine: (name, facts its page shows), in order.
+SEED_PAGES = {
+    "beginner": [
+        (
+            "Ankle pumps",
+            [
+                "Dose: 10 repetitions",
+                "Position: Lying flat on your back",
+                "Move your ankles up and down",
+            ],
+        ),
+        (
+            "Heel slides",
+            [
+                "Dose: 10 repetitions",
+                "Position: Lying on your back",
+                "Slowly bend one knee",
+                "Slowly straighten the knee again.",
+            ],
+        ),
+        (
+            "Abdominal contraction",
+            [
+                "Dose: 10 repetitions, hold 5 seconds each",
+                "Position: Lying on your back, knees bent, hands resting below your ribs",
+                "Tighten your abdominal muscles, drawing your ribs down towards your back.",
+                "Relax.",
+                "Tip: Do not hold your breath.",
+            ],
+        ),
+        (
+            "Wall squats",
+            [
+                "Dose: 10 repetitions, hold 5 seconds each",
+                "Position: Standing with your back against a wall, "
+                "feet about 12 in (30 cm) in front of you",
+                "Keep your abdominal muscles tight.",
+                "Slowly bend your knees to 45 degrees.",
+                "Slowly return to standing.",
+            ],
+        ),
+        (
+            "Heel raises",
+            [
+                "Dose: 10 repetitions",
+                "Position: Standing, weight even on both feet",
+                "Slowly raise your heels.",
+                "Lower them again.",
+            ],
+        ),
+        (
+            "Straight-leg raises",
+            [
+                "Dose: 10 repetitions, hold 5 seconds each",
+                NERVE_WARNING,
+                "Position: Lying on your back, one leg straight and the other knee bent",
+                "Tighten your abdominal muscles to steady your back.",
+                "Slowly lift the straight leg 6–12 in (15–30 cm).",
+                "Slowly lower it.",
+            ],
+        ),
+    ],
+    "intermediate": [
+        (
+            "Single knee-to-chest stretch",
+            [
+                "Dose: 5 repetitions each side, hold 20 seconds",
+                "Position: Lying on your back, knees bent",
+                "Hold one thigh and draw the knee to your chest.",
+                "Hold.",
+                "Relax.",
+            ],
+        ),
+    ],
+    "advanced": [
+        (
+            "Hip flexor stretch",
+            [
+                "Dose: 5 repetitions each side, hold 20 seconds",
+                "Position: Lying on a bed",
+                "draw both knees to your chest",
+                "Slowly lower one leg, keeping the knee bent, until you feel "
+                "the stretch in your hip and thigh.",
+                "Hold.",
+                "Relax.",
+            ],
+        ),
+        (
+            "Piriformis stretch",
+            [
+                "Dose: 5 repetitions each side, hold 20 seconds",
+                "Position: Lying on your back",
+                "Cross one leg over the other.",
+                "Draw the opposite knee towards your chest until you feel "
+                "the stretch in your hip.",
+                "Hold.",
+                "Relax.",
+            ],
+        ),
+    ],
+    "aerobic": [
+        (
+            "Stationary bike",
+            ["Dose: 20–30 minutes", "Position: Seated on the bike", AEROBIC_CUE],
+        ),
+        (
+            "Treadmill",
+            ["Dose: 20–30 minutes", "Position: On the treadmill", AEROBIC_CUE],
+        ),
+    ],
+}
+
+
 SEED_EXERCISES = {slug for steps in SEED_STEPS.values() for slug, _ in steps}
 
 
-def load(*args):
-    out = io.StringIO()
-    call_command("load_catalogue", *args, stdout=out)
-    return out.getvalue()
+def assert_steps(response, steps):
+    """Every step is its own article, in order, carrying every one of its facts."""
+    articles = articles_of(response)
+    assert sorted(articles) == [f"step-{n}" for n in range(1, len(steps) + 1)]
+    text = text_of(response)
+    for number, (name, facts) in enumerate(steps, start=1):
+        article = articles[f"step-{number}"]
+        assert article.startswith(f"{number}. {name} "), article
+        for fact in facts:
+            assert fact in article, (number, fact)
+    assert_in_order(
+        text, [f"{number}. {name}" for number, (name, _) in enumerate(steps, 1)]
+    )
 
 
-def snapshot():
-    """Every catalogue row, with every value, including the M2M links."""
-    models = [Contraindication, Exercise, Routine, RoutineStep]
-    links = [
-        Exercise.contraindications.through,
-        Routine.contraindications.through,
-    ]
-    rows = {
-        model._meta.label: list(model.objects.order_by("pk").values())
-        for model in models
-    }
-    # A link row's own id carries no meaning: --reset may re-create it.
-    for link in links:
-        columns = sorted(f.attname for f in link._meta.fields if not f.primary_key)
-        rows[link._meta.label] = list(
-            link.objects.order_by(*columns).values_list(*columns)
-        )
-    return rows
+def assert_site_look(text):
+    assert text.startswith("Skip to main content BackCare Routines About")
+    assert "BackCare is not medical advice." in text
 
 
-def counts():
-    return {
-        model._meta.label: model.objects.count()
-        for model in [Contraindication, Exercise, Routine, RoutineStep]
-    }
+def gate(slug="beginner"):
+    return f"/routines/{slug}/guide/"
 
 
-def seed_objects():
-    return json.loads(DEFAULT_FIXTURE.read_text(encoding="utf-8"))
+def step(n, slug="beginner"):
+    return f"/routines/{slug}/guide/{n}/"
 
 
-def write_fixture(tmp_path, objects):
-    path = tmp_path / "catalogue.json"
-    path.write_text(json.dumps(objects, ensure_ascii=False), encoding="utf-8")
-    return str(path)
+def acknowledge(client, slug="beginner"):
+    assert client.post(gate(slug), {"acknowledged": "on"}).status_code == 302
 
 
-def new_exercise(slug, **fields):
-    return {
-        "model": "exercises.exercise",
-        "fields": {
-            "slug": slug,
-            "name": slug.replace("-", " ").capitalize(),
-            "position": "Lying on your back",
-            "instructions": "Lie on your back.",
-            "cues": "",
-            "contraindications": [],
-            **fields,
-        },
-    }
+def instructions(response):
+    """The numbered instructions of a step page, in order."""
+    block = re.search(r'<ol class="instructions">(.*?)</ol>', html(response), re.S)
+    return re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
 
 
-def new_step(routine, exercise, order, **dose):
-    return {
-        "model": "exercises.routinestep",
-        "fields": {
-            "routine": [routine],
-            "exercise": [exercise],
-            "order": order,
-            "repetitions": 10,
-            "hold_seconds": None,
-            "each_side": False,
-            "duration_min_minutes": None,
-            "duration_max_minutes": None,
-            **dose,
-        },
-    }
-
-
-def test_load_catalogue_creates_the_seed_catalogue(db):
-    output = load()
-
-    assert counts() == {
-        # The seed's two warnings and the seven NICE red flags.
-        "exercises.Contraindication": 9,
-        "exercises.Exercise": 11,
-        "exercises.Routine": 4,
-        "exercises.RoutineStep": 11,
-    }
-    assert "Catalogue loaded: 35 created, 0 reset, 0 kept" in output
+# The rows
 
 
 def test_the_seed_catalogue_has_every_routine_in_ladder_order(catalogue):
@@ -179,235 +265,236 @@ def test_the_seed_numbers_are_kept_exactly(catalogue):
     assert "6–12 in (15–30 cm)" in leg_raises.instructions
 
 
-def test_a_second_run_changes_nothing(catalogue):
-    before = snapshot()
+def test_general_contraindications_of_the_seed_catalogue(catalogue):
+    slugs = [c.slug for c in Contraindication.objects.general()]
 
-    output = load()
-
-    assert snapshot() == before
-    assert "0 created, 0 reset, 35 kept as they were" in output
+    assert slugs == ["disc-damage"]
 
 
-def test_an_editors_changes_survive_a_second_run(catalogue):
-    step = RoutineStep.objects.get(routine__slug="beginner", order=3)
-    step.repetitions = 12
-    step.save()
-    Exercise.objects.filter(slug="heel-raises").update(name="Calf raises")
-    Contraindication.objects.get(slug="nerve-pain-legs").exercises.clear()
-    edited = snapshot()
+def test_the_beginner_plan_groups_the_seed_warnings(catalogue):
+    groups = cached_plan("beginner").warnings_by_severity()
 
-    load()
-
-    assert snapshot() == edited
-    assert RoutineStep.objects.get(pk=step.pk).repetitions == 12
-    assert Exercise.objects.get(slug="heel-raises").name == "Calf raises"
+    assert [
+        (severity, [(warning.slug, targets) for warning, targets in warnings])
+        for severity, warnings in groups
+    ] == [
+        ("Avoid", [("nerve-pain-legs", ["step 6, Straight-leg raises"])]),
+        ("Consult a doctor", [("disc-damage", ["the whole routine"])]),
+    ]
 
 
-def test_an_editors_new_rows_survive_a_second_run(catalogue):
-    Exercise.objects.create(
-        slug="bridges", name="Bridges", position="Lying", instructions="Lift."
+def test_the_aerobic_plan_has_only_the_routines_own_warning(catalogue):
+    groups = cached_plan("aerobic").warnings_by_severity()
+
+    assert [(severity, len(warnings)) for severity, warnings in groups] == [
+        ("Consult a doctor", 1)
+    ]
+
+
+# The public pages
+
+
+@pytest.mark.parametrize("slug", SEED_PAGES)
+def test_each_routine_page_has_every_fact_of_the_seed(client, catalogue, slug):
+    response = client.get(f"/routines/{slug}/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert f"{slug.capitalize()} routine" in text
+    assert DISC_WARNING in text
+    assert ("nerve pain" in text) == (slug == "beginner")
+    assert "lie on your knees" not in text.lower()
+    assert_steps(response, SEED_PAGES[slug])
+
+
+def test_the_beginner_doses_are_not_mixed_up(client, catalogue):
+    articles = articles_of(client.get("/routines/beginner/"))
+    held = "10 repetitions, hold 5 seconds each"
+
+    assert [held in articles[f"step-{n}"] for n in range(1, 7)] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_the_nerve_pain_warning_is_only_on_straight_leg_raises(client, catalogue):
+    articles = articles_of(client.get("/routines/beginner/"))
+
+    with_warning = [id_ for id_, text in articles.items() if "nerve pain" in text]
+
+    assert with_warning == ["step-6"]
+    assert "Straight-leg raises" in articles["step-6"]
+
+
+def test_home_page_shows_the_ladder_purpose_and_consult_warning(client, catalogue):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert_site_look(text)
+    links = re.findall(r'href="(/routines/[^"]+)"', html(response))
+    assert links == [f"/routines/{slug}/" for slug in ROUTINE_SLUGS]
+    assert_in_order(
+        text,
+        [
+            "Beginner Six gentle exercises",
+            "Intermediate A knee-to-chest stretch",
+            "Advanced Two stretches",
+            "Aerobic Steady exercise",
+        ],
     )
-    RoutineStep.objects.create(
-        routine=Routine.objects.get(slug="beginner"),
-        exercise=Exercise.objects.get(slug="bridges"),
-        order=7,
-        repetitions=8,
-    )
-    edited = snapshot()
-
-    load()
-
-    assert snapshot() == edited
+    assert "stretch and strengthen the muscles of your back" in text
+    assert "help prevent back problems" in text
+    assert "good posture" in text
+    assert "spine in a good position" in text
+    assert DISC_WARNING in text
+    assert text.count("intervertebral disc") == 1
 
 
-def test_reset_restores_the_seed_values(catalogue):
-    seeded = snapshot()
-    RoutineStep.objects.filter(routine__slug="beginner", order=3).update(repetitions=12)
-    Exercise.objects.filter(slug="heel-raises").update(name="Calf raises")
-    Contraindication.objects.get(slug="nerve-pain-legs").exercises.clear()
+def test_home_page_lists_each_routines_exercises(client, catalogue):
+    text = text_of(client.get("/"))
 
-    output = load("--reset")
-
-    assert snapshot() == seeded
-    assert "0 created, 35 reset, 0 kept" in output
-
-
-def test_new_rows_in_the_fixture_reach_an_existing_catalogue(catalogue, tmp_path):
-    Exercise.objects.filter(slug="heel-raises").update(name="Calf raises")
-    edited = snapshot()
-    objects = seed_objects()
-    objects += [new_exercise("bridges"), new_step("beginner", "bridges", 7)]
-
-    output = load(write_fixture(tmp_path, objects))
-
-    assert "2 created, 0 reset, 35 kept" in output
-    after = snapshot()
     assert (
-        after["exercises.Exercise"][: len(edited["exercises.Exercise"])]
-        == (edited["exercises.Exercise"])
+        "6 exercises: Ankle pumps, Heel slides, Abdominal contraction, "
+        "Wall squats, Heel raises, Straight-leg raises" in text
     )
-    assert Exercise.objects.get(slug="heel-raises").name == "Calf raises"
-    step = RoutineStep.objects.get(routine__slug="beginner", order=7)
-    assert (step.exercise.name, step.dose_text) == ("Bridges", "10 repetitions")
+    assert "1 exercise: Single knee-to-chest stretch" in text
+    assert "2 exercises: Hip flexor stretch, Piriformis stretch" in text
+    assert "2 exercises: Stationary bike, Treadmill" in text
 
 
-def test_a_load_reaches_visitors_at_once(
-    client, catalogue, tmp_path, django_capture_on_commit_callbacks
-):
-    assert "Bridges" not in client.get("/routines/beginner/").content.decode()
-    objects = seed_objects()
-    objects += [new_exercise("bridges"), new_step("beginner", "bridges", 7)]
+@pytest.mark.parametrize(
+    ("slug", "name", "position", "used_in"),
+    [
+        (
+            "ankle-pumps",
+            "Ankle pumps",
+            "Lying flat on your back",
+            "Beginner, step 1: 10 repetitions",
+        ),
+        (
+            "heel-slides",
+            "Heel slides",
+            "Lying on your back",
+            "Beginner, step 2: 10 repetitions",
+        ),
+        (
+            "abdominal-contraction",
+            "Abdominal contraction",
+            "Lying on your back, knees bent, hands resting below your ribs",
+            "Beginner, step 3: 10 repetitions, hold 5 seconds each",
+        ),
+        (
+            "wall-squats",
+            "Wall squats",
+            "Standing with your back against a wall, feet about 12 in (30 cm) in front of you",
+            "Beginner, step 4: 10 repetitions, hold 5 seconds each",
+        ),
+        (
+            "heel-raises",
+            "Heel raises",
+            "Standing, weight even on both feet",
+            "Beginner, step 5: 10 repetitions",
+        ),
+        (
+            "straight-leg-raises",
+            "Straight-leg raises",
+            "Lying on your back, one leg straight and the other knee bent",
+            "Beginner, step 6: 10 repetitions, hold 5 seconds each",
+        ),
+        (
+            "knee-to-chest",
+            "Single knee-to-chest stretch",
+            "Lying on your back, knees bent",
+            "Intermediate, step 1: 5 repetitions each side, hold 20 seconds",
+        ),
+        (
+            "hip-flexor-stretch",
+            "Hip flexor stretch",
+            "Lying on a bed",
+            "Advanced, step 1: 5 repetitions each side, hold 20 seconds",
+        ),
+        (
+            "piriformis-stretch",
+            "Piriformis stretch",
+            "Lying on your back",
+            "Advanced, step 2: 5 repetitions each side, hold 20 seconds",
+        ),
+        (
+            "stationary-bike",
+            "Stationary bike",
+            "Seated on the bike",
+            "Aerobic, step 1: 20–30 minutes",
+        ),
+        (
+            "treadmill",
+            "Treadmill",
+            "On the treadmill",
+            "Aerobic, step 2: 20–30 minutes",
+        ),
+    ],
+)
+def test_exercise_page(client, catalogue, slug, name, position, used_in):
+    response = client.get(f"/exercises/{slug}/")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        load(write_fixture(tmp_path, objects))
-
-    assert "Bridges" in client.get("/routines/beginner/").content.decode()
-
-
-def test_a_missing_file_is_a_command_error(db, tmp_path):
-    missing = tmp_path / "nowhere.json"
-
-    with pytest.raises(CommandError, match="Cannot read the catalogue") as error:
-        load(str(missing))
-
-    assert str(missing) in str(error.value)
-    assert counts() == dict.fromkeys(counts(), 0)
+    assert response.status_code == 200
+    text = text_of(response)
+    assert_site_look(text)
+    assert f"Routines {name} {name} " in text
+    assert f"Position: {position}" in text
+    assert f"In these routines {used_in}" in text
+    assert ("nerve pain" in text) == (slug == "straight-leg-raises")
 
 
-def assert_broken(path, before, *, mentions=()):
-    with pytest.raises(CommandError) as error:
-        load(path)
-    message = str(error.value)
-    assert path in message
-    assert "broken" in message
-    assert "nothing was changed" in message
-    for text in mentions:
-        assert text in message
-    assert snapshot() == before
-    return message
+# The guided run
 
 
-def test_invalid_json_is_a_command_error_and_changes_nothing(catalogue, tmp_path):
-    path = tmp_path / "catalogue.json"
-    path.write_text('[{"model": "exercises.exercise", "fields": {', encoding="utf-8")
+def test_the_beginner_safety_check_groups_the_seed_warnings(client, catalogue):
+    response = client.get(gate())
 
-    assert_broken(str(path), snapshot())
-
-
-def test_invalid_json_says_where_the_file_is_broken(db, tmp_path):
-    path = tmp_path / "catalogue.json"
-    path.write_text('[{"model": "exercises.exercise", "fields": {', encoding="utf-8")
-
-    with pytest.raises(CommandError, match="line 1 column"):
-        load(str(path))
-
-
-def test_an_unknown_model_is_a_command_error(catalogue, tmp_path):
-    path = write_fixture(tmp_path, [{"model": "exercises.nothing", "fields": {}}])
-
-    assert_broken(path, snapshot(), mentions=["exercises.nothing"])
-
-
-def test_a_step_naming_a_missing_exercise_is_a_command_error(catalogue, tmp_path):
-    before = snapshot()
-    path = write_fixture(
-        tmp_path,
+    page = html(response)
+    assert response.status_code == 200
+    assert_in_order(
+        page,
         [
-            new_exercise("bridges"),
-            new_step("beginner", "no-such-exercise", 7),
+            ">Avoid</h2>",
+            NERVE_PAIN,
+            "Applies to step 6, Straight-leg raises.",
+            ">Consult a doctor</h2>",
+            DISC,
+            "Applies to the whole routine.",
         ],
     )
 
-    assert_broken(path, before)
-    assert not Exercise.objects.filter(slug="bridges").exists()
 
+@pytest.mark.parametrize(
+    ("slug", "n"),
+    [(slug, n) for slug, steps in SEED_PAGES.items() for n in range(1, len(steps) + 1)],
+)
+def test_each_guided_step_has_every_fact_of_the_seed(client, catalogue, slug, n):
+    name, facts = SEED_PAGES[slug][n - 1]
+    total = len(SEED_PAGES[slug])
+    exercise = Exercise.objects.get(name=name)
+    acknowledge(client, slug)
 
-def test_a_step_naming_a_missing_exercise_names_it_in_the_error(catalogue, tmp_path):
-    path = write_fixture(tmp_path, [new_step("beginner", "no-such-exercise", 7)])
+    response = client.get(step(n, slug))
 
-    with pytest.raises(CommandError, match="no-such-exercise"):
-        load(path)
-
-
-def test_an_exercise_naming_a_missing_warning_is_a_command_error(catalogue, tmp_path):
-    before = snapshot()
-    path = write_fixture(
-        tmp_path,
-        [new_exercise("bridges", contraindications=[["no-such-warning"]])],
-    )
-
-    assert_broken(path, before, mentions=["no-such-warning"])
-    assert not Exercise.objects.filter(slug="bridges").exists()
-
-
-def test_a_warning_with_an_unknown_severity_is_refused(catalogue, tmp_path):
-    before = snapshot()
-    warning = {
-        "model": "exercises.contraindication",
-        "fields": {
-            "slug": "sore-wrists",
-            "title": "Sore wrists",
-            "severity": "severe",
-            "description": "Go gently.",
-            "screening_question": "",
-        },
-    }
-    path = write_fixture(tmp_path, [warning])
-
-    assert_broken(path, before, mentions=["severe"])
-
-
-def test_a_later_row_breaking_a_check_constraint_changes_nothing(catalogue, tmp_path):
-    before = snapshot()
-    path = write_fixture(
-        tmp_path,
-        [
-            new_exercise("bridges"),
-            new_exercise("bird-dog"),
-            new_step("beginner", "bridges", 7),
-            new_step("beginner", "bird-dog", 8, repetitions=0),
-        ],
-    )
-
-    assert_broken(path, before)
-    assert not Exercise.objects.filter(slug__in=["bridges", "bird-dog"]).exists()
-    assert not RoutineStep.objects.filter(routine__slug="beginner", order=7).exists()
-
-
-def test_a_broken_file_on_an_empty_database_leaves_it_empty(db, tmp_path):
-    objects = seed_objects()
-    objects[-1]["fields"]["duration_min_minutes"] = 40
-
-    path = write_fixture(tmp_path, objects)
-
-    assert_broken(path, snapshot())
-    assert counts() == dict.fromkeys(counts(), 0)
-
-
-def test_a_broken_reset_keeps_the_editors_changes(catalogue, tmp_path):
-    Exercise.objects.filter(slug="heel-raises").update(name="Calf raises")
-    before = snapshot()
-    objects = seed_objects()
-    objects.append(new_step("beginner", "ankle-pumps", 7, hold_seconds=0))
-    path = write_fixture(tmp_path, objects)
-
-    with pytest.raises(CommandError):
-        load(path, "--reset")
-
-    assert snapshot() == before
-    assert Exercise.objects.get(slug="heel-raises").name == "Calf raises"
-
-
-def test_the_check_constraints_exist_in_the_database(db):
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(
-            cursor, RoutineStep._meta.db_table
-        )
-
-    assert {
-        "routine_step_unique_order",
-        "routine_step_repetitions_positive",
-        "routine_step_hold_positive",
-        "routine_step_duration_min_lte_max",
-        "routine_step_has_dose",
-    } <= set(constraints)
+    page = html(response)
+    text = text_of(response)
+    assert response.status_code == 200
+    assert f"Step {n} of {total}" in page
+    assert f"<h1>{escape(name)}</h1>" in page
+    assert re.search(rf'<progress [^>]*value="{n}" max="{total}"', page)
+    for fact in facts:
+        assert fact in text, fact
+    assert instructions(response) == [
+        escape(line) for line in exercise.instruction_list
+    ]
+    assert ("nerve pain" in text) == (name == "Straight-leg raises")
+    assert ("Skip this exercise" in text) == (name == "Straight-leg raises")
+    sides = "on your right side, then on your left side"
+    assert (sides in text) == ("each side" in facts[0])

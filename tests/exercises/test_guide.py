@@ -1,728 +1,398 @@
-import re
-from datetime import timedelta
+"""A guided run and whether a person may run a routine now (exercises/guide.py)."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.utils import timezone
-from django.utils.html import escape
 
-from exercises.guide import SESSION_KEY
-from exercises.models import (
-    Contraindication,
-    Exercise,
-    Routine,
-    RoutineStep,
-    Severity,
-)
-from tests.helpers import html, text_of
+from exercises.guide import GuidedRun, Refusal, refusal
+from exercises.models import Contraindication, StepOutcome
+from exercises.plan import RoutinePlan
+from exercises.screening import UNSCREENED, Screening
+from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
+from tests.helpers import clock_at
 
-GATE = "/routines/{slug}/guide/"
-STEP = "/routines/{slug}/guide/{n}/"
-FINISH = "/routines/{slug}/guide/finish/"
-
-NERVE_PAIN = "Avoid this exercise if you have nerve pain that runs down into your legs."
-DISC = (
-    "If you have damage to an intervertebral disc, talk to your doctor before "
-    "you start these exercises."
-)
-NOT_READ = "Please confirm that you have read the warnings."
-CHOOSE = escape("Choose “Done” or “Skip”.")
-READ_FIRST = "Please read the safety check before you start."
-
-# (name, position, dose) of each beginner step, as the seed prescribes them.
-BEGINNER = [
-    ("Ankle pumps", "Lying flat on your back", "10 repetitions"),
-    ("Heel slides", "Lying on your back", "10 repetitions"),
-    (
-        "Abdominal contraction",
-        "Lying on your back, knees bent, hands resting below your ribs",
-        "10 repetitions, hold 5 seconds each",
-    ),
-    (
-        "Wall squats",
-        "Standing with your back against a wall, feet about 12 in (30 cm) in "
-        "front of you",
-        "10 repetitions, hold 5 seconds each",
-    ),
-    ("Heel raises", "Standing, weight even on both feet", "10 repetitions"),
-    (
-        "Straight-leg raises",
-        "Lying on your back, one leg straight and the other knee bent",
-        "10 repetitions, hold 5 seconds each",
-    ),
-]
+STARTED = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def gate(slug="beginner"):
-    return GATE.format(slug=slug)
-
-
-def step(n, slug="beginner"):
-    return STEP.format(slug=slug, n=n)
-
-
-def finish(slug="beginner"):
-    return FINISH.format(slug=slug)
-
-
-def instructions(response):
-    """The numbered instructions of a step page, in order."""
-    block = re.search(r'<ol class="instructions">(.*?)</ol>', html(response), re.S)
-    return re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
-
-
-def summary(response):
-    """(exercise name, outcome label) for each row of the finish summary."""
-    block = re.search(
-        r'<ol class="[^"]*guide-summary">(.*?)</ol>', html(response), re.S
-    )
-    return re.findall(
-        r'<span class="me-auto">([^<]*?) <span.*?outcome-\w+">([^<]*)</span>',
-        block.group(1),
-        re.S,
-    )
-
-
-def outcomes(client, slug="beginner"):
-    return client.session[SESSION_KEY][slug]["outcomes"]
-
-
-def acknowledge(client, slug="beginner"):
-    response = client.post(gate(slug), {"acknowledged": "on"})
-    assert response.status_code == 302
-    return response
-
-
-@pytest.fixture
-def guided(client, catalogue):
-    """A visitor who has read and acknowledged the beginner warnings."""
-    acknowledge(client)
-    return client
-
-
-@pytest.fixture
-def more_catalogue(catalogue):
-    """20 more warnings on the beginner routine and its exercises, 20 more routines."""
-    severities = list(Severity.values)
-    warnings = [
-        Contraindication.objects.create(
-            slug=f"extra-warning-{n}",
-            title=f"Extra warning {n:02}",
-            description=f"Extra warning number {n:02}.",
-            severity=severities[n % len(severities)],
+def steps(*names):
+    """Unsaved steps of the practice routine, enough for summary() and record()."""
+    routine = RoutineFactory.build(slug="practice", title="Practice")
+    return [
+        RoutineStepFactory.build(
+            routine=routine,
+            exercise=ExerciseFactory.build(
+                slug=name.lower().replace(" ", "-"), name=name
+            ),
+            order=order,
         )
-        for n in range(20)
+        for order, name in enumerate(names, start=1)
     ]
-    beginner = Routine.objects.get(slug="beginner")
-    beginner.contraindications.add(*warnings)
-    for exercise in Exercise.objects.filter(steps__routine=beginner):
-        exercise.contraindications.add(*warnings)
-    for n in range(20):
-        routine = Routine.objects.create(
-            slug=f"extra-routine-{n}",
-            title=f"Extra routine {n:02}",
-            summary="One more routine.",
-            level=100 + n,
-        )
-        routine.contraindications.add(warnings[n])
-        for order in (1, 2):
-            exercise = Exercise.objects.create(
-                slug=f"extra-exercise-{n}-{order}",
-                name=f"Extra exercise {n:02}-{order}",
-                position="Lying on your back",
-                instructions="Lie on your back.\nRelax.",
-            )
-            exercise.contraindications.add(*warnings[:3])
-            RoutineStep.objects.create(
-                routine=routine, exercise=exercise, order=order, repetitions=10
-            )
 
 
-# The safety check
+def reloaded(session):
+    """The same signed-cookie session as the next request would see it."""
+    session.save()
+    return SessionStore(session_key=session.session_key)
 
 
-def test_gate_lists_every_warning_grouped_by_severity(client, catalogue):
-    response = client.get(gate())
-
-    page = html(response)
-    assert response.status_code == 200
-    assert "Before you start: safety check" in page
-    assert NERVE_PAIN in page
-    assert DISC in page
-    assert page.index(">Avoid</h2>") < page.index(">Consult a doctor</h2>")
-    assert page.index(">Avoid</h2>") < page.index(NERVE_PAIN)
-    assert page.index(NERVE_PAIN) < page.index(">Consult a doctor</h2>")
-    assert page.index(">Consult a doctor</h2>") < page.index(DISC)
+def started(session=None, slug="practice"):
+    run = GuidedRun(SessionStore() if session is None else session, slug)
+    run.start()
+    return run
 
 
-def test_gate_says_which_step_each_warning_applies_to(client, catalogue):
-    page = html(client.get(gate()))
-
-    assert "Applies to step 6, Straight-leg raises." in page
-    assert "Applies to the whole routine." in page
-    assert page.index(NERVE_PAIN) < page.index("Applies to step 6")
-    assert page.index(DISC) < page.index("Applies to the whole routine.")
+def outcomes(run, total=4):
+    return [run.outcome(n) for n in range(1, total + 1)]
 
 
-def test_gate_has_the_acknowledgement_checkbox(client, catalogue):
-    page = html(client.get(gate()))
-
-    assert re.search(r'<input type="checkbox" name="acknowledged"', page)
-    assert "I have read these warnings" in page
-    assert "Start guided session" in page
-    assert "Continue at step" not in page
+# Starting, marking and reloading a run
 
 
-def test_gate_without_the_checkbox_answers_400_and_stores_nothing(client, catalogue):
-    response = client.post(gate(), {"acknowledged": ""})
+def test_a_new_run_is_not_acknowledged():
+    run = GuidedRun(SessionStore(), "practice")
 
-    assert response.status_code == 400
-    assert NOT_READ in html(response)
-    assert NERVE_PAIN in html(response)
-    assert SESSION_KEY not in client.session
-    assert client.get(step(1)).url == gate()
+    assert not run.acknowledged
+    assert run.outcome(1) is None
+    assert run.resume_at(4) is None
 
 
-def test_gate_with_only_other_fields_answers_400(client, catalogue):
-    response = client.post(gate(), {"something": "else"})
+def test_start_acknowledges_with_nothing_marked_and_not_finished():
+    session = SessionStore()
+    before = timezone.now()
 
-    assert response.status_code == 400
-    assert NOT_READ in html(response)
-    assert SESSION_KEY not in client.session
+    started(session)
 
-
-def test_gate_post_with_an_empty_body_answers_400(client, catalogue):
-    response = client.post(gate())
-
-    assert response.status_code == 400
-    assert NOT_READ in html(response)
-
-
-def test_gate_with_the_checkbox_starts_at_step_1(client, catalogue):
-    response = client.post(gate(), {"acknowledged": "on"})
-
-    assert response.status_code == 302
-    assert response.url == step(1)
-    assert outcomes(client) == {}
-    assert client.get(step(1)).status_code == 200
+    run = GuidedRun(reloaded(session), "practice")
+    assert run.acknowledged
+    assert outcomes(run) == [None] * 4
+    assert run.resume_at(4) == 1
+    assert run.finished_at is None
+    assert before <= run.started_at <= timezone.now()
+    assert session.modified
 
 
-def test_gate_after_acknowledging_offers_to_continue(guided):
-    page = html(guided.get(gate()))
+def test_start_acknowledges_one_routine_only():
+    session = SessionStore()
 
-    assert "Start again from step 1" in page
-    assert f'href="{step(1)}">Continue at step 1 of 6' in page
+    started(session)
 
-
-# Reaching a step or the finish without the safety check
-
-
-@pytest.mark.parametrize("n", [1, 3, 6])
-def test_step_before_acknowledging_redirects_to_the_gate(client, catalogue, n):
-    response = client.get(step(n))
-
-    assert response.status_code == 302
-    assert response.url == gate()
+    again = reloaded(session)
+    assert GuidedRun(again, "practice").acknowledged
+    for slug in ["other", "Practice", "practice-2", ""]:
+        assert not GuidedRun(again, slug).acknowledged, slug
 
 
-def test_redirect_to_the_gate_explains_why(client, catalogue):
-    response = client.get(step(2), follow=True)
+def test_marks_survive_a_reload():
+    session = SessionStore()
+    run = started(session)
 
-    assert response.redirect_chain == [(gate(), 302)]
-    assert READ_FIRST in html(response)
+    run.mark(2, StepOutcome.DONE)
+    run.mark(3, "skipped")
+    run.mark(4, StepOutcome.SKIPPED_FOR_SAFETY)
 
-
-def test_posting_a_step_before_acknowledging_records_nothing(client, catalogue):
-    response = client.post(step(2), {"action": "done"})
-
-    assert response.status_code == 302
-    assert response.url == gate()
-    assert SESSION_KEY not in client.session
-
-
-def test_finish_before_acknowledging_redirects_to_the_gate(client, catalogue):
-    response = client.get(finish())
-
-    assert response.status_code == 302
-    assert response.url == gate()
-
-
-def test_acknowledging_one_routine_does_not_acknowledge_another(guided):
-    assert guided.get(step(1)).status_code == 200
-
-    response = guided.get(step(1, "advanced"))
-    assert response.status_code == 302
-    assert response.url == gate("advanced")
-    response = guided.get(finish("advanced"))
-    assert response.status_code == 302
-    assert response.url == gate("advanced")
-
-
-# The step pages
-
-
-@pytest.mark.parametrize("n", range(1, 7))
-def test_beginner_step_shows_what_to_do(guided, n):
-    name, position, dose = BEGINNER[n - 1]
-    exercise = Exercise.objects.get(name=name)
-
-    response = guided.get(step(n))
-
-    page = html(response)
-    assert response.status_code == 200
-    assert f"Step {n} of 6" in page
-    assert f"<h1>{escape(name)}</h1>" in page
-    assert f"<strong>Position:</strong> {escape(position)}" in page
-    assert f'dose-badge">{dose}</span>' in page
-    assert re.search(rf'<progress [^>]*value="{n}" max="6"', page)
-    assert instructions(response) == [
-        escape(line) for line in exercise.instruction_list
+    again = GuidedRun(reloaded(session), "practice")
+    assert outcomes(again) == [
+        None,
+        StepOutcome.DONE,
+        StepOutcome.SKIPPED,
+        StepOutcome.SKIPPED_FOR_SAFETY,
     ]
-    assert len(instructions(response)) >= 1
+    assert again.resume_at(4) == 1
 
 
-def test_abdominal_contraction_step_shows_the_breathing_cue(guided):
-    assert "Do not hold your breath" in html(guided.get(step(3)))
+def test_mark_replaces_an_earlier_outcome():
+    run = started()
+
+    run.mark(1, StepOutcome.SKIPPED)
+    run.mark(1, StepOutcome.DONE)
+
+    assert run.outcome(1) is StepOutcome.DONE
 
 
-def test_straight_leg_raises_shows_the_avoid_warning_before_the_instructions(guided):
-    page = html(guided.get(step(6)))
+def test_mark_refuses_an_unknown_outcome():
+    session = SessionStore()
+    run = started(session)
 
-    assert NERVE_PAIN in page
-    assert page.index(NERVE_PAIN) < page.index("How to do it")
-    assert page.index(NERVE_PAIN) < page.index('<ol class="instructions">')
-    assert "warning-avoid" in page
-    assert "Skip this exercise" in page
-    assert page.index("Skip this exercise") < page.index("How to do it")
+    with pytest.raises(ValueError):
+        run.mark(1, "explode")
 
-
-def test_skip_this_exercise_records_a_skip_for_safety(guided):
-    page = html(guided.get(step(6)))
-    assert page.count("Skip this exercise") == 1
-    assert 'value="skip_safety"' in page
-
-    response = guided.post(step(6), {"action": "skip_safety"})
-
-    assert response.status_code == 302
-    assert outcomes(guided) == {"6": "skipped_for_safety"}
-    finish = html(guided.get(response.url))
-    assert "Skipped for safety" in finish
-
-
-def test_a_step_without_an_avoid_warning_cannot_be_skipped_for_safety(guided):
-    response = guided.post(step(1), {"action": "skip_safety"})
-
-    assert response.status_code == 400
-    assert "This step has no warning to skip it for." in html(response)
-    assert outcomes(guided) == {}
-
-
-@pytest.mark.parametrize("n", range(1, 6))
-def test_other_beginner_steps_have_no_nerve_pain_warning(guided, n):
-    page = html(guided.get(step(n)))
-
-    assert "nerve pain" not in page
-    assert "Skip this exercise" not in page
-
-
-def test_each_side_step_says_right_side_then_left_side(client, catalogue):
-    acknowledge(client, "intermediate")
-
-    response = client.get(step(1, "intermediate"))
-
-    page = html(response)
-    assert response.status_code == 200
-    assert "Step 1 of 1" in page
-    assert "Single knee-to-chest stretch" in page
-    assert "5 repetitions each side, hold 20 seconds" in page
-    assert "on your right side, then on your left side" in page
-    assert page.index("right side") < page.index("left side")
-
-
-@pytest.mark.parametrize("n, name", [(1, "Stationary bike"), (2, "Treadmill")])
-def test_aerobic_step_shows_the_duration(client, catalogue, n, name):
-    acknowledge(client, "aerobic")
-
-    response = client.get(step(n, "aerobic"))
-
-    page = html(response)
-    assert response.status_code == 200
-    assert f"Step {n} of 2" in page
-    assert f"<h1>{name}</h1>" in page
-    assert "20–30 minutes" in page
-    assert "Keep your spine straight" in page
-
-
-# Marking steps
-
-
-def test_done_marks_the_step_and_goes_to_the_next(guided):
-    response = guided.post(step(2), {"action": "done"})
-
-    assert response.status_code == 302
-    assert response.url == step(3)
-    assert outcomes(guided) == {"2": "done"}
-
-
-def test_skip_marks_the_step_skipped(guided):
-    response = guided.post(step(6), {"action": "skip"})
-
-    assert response.status_code == 302
-    assert response.url == finish()
-    assert outcomes(guided) == {"6": "skipped"}
-
-
-def test_done_on_the_last_step_goes_to_the_finish(guided):
-    response = guided.post(step(6), {"action": "done"})
-
-    assert response.status_code == 302
-    assert response.url == finish()
-    assert outcomes(guided) == {"6": "done"}
-
-
-def test_marking_again_replaces_the_outcome(guided):
-    guided.post(step(4), {"action": "skip"})
-    guided.post(step(4), {"action": "done"})
-
-    assert outcomes(guided) == {"4": "done"}
+    assert outcomes(GuidedRun(reloaded(session), "practice")) == [None] * 4
 
 
 @pytest.mark.parametrize(
-    "action",
-    ["explode", "", " done", "DONE", "x" * 10_000, "dône", "✅", "skipped_for_safety"],
+    ("marked", "resume"),
+    [({}, 1), ({1: "done", 2: "skipped"}, 3), ({1: "done", 3: "done"}, 2)],
 )
-def test_bogus_action_answers_400_and_records_nothing(guided, action):
-    response = guided.post(step(2), {"action": action})
+def test_resume_at_is_the_first_step_not_yet_marked(marked, resume):
+    run = started()
+    for number, outcome in marked.items():
+        run.mark(number, outcome)
 
-    page = html(response)
-    assert response.status_code == 400
-    assert CHOOSE in page
-    assert 'role="alert"' in page
-    assert "Step 2 of 6" in page
-    assert "<h1>Heel slides</h1>" in page
-    assert outcomes(guided) == {}
+    assert run.resume_at(4) == resume
 
 
-def test_override_from_a_visitor_without_screening_is_not_a_server_error(guided):
-    response = guided.post(step(6), {"action": "override"})
+def test_a_run_with_every_step_marked_resumes_nowhere():
+    run = started()
+    for number in range(1, 5):
+        run.mark(number, StepOutcome.SKIPPED)
 
-    assert response.status_code in (302, 400)
-    assert outcomes(guided) == {}
-
-
-def test_post_without_the_action_field_answers_400(guided):
-    response = guided.post(step(2), {"other": "done"})
-
-    assert response.status_code == 400
-    assert CHOOSE in html(response)
-    assert outcomes(guided) == {}
+    assert run.resume_at(4) is None
 
 
-def test_step_post_with_an_empty_body_answers_400(guided):
-    response = guided.post(step(2))
-
-    assert response.status_code == 400
-    assert CHOOSE in html(response)
-
-
-def test_progress_survives_a_reload(guided):
-    guided.post(step(2), {"action": "done"})
-    guided.post(step(3), {"action": "skip"})
-
-    assert "Marked: Done" in html(guided.get(step(2)))
-    assert "Marked: Skipped" in html(guided.get(step(3)))
-    assert "Marked:" not in html(guided.get(step(4)))
-
-
-# Addresses that do not exist
-
-
-@pytest.mark.parametrize("n", [0, 7, 99999])
-def test_step_out_of_range_is_404(guided, n):
-    assert guided.get(step(n)).status_code == 404
-    assert guided.post(step(n), {"action": "done"}).status_code == 404
-    assert outcomes(guided) == {}
-
-
-@pytest.mark.parametrize("n", [0, 7, 99999])
-def test_step_out_of_range_is_404_before_acknowledging(client, catalogue, n):
-    assert client.get(step(n)).status_code == 404
-    assert client.post(step(n), {"action": "done"}).status_code == 404
-
-
-def test_unknown_routine_is_404(client, catalogue):
-    assert client.get(gate("no-such-routine")).status_code == 404
-    assert (
-        client.post(gate("no-such-routine"), {"acknowledged": "on"}).status_code == 404
-    )
-    assert client.get(step(1, "no-such-routine")).status_code == 404
-    assert (
-        client.post(step(1, "no-such-routine"), {"action": "done"}).status_code == 404
-    )
-    assert client.get(finish("no-such-routine")).status_code == 404
-    assert SESSION_KEY not in client.session
-
-
-def test_routine_without_steps_is_404(client, db):
-    Routine.objects.create(slug="empty", title="Empty", summary="Nothing yet.", level=1)
-
-    assert client.get(gate("empty")).status_code == 404
-    assert client.post(gate("empty"), {"acknowledged": "on"}).status_code == 404
-    assert client.get(step(1, "empty")).status_code == 404
-    assert client.get(finish("empty")).status_code == 404
-
-
-# The finish page
-
-
-def test_finish_lists_each_step_outcome(guided):
-    guided.post(step(1), {"action": "done"})
-    guided.post(step(2), {"action": "skip"})
-    guided.post(step(3), {"action": "done"})
-    guided.post(step(6), {"action": "done"})
-
-    response = guided.get(finish())
-
-    assert response.status_code == 200
-    assert "Beginner routine finished" in html(response)
-    assert summary(response) == [
-        ("Ankle pumps", "Done"),
-        ("Heel slides", "Skipped"),
-        ("Abdominal contraction", "Done"),
-        ("Wall squats", "Skipped"),
-        ("Heel raises", "Skipped"),
-        ("Straight-leg raises", "Done"),
-    ]
-
-
-def test_finish_without_any_step_counts_every_step_skipped(guided):
-    response = guided.get(finish())
-
-    assert [label for _, label in summary(response)] == ["Skipped"] * 6
-
-
-def test_finish_shows_the_total_time(guided):
-    response = guided.get(finish())
-
-    assert re.search(
-        r"Time from start to finish: <strong>\d+ s</strong>", html(response)
-    )
-
-
-def test_finish_shows_the_time_from_start_to_finish(guided):
-    started = timezone.now() - timedelta(hours=1)
-    session = guided.session
-    session[SESSION_KEY] = {
-        "beginner": {
-            "started": started.isoformat(),
-            "finished": (started + timedelta(minutes=12, seconds=30)).isoformat(),
-            "outcomes": {"1": "done"},
-        }
-    }
+def test_a_run_round_trips_through_the_database(db):
+    session = DatabaseSession()
+    run = started(session)
+    run.mark(2, StepOutcome.SKIPPED)
     session.save()
 
-    page = html(guided.get(finish()))
+    again = GuidedRun(DatabaseSession(session.session_key), "practice")
 
-    assert "Time from start to finish: <strong>12 min 30 s</strong>" in page
-
-
-def test_finish_keeps_the_first_finish_time(guided):
-    guided.post(step(6), {"action": "done"})
-    finished = guided.session[SESSION_KEY]["beginner"]["finished"]
-
-    guided.get(finish())
-
-    assert finished is not None
-    assert guided.session[SESSION_KEY]["beginner"]["finished"] == finished
+    assert again.acknowledged
+    assert again.outcome(2) is StepOutcome.SKIPPED
+    assert again.started_at == run.started_at
 
 
-def test_finish_offers_to_do_the_routine_again(guided):
-    page = html(guided.get(finish()))
+def test_start_again_forgets_the_outcomes_and_the_finish():
+    run = started()
+    run.mark(1, StepOutcome.DONE)
+    run.finish()
 
-    assert f'href="{gate()}">Do this routine again</a>' in page
+    run.start()
 
-
-def test_restarting_from_the_gate_clears_the_outcomes(guided):
-    guided.post(step(1), {"action": "done"})
-    guided.post(step(2), {"action": "done"})
-    guided.get(finish())
-
-    response = guided.post(gate(), {"acknowledged": "on"})
-
-    assert response.url == step(1)
-    assert outcomes(guided) == {}
-    assert guided.session[SESSION_KEY]["beginner"]["finished"] is None
-    assert "Marked:" not in html(guided.get(step(1)))
-    assert [label for _, label in summary(guided.get(finish()))] == ["Skipped"] * 6
+    assert run.outcome(1) is None
+    assert run.finished_at is None
 
 
-def test_restarting_one_routine_keeps_another(guided):
-    acknowledge(guided, "advanced")
-    guided.post(step(1, "advanced"), {"action": "done"})
-    guided.post(step(1), {"action": "done"})
+def test_a_token_names_one_run_of_the_routine():
+    session = SessionStore()
+    run = started(session)
+    token = run.token
 
-    acknowledge(guided)
-
-    assert outcomes(guided) == {}
-    assert outcomes(guided, "advanced") == {"1": "done"}
-
-
-def test_finish_answers_head(guided):
-    response = guided.head(finish())
-
-    assert response.status_code == 200
-    assert response.content == b""
+    assert GuidedRun(reloaded(session), "practice").token == token
+    run.start()
+    assert run.token != token
 
 
-@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
-def test_finish_refuses_other_methods(guided, method):
-    response = getattr(guided, method)(finish())
-
-    assert response.status_code == 405
-    assert sorted(response["Allow"].split(", ")) == ["GET", "HEAD"]
+# Overrides: the person's clinician cleared them for a flagged step
 
 
-@pytest.mark.parametrize("method", ["put", "delete", "patch"])
-def test_gate_and_step_refuse_other_methods(guided, method):
-    assert getattr(guided, method)(gate()).status_code == 405
-    assert getattr(guided, method)(step(1)).status_code == 405
+def test_an_override_after_start_is_remembered():
+    session = SessionStore()
+    started(session).override(3)
+
+    again = GuidedRun(reloaded(session), "practice")
+    assert again.is_overridden(3)
+    assert not again.is_overridden(2)
+    summary = again.summary(steps("A", "B", "C", "D"), flagged={3})
+    assert summary[2][2] is StepOutcome.SKIPPED
 
 
-# Query budgets: a public page makes at most four queries, however large
-# the catalogue. Measured with a cold cache, so that the acknowledged
-# visitor's session row is read from the database even when sessions are
-# cached (the cached_db engine): the worst case, after a cache restart.
-
-PAGES = [gate(), *(step(n) for n in range(1, 7))]
+def test_nothing_is_overridden_in_a_run_never_started():
+    assert not GuidedRun(SessionStore(), "practice").is_overridden(1)
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_guide_page_query_budget(guided, django_assert_max_num_queries, path):
-    cache.clear()
-    with django_assert_max_num_queries(4):
-        response = guided.get(path)
-
-    assert response.status_code == 200
+# The summary and the record
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_guide_page_query_budget_with_more_data(
-    guided, more_catalogue, django_assert_max_num_queries, path
-):
-    cache.clear()
-    with django_assert_max_num_queries(4):
-        response = guided.get(path)
+def test_the_summary_counts_unmarked_steps_as_skipped():
+    run = started()
+    run.mark(1, StepOutcome.DONE)
+    run.mark(3, StepOutcome.SKIPPED_FOR_SAFETY)
+    routine = steps("Knee rocks", "Bridge", "Leg stretch")
 
-    assert response.status_code == 200
-    assert "Extra warning number 19." in html(response)
+    summary = run.summary(routine)
 
-
-def test_finish_reload_query_budget(guided, django_assert_max_num_queries):
-    guided.post(step(6), {"action": "done"})
-    guided.get(finish())
-
-    cache.clear()
-    with django_assert_max_num_queries(4):
-        response = guided.get(finish())
-
-    assert response.status_code == 200
+    assert summary == [
+        (1, routine[0], StepOutcome.DONE),
+        (2, routine[1], StepOutcome.SKIPPED),
+        (3, routine[2], StepOutcome.SKIPPED_FOR_SAFETY),
+    ]
 
 
-def test_finish_reload_query_budget_with_more_data(
-    guided, more_catalogue, django_assert_max_num_queries
-):
-    guided.post(step(6), {"action": "done"})
-    guided.get(finish())
+def test_the_summary_counts_unmarked_flagged_steps_skipped_for_safety():
+    run = started()
+    run.mark(1, StepOutcome.DONE)
+    routine = steps("Knee rocks", "Bridge", "Leg stretch")
 
-    cache.clear()
-    with django_assert_max_num_queries(4):
-        response = guided.get(finish())
+    summary = run.summary(routine, flagged={1, 3})
 
-    assert response.status_code == 200
-    assert len(summary(response)) == 6
-
-
-def test_finish_after_the_last_step_query_budget(guided, django_assert_max_num_queries):
-    guided.post(step(6), {"action": "done"})
-
-    cache.clear()
-    with django_assert_max_num_queries(4):
-        response = guided.get(finish())
-
-    assert response.status_code == 200
+    assert [outcome for _, _, outcome in summary] == [
+        StepOutcome.DONE,
+        StepOutcome.SKIPPED,
+        StepOutcome.SKIPPED_FOR_SAFETY,
+    ]
 
 
-# Resume at the right step
+def test_the_summary_of_no_steps_is_empty():
+    assert started().summary([]) == []
 
 
-def mark(client, actions):
-    for number, action in actions.items():
-        assert client.post(step(number), {"action": action}).status_code == 302
+def test_the_record_is_plain_data_for_an_account():
+    with clock_at(STARTED):
+        run = started()
+    run.mark(1, StepOutcome.DONE)
+    run.override(2)
+    with clock_at(STARTED + timedelta(minutes=20)):
+        run.finish()
+
+    record = run.record(steps("Knee rocks", "Bridge"), flagged={2})
+
+    assert record == {
+        "routine": "practice",
+        "title": "Practice",
+        "started": STARTED.isoformat(),
+        "finished": (STARTED + timedelta(minutes=20)).isoformat(),
+        "token": run.token,
+        "steps": [
+            {
+                "exercise": "knee-rocks",
+                "name": "Knee rocks",
+                "order": 1,
+                "outcome": "done",
+                "cleared_by_clinician": False,
+            },
+            {
+                "exercise": "bridge",
+                "name": "Bridge",
+                "order": 2,
+                "outcome": "skipped",
+                "cleared_by_clinician": True,
+            },
+        ],
+    }
+    assert all(type(step["outcome"]) is str for step in record["steps"])
+    assert json.loads(json.dumps(record)) == record
+
+
+def test_the_record_of_an_unfinished_run_finishes_now():
+    with clock_at(STARTED):
+        run = started()
+
+    with clock_at(STARTED + timedelta(minutes=5)):
+        record = run.record(steps("Knee rocks"))
+
+    assert record["finished"] == (STARTED + timedelta(minutes=5)).isoformat()
+    assert run.finished_at is None
+
+
+def test_the_record_of_no_steps_is_titled_by_the_slug():
+    record = started().record([])
+
+    assert record["title"] == "practice"
+    assert record["steps"] == []
+
+
+# Times
+
+
+def test_finish_keeps_the_first_finish_time():
+    session = SessionStore()
+    with clock_at(STARTED):
+        run = started(session)
+    with clock_at(STARTED + timedelta(minutes=12)):
+        run.finish()
+
+    with clock_at(STARTED + timedelta(hours=2)):
+        run.finish()
+
+    again = GuidedRun(reloaded(session), "practice")
+    assert again.finished_at == STARTED + timedelta(minutes=12)
+
+
+def test_the_duration_runs_from_start_to_finish():
+    with clock_at(STARTED):
+        run = started()
+    with clock_at(STARTED + timedelta(hours=1, minutes=5)):
+        run.finish()
+
+    assert run.started_at == STARTED
+    assert run.duration == timedelta(hours=1, minutes=5)
+    assert run.duration_text == "1 h 5 min"
+
+
+def test_the_duration_of_an_unfinished_run_runs_until_now():
+    with clock_at(timezone.now() - timedelta(minutes=12)):
+        run = started()
+
+    assert timedelta(minutes=12) <= run.duration < timedelta(minutes=13)
+    assert run.duration_text.startswith("12 min")
+
+
+# Where a saved run lives
+
+
+def test_forget_saved_clears_only_the_run_kept_at_that_address():
+    session = SessionStore()
+    started(session).mark_saved("/progress/sessions/1/")
+    started(session, "other").mark_saved("/progress/sessions/2/")
+
+    GuidedRun.forget_saved(session, "/progress/sessions/1/")
+
+    assert GuidedRun(reloaded(session), "practice").saved_url is None
+    assert GuidedRun(session, "other").saved_url == "/progress/sessions/2/"
+
+
+# Whether a person may run the routine now
+
+
+@pytest.fixture
+def plan(practice):
+    return RoutinePlan.of("practice")
+
+
+def screened(*slugs, **fields):
+    """A screening that answered “yes” to the warnings at ``slugs``."""
+    warnings = Contraindication.objects.filter(slug__in=slugs)
+    return Screening(
+        signed_in=True,
+        answered=True,
+        applies=frozenset(warning.pk for warning in warnings),
+        **fields,
+    )
+
+
+def test_a_run_not_started_is_refused_until_the_safety_check_is_read(plan):
+    run = GuidedRun(SessionStore(), "practice")
+
+    assert refusal(run, UNSCREENED, plan) is Refusal.NOT_ACKNOWLEDGED
+    run.start()
+    assert refusal(run, UNSCREENED, plan) is None
+    assert Refusal.NOT_ACKNOWLEDGED.value == (
+        "Please read the safety check before you start."
+    )
 
 
 @pytest.mark.parametrize(
-    ("actions", "resume"),
+    ("answered", "cleared", "refused"),
     [
-        ({}, 1),
-        ({1: "done", 2: "done"}, 3),
-        ({1: "skip"}, 2),
-        ({1: "done", 2: "done", 4: "done"}, 3),
+        ((), None, None),
+        (("sciatica",), None, None),  # an avoid-warning skips a step instead
+        (("recent-surgery",), None, Refusal.NEEDS_CLEARANCE),
+        (("recent-surgery",), date(2025, 3, 1), None),
     ],
 )
-def test_continue_goes_to_the_first_step_not_yet_marked(guided, actions, resume):
-    mark(guided, actions)
+def test_a_consult_warning_that_applies_needs_the_doctors_clearance_first(
+    plan, answered, cleared, refused
+):
+    run = started()
 
-    for path in (gate(), "/routines/beginner/"):
-        page = html(guided.get(path))
-        assert f'href="{step(resume)}">Continue at step {resume} of 6</a>' in page
-    assert "Start again from step 1" in html(guided.get(gate()))
-
-
-def test_a_finished_run_offers_start_again_instead(guided):
-    mark(guided, {n: "done" for n in range(1, 7)})
-
-    gate_page = text_of(guided.get(gate()))
-    routine_page = text_of(guided.get("/routines/beginner/"))
-
-    assert "Continue at step" not in gate_page
-    assert "Start again from step 1" not in gate_page
-    assert "Start again" in gate_page
-    assert "Continue at step" not in routine_page
-    assert "Start guided session" in routine_page
+    assert refusal(run, screened(*answered, doctor_cleared_on=cleared), plan) is (
+        refused
+    )
 
 
-def test_the_routine_page_offers_no_continue_without_a_run(client, catalogue):
-    page = text_of(client.get("/routines/beginner/"))
+def test_a_red_flag_needs_the_doctors_clearance_even_before_the_safety_check(plan):
+    red_flag = Contraindication(slug="red", title="Red", severity="red_flag")
 
-    assert "Continue at step" not in page
-    assert "Start guided session" in page
-
-
-def test_starting_again_clears_the_marks(guided):
-    mark(guided, {1: "done", 2: "skip"})
-
-    assert guided.post(gate(), {"acknowledged": "on"}).url == step(1)
-
-    assert "Continue at step 1 of 6" in text_of(guided.get("/routines/beginner/"))
-
-
-# A run in which nothing was done
-
-
-def test_the_finish_page_of_a_run_with_every_step_skipped_says_no_exercise(guided):
-    mark(guided, {n: "skip" for n in range(1, 7)})
-
-    page = text_of(guided.get(finish()))
-
-    assert "Well done" not in page
-    assert "Beginner routine: no exercise done" in page
-    assert "it will not count towards your weekly target" in page
-
-
-def test_one_step_done_is_well_done(guided):
-    mark(guided, {1: "done", **{n: "skip" for n in range(2, 7)}})
-
-    page = text_of(guided.get(finish()))
-
-    assert "Well done: Beginner routine finished" in page
-    assert "no exercise done" not in page
+    assert (
+        refusal(
+            GuidedRun(SessionStore(), "practice"),
+            Screening(answered=True, red_flags=(red_flag,)),
+            plan,
+        )
+        is Refusal.NEEDS_CLEARANCE
+    )

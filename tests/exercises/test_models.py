@@ -1,6 +1,6 @@
 import pytest
 from django.core import serializers
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep
 from tests.factories import (
@@ -81,6 +81,21 @@ def test_the_same_order_in_another_routine_is_fine(step):
     assert RoutineStep.objects.filter(order=step.order).count() == 2
 
 
+def test_the_check_constraints_exist_in_the_database(db):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, RoutineStep._meta.db_table
+        )
+
+    assert {
+        "routine_step_unique_order",
+        "routine_step_repetitions_positive",
+        "routine_step_hold_positive",
+        "routine_step_duration_min_lte_max",
+        "routine_step_has_dose",
+    } <= set(constraints)
+
+
 @pytest.mark.parametrize(
     "dose",
     [
@@ -150,6 +165,22 @@ def test_the_duration_range_uses_an_en_dash():
     assert "-" not in text
 
 
+@pytest.mark.parametrize(
+    ("dose", "has_sides"),
+    [
+        ({"repetitions": 3, "each_side": True}, True),
+        ({"repetitions": 3, "hold_seconds": 5, "each_side": True}, True),
+        ({"repetitions": 3, "each_side": False}, False),
+        ({"duration_min_minutes": 20, "duration_max_minutes": 30}, False),
+        ({"duration_min_minutes": 20, "each_side": True}, False),
+        # A timed step that also has repetitions is still a stopwatch.
+        ({"repetitions": 3, "duration_min_minutes": 20, "each_side": True}, False),
+    ],
+)
+def test_has_sides_is_each_side_of_repetitions_only(dose, has_sides):
+    assert RoutineStep(order=1, **dose).has_sides is has_sides
+
+
 # Natural keys, so fixtures refer to rows by slug.
 
 
@@ -202,21 +233,16 @@ def test_serialized_rows_use_slugs_not_ids(step, warning):
 # Reads.
 
 
-def test_ladder_orders_routines_by_level_then_title(db):
+def test_ladder_orders_routines_by_level_then_title_aerobic_last(db):
     RoutineFactory(slug="c", title="Charlie", level=2)
+    RoutineFactory(slug="walk", title="Walk", level=0, kind=Routine.Kind.AEROBIC)
     RoutineFactory(slug="b", title="Bravo", level=1)
     RoutineFactory(slug="a2", title="Alpha two", level=2)
     RoutineFactory(slug="a", title="Alpha", level=3)
 
     titles = [routine.title for routine in Routine.objects.ladder()]
 
-    assert titles == ["Bravo", "Alpha two", "Charlie", "Alpha"]
-
-
-def test_ladder_of_the_seed_catalogue(catalogue):
-    slugs = [routine.slug for routine in Routine.objects.ladder()]
-
-    assert slugs == ["beginner", "intermediate", "advanced", "aerobic"]
+    assert titles == ["Bravo", "Alpha two", "Charlie", "Alpha", "Walk"]
 
 
 def test_general_contraindications_are_those_on_a_routine(db):
@@ -228,12 +254,6 @@ def test_general_contraindications_are_those_on_a_routine(db):
     ExerciseFactory(contraindications=[on_an_exercise])
 
     assert list(Contraindication.objects.general()) == [on_two_routines]
-
-
-def test_general_contraindications_of_the_seed_catalogue(catalogue):
-    slugs = [c.slug for c in Contraindication.objects.general()]
-
-    assert slugs == ["disc-damage"]
 
 
 def test_step_warnings_come_most_serious_first(step):

@@ -1,146 +1,115 @@
+"""The catalogue's pages and the guided run's pages (exercises/views.py).
+
+Behaviour is tested on routines built by factories, mostly the `practice`
+routine; what the seed catalogue says on these pages is in test_catalogue.py.
+"""
+
 import re
-from html.parser import HTMLParser
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.contrib.staticfiles import finders
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from django.utils.html import escape
 
+from accounts import services
+from accounts.forms import PainNotesForm
+from exercises.forms import DoctorClearanceForm
+from exercises.guide import GuidedRun
 from exercises.models import Exercise, Routine, Severity
 from tests.factories import (
+    CompletedSessionFactory,
     ContraindicationFactory,
     ExerciseFactory,
+    RoutineFactory,
     RoutineStepFactory,
+    routine_of_every_kind,
 )
+from tests.helpers import articles_of, assert_in_order, clock_at, html, text_of
 
-BLOCK_TAGS = {
-    "article",
-    "br",
-    "div",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "section",
-    "td",
-    "th",
-    "tr",
-    "ul",
-}
+GATE = "/routines/{slug}/guide/"
+STEP = "/routines/{slug}/guide/{n}/"
+FINISH = "/routines/{slug}/guide/finish/"
 
-SKIPPED_TAGS = {"head", "script", "style", "template"}
+AVOID = "Avoid this exercise if you have pain running down one leg."
+CONSULT = "Talk to your doctor first if you had back surgery this year."
+NOT_READ = "Please confirm that you have read the warnings."
+CHOOSE = escape("Choose “Done” or “Skip”.")
+READ_FIRST = "Please read the safety check before you start."
+SIDES = "Sides: do the {} on your right side, then on your left side."
 
-DISC_WARNING = (
-    "Consult a doctor: If you have damage to an intervertebral disc, "
-    "talk to your doctor before you start these exercises."
-)
-NERVE_WARNING = (
-    "Avoid: Avoid this exercise if you have nerve pain that runs down into your legs."
-)
-AEROBIC_CUE = (
-    "Tip: Keep your spine straight and your abdominal muscles braced "
-    "to protect your back."
-)
-
-ROUTINE_SLUGS = ["beginner", "intermediate", "advanced", "aerobic"]
-EXERCISE_SLUGS = [
-    "ankle-pumps",
-    "heel-slides",
-    "abdominal-contraction",
-    "wall-squats",
-    "heel-raises",
-    "straight-leg-raises",
-    "knee-to-chest",
-    "hip-flexor-stretch",
-    "piriformis-stretch",
-    "stationary-bike",
-    "treadmill",
+# (name, dose) of each step of the practice routine.
+PRACTICE = [
+    ("Knee rocks", "10 repetitions"),
+    ("Bridge", "5 repetitions, hold 6 seconds each"),
+    ("Leg stretch", "3 repetitions each side, hold 20 seconds"),
+    ("Walk", "10–15 minutes"),
 ]
-PUBLIC_URLS = [
-    "/",
-    "/about/",
-    "/healthz",
-    *(f"/routines/{slug}/" for slug in ROUTINE_SLUGS),
-    *(f"/exercises/{slug}/" for slug in EXERCISE_SLUGS),
-]
+UNMARKED = [None] * len(PRACTICE)
 
 
-class TextParser(HTMLParser):
-    """The text a person reads, and the text of each step article by its id."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.chunks = []
-        self.articles = {}
-        self.open_articles = []
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in SKIPPED_TAGS:
-            self.skip += 1
-        if tag in BLOCK_TAGS:
-            self.chunks.append(" ")
-        if tag == "article":
-            self.open_articles.append((dict(attrs).get("id"), len(self.chunks)))
-
-    def handle_endtag(self, tag):
-        if tag in SKIPPED_TAGS:
-            self.skip -= 1
-        if tag in BLOCK_TAGS:
-            self.chunks.append(" ")
-        if tag == "article" and self.open_articles:
-            article_id, start = self.open_articles.pop()
-            self.articles[article_id] = collapse("".join(self.chunks[start:]))
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.chunks.append(data)
+def gate(slug="practice"):
+    return GATE.format(slug=slug)
 
 
-def collapse(text):
-    return re.sub(r"\s+", " ", text).strip()
+def step(n, slug="practice"):
+    return STEP.format(slug=slug, n=n)
 
 
-def parse(response):
-    parser = TextParser()
-    parser.feed(response.content.decode())
-    parser.close()
-    return parser
+def finish(slug="practice"):
+    return FINISH.format(slug=slug)
 
 
-def text_of(response):
-    return collapse("".join(parse(response).chunks))
+def acknowledge(client, slug="practice"):
+    response = client.post(gate(slug), {"acknowledged": "on"})
+    assert response.status_code == 302
+    return response
 
 
-def assert_in_order(text, phrases):
-    positions = [text.index(phrase) for phrase in phrases]
-    assert positions == sorted(positions), phrases
+def mark(client, actions, slug="practice"):
+    for number, action in actions.items():
+        assert client.post(step(number, slug), {"action": action}).status_code == 302
 
 
-def assert_steps(response, steps):
-    """Every step is its own article, in order, carrying every one of its facts."""
-    articles = parse(response).articles
-    assert sorted(articles) == [f"step-{n}" for n in range(1, len(steps) + 1)]
-    text = text_of(response)
-    for number, (name, facts) in enumerate(steps, start=1):
-        article = articles[f"step-{number}"]
-        assert article.startswith(f"{number}. {name} "), article
-        for fact in facts:
-            assert fact in article, (number, fact)
-    assert_in_order(
-        text, [f"{number}. {name}" for number, (name, _) in enumerate(steps, 1)]
+def marks(client, slug="practice", total=4):
+    """What each step page says it is marked as (“Done”, …), or None."""
+    labels = []
+    for n in range(1, total + 1):
+        response = client.get(step(n, slug))
+        assert response.status_code == 200
+        found = re.search(r"Marked: ([^<]+)</p>", html(response))
+        labels.append(found.group(1) if found else None)
+    return labels
+
+
+def instructions(response):
+    """The numbered instructions of a step page, in order."""
+    block = re.search(r'<ol class="instructions">(.*?)</ol>', html(response), re.S)
+    return re.findall(r"<li>(.*?)</li>", block.group(1), re.S)
+
+
+def summary(response):
+    """(exercise name, outcome label) for each row of the finish summary."""
+    block = re.search(
+        r'<ol class="[^"]*guide-summary">(.*?)</ol>', html(response), re.S
     )
+    return re.findall(
+        r'<span class="me-auto">([^<]*?) <span.*?outcome-\w+">([^<]*)</span>',
+        block.group(1),
+        re.S,
+    )
+
+
+def player(response):
+    """The opening tag and the content of the player section."""
+    found = re.search(r"<section [^>]*data-player\b.*?</section>", html(response), re.S)
+    assert found, "no player on the page"
+    return found.group(0)
 
 
 def assert_site_look(text):
@@ -149,290 +118,21 @@ def assert_site_look(text):
 
 
 @pytest.fixture
-def grown_catalogue(catalogue, many_routines):
-    """The seed catalogue with thirty more routines, some steps reusing seed rows."""
-    beginner = Routine.objects.get(slug="beginner")
-    ankle_pumps = Exercise.objects.get(slug="ankle-pumps")
-    for n, routine in enumerate(many_routines):
-        RoutineStepFactory(routine=routine, exercise=ankle_pumps, order=3)
-        RoutineStepFactory(
-            routine=beginner,
-            exercise=ExerciseFactory(contraindications=[ContraindicationFactory()]),
-            order=7 + n,
-        )
-    return many_routines
+def guided(client, practice):
+    """A visitor who has read and acknowledged the practice routine's warnings."""
+    acknowledge(client)
+    return client
 
 
-# One routine page per seed routine, with every fact of DESIGN.md §1.
+@pytest.fixture
+def other_routine(db):
+    """A second routine of one step, run alongside the practice routine."""
+    routine = RoutineFactory(slug="other", title="Other")
+    RoutineStepFactory(routine=routine, exercise=ExerciseFactory(name="Side plank"))
+    return routine
 
 
-def test_beginner_routine_page_has_every_fact_of_the_seed(client, catalogue):
-    response = client.get("/routines/beginner/")
-
-    assert response.status_code == 200
-    text = text_of(response)
-    assert "Beginner routine" in text
-    assert DISC_WARNING in text
-    assert_steps(
-        response,
-        [
-            (
-                "Ankle pumps",
-                [
-                    "Dose: 10 repetitions",
-                    "Position: Lying flat on your back",
-                    "Move your ankles up and down",
-                ],
-            ),
-            (
-                "Heel slides",
-                [
-                    "Dose: 10 repetitions",
-                    "Position: Lying on your back",
-                    "Slowly bend one knee",
-                    "Slowly straighten the knee again.",
-                ],
-            ),
-            (
-                "Abdominal contraction",
-                [
-                    "Dose: 10 repetitions, hold 5 seconds each",
-                    "Position: Lying on your back, knees bent, hands resting below your ribs",
-                    "Tighten your abdominal muscles, drawing your ribs down towards your back.",
-                    "Relax.",
-                    "Tip: Do not hold your breath.",
-                ],
-            ),
-            (
-                "Wall squats",
-                [
-                    "Dose: 10 repetitions, hold 5 seconds each",
-                    "Position: Standing with your back against a wall, "
-                    "feet about 12 in (30 cm) in front of you",
-                    "Keep your abdominal muscles tight.",
-                    "Slowly bend your knees to 45 degrees.",
-                    "Slowly return to standing.",
-                ],
-            ),
-            (
-                "Heel raises",
-                [
-                    "Dose: 10 repetitions",
-                    "Position: Standing, weight even on both feet",
-                    "Slowly raise your heels.",
-                    "Lower them again.",
-                ],
-            ),
-            (
-                "Straight-leg raises",
-                [
-                    "Dose: 10 repetitions, hold 5 seconds each",
-                    NERVE_WARNING,
-                    "Position: Lying on your back, one leg straight and the other knee bent",
-                    "Tighten your abdominal muscles to steady your back.",
-                    "Slowly lift the straight leg 6–12 in (15–30 cm).",
-                    "Slowly lower it.",
-                ],
-            ),
-        ],
-    )
-
-
-def test_the_beginner_doses_are_not_mixed_up(client, catalogue):
-    articles = parse(client.get("/routines/beginner/")).articles
-    held = "10 repetitions, hold 5 seconds each"
-
-    assert [held in articles[f"step-{n}"] for n in range(1, 7)] == [
-        False,
-        False,
-        True,
-        True,
-        False,
-        True,
-    ]
-
-
-def test_intermediate_routine_page_has_every_fact_of_the_seed(client, catalogue):
-    response = client.get("/routines/intermediate/")
-
-    assert response.status_code == 200
-    text = text_of(response)
-    assert "Intermediate routine" in text
-    assert DISC_WARNING in text
-    assert_steps(
-        response,
-        [
-            (
-                "Single knee-to-chest stretch",
-                [
-                    "Dose: 5 repetitions each side, hold 20 seconds",
-                    "Position: Lying on your back, knees bent",
-                    "Hold one thigh and draw the knee to your chest.",
-                    "Hold.",
-                    "Relax.",
-                ],
-            ),
-        ],
-    )
-
-
-def test_advanced_routine_page_has_every_fact_of_the_seed(client, catalogue):
-    response = client.get("/routines/advanced/")
-
-    assert response.status_code == 200
-    text = text_of(response)
-    assert "Advanced routine" in text
-    assert DISC_WARNING in text
-    assert_steps(
-        response,
-        [
-            (
-                "Hip flexor stretch",
-                [
-                    "Dose: 5 repetitions each side, hold 20 seconds",
-                    "Position: Lying on a bed",
-                    "draw both knees to your chest",
-                    "Slowly lower one leg, keeping the knee bent, until you feel "
-                    "the stretch in your hip and thigh.",
-                    "Hold.",
-                    "Relax.",
-                ],
-            ),
-            (
-                "Piriformis stretch",
-                [
-                    "Dose: 5 repetitions each side, hold 20 seconds",
-                    "Position: Lying on your back",
-                    "Cross one leg over the other.",
-                    "Draw the opposite knee towards your chest until you feel "
-                    "the stretch in your hip.",
-                    "Hold.",
-                    "Relax.",
-                ],
-            ),
-        ],
-    )
-    assert "lie on your knees" not in text.lower()
-
-
-def test_aerobic_routine_page_has_every_fact_of_the_seed(client, catalogue):
-    response = client.get("/routines/aerobic/")
-
-    assert response.status_code == 200
-    text = text_of(response)
-    assert "Aerobic routine" in text
-    assert DISC_WARNING in text
-    assert_steps(
-        response,
-        [
-            (
-                "Stationary bike",
-                ["Dose: 20–30 minutes", "Position: Seated on the bike", AEROBIC_CUE],
-            ),
-            (
-                "Treadmill",
-                ["Dose: 20–30 minutes", "Position: On the treadmill", AEROBIC_CUE],
-            ),
-        ],
-    )
-
-
-def test_the_nerve_pain_warning_is_only_on_straight_leg_raises(client, catalogue):
-    articles = parse(client.get("/routines/beginner/")).articles
-
-    with_warning = [id_ for id_, text in articles.items() if "nerve pain" in text]
-
-    assert with_warning == ["step-6"]
-    assert "Straight-leg raises" in articles["step-6"]
-
-
-@pytest.mark.parametrize("slug", ["intermediate", "advanced", "aerobic"])
-def test_other_routines_carry_no_nerve_pain_warning(client, catalogue, slug):
-    text = text_of(client.get(f"/routines/{slug}/"))
-
-    assert "nerve pain" not in text
-    assert DISC_WARNING in text
-
-
-def test_a_warning_comes_before_the_instructions_of_its_step(client, catalogue):
-    article = parse(client.get("/routines/beginner/")).articles["step-6"]
-
-    assert_in_order(
-        article,
-        [
-            "Straight-leg raises",
-            "10 repetitions, hold 5 seconds each",
-            NERVE_WARNING,
-            "Tighten your abdominal muscles to steady your back.",
-        ],
-    )
-
-
-def test_a_routine_page_links_each_exercise(client, catalogue):
-    response = client.get("/routines/advanced/")
-
-    assert '<a href="/exercises/hip-flexor-stretch/">Hip flexor stretch</a>' in (
-        response.content.decode()
-    )
-    assert '<a href="/exercises/piriformis-stretch/">Piriformis stretch</a>' in (
-        response.content.decode()
-    )
-
-
-def test_a_routine_with_no_steps_says_so(client, routine):
-    response = client.get("/routines/gentle/")
-
-    assert response.status_code == 200
-    assert "This routine has no steps yet." in text_of(response)
-
-
-def test_user_text_is_escaped(client, step):
-    Exercise.objects.filter(pk=step.exercise.pk).update(name="<b>Bold</b> move")
-
-    body = client.get("/routines/gentle/").content.decode()
-
-    assert "&lt;b&gt;Bold&lt;/b&gt; move" in body
-    assert "<b>Bold</b>" not in body
-
-
-# Every public page: status, content, query budget.
-
-
-def test_home_page_shows_the_ladder_purpose_and_consult_warning(client, catalogue):
-    response = client.get("/")
-
-    assert response.status_code == 200
-    text = text_of(response)
-    assert_site_look(text)
-    links = re.findall(r'href="(/routines/[^"]+)"', response.content.decode())
-    assert links == [f"/routines/{slug}/" for slug in ROUTINE_SLUGS]
-    assert_in_order(
-        text,
-        [
-            "Beginner Six gentle exercises",
-            "Intermediate A knee-to-chest stretch",
-            "Advanced Two stretches",
-            "Aerobic Steady exercise",
-        ],
-    )
-    assert "stretch and strengthen the muscles of your back" in text
-    assert "help prevent back problems" in text
-    assert "good posture" in text
-    assert "spine in a good position" in text
-    assert DISC_WARNING in text
-    assert text.count("intervertebral disc") == 1
-
-
-def test_home_page_lists_each_routines_exercises(client, catalogue):
-    text = text_of(client.get("/"))
-
-    assert (
-        "6 exercises: Ankle pumps, Heel slides, Abdominal contraction, "
-        "Wall squats, Heel raises, Straight-leg raises" in text
-    )
-    assert "1 exercise: Single knee-to-chest stretch" in text
-    assert "2 exercises: Hip flexor stretch, Piriformis stretch" in text
-    assert "2 exercises: Stationary bike, Treadmill" in text
+# The home and about pages
 
 
 def test_home_page_with_an_empty_catalogue(client, db):
@@ -456,201 +156,94 @@ def test_about_page(client, db):
     assert "stretch and strengthen the muscles of the back" in text
 
 
-@pytest.mark.parametrize(
-    ("slug", "name", "position", "used_in"),
-    [
-        (
-            "ankle-pumps",
-            "Ankle pumps",
-            "Lying flat on your back",
-            "Beginner, step 1: 10 repetitions",
-        ),
-        (
-            "heel-slides",
-            "Heel slides",
-            "Lying on your back",
-            "Beginner, step 2: 10 repetitions",
-        ),
-        (
-            "abdominal-contraction",
-            "Abdominal contraction",
-            "Lying on your back, knees bent, hands resting below your ribs",
-            "Beginner, step 3: 10 repetitions, hold 5 seconds each",
-        ),
-        (
-            "wall-squats",
-            "Wall squats",
-            "Standing with your back against a wall, feet about 12 in (30 cm) in front of you",
-            "Beginner, step 4: 10 repetitions, hold 5 seconds each",
-        ),
-        (
-            "heel-raises",
-            "Heel raises",
-            "Standing, weight even on both feet",
-            "Beginner, step 5: 10 repetitions",
-        ),
-        (
-            "straight-leg-raises",
-            "Straight-leg raises",
-            "Lying on your back, one leg straight and the other knee bent",
-            "Beginner, step 6: 10 repetitions, hold 5 seconds each",
-        ),
-        (
-            "knee-to-chest",
-            "Single knee-to-chest stretch",
-            "Lying on your back, knees bent",
-            "Intermediate, step 1: 5 repetitions each side, hold 20 seconds",
-        ),
-        (
-            "hip-flexor-stretch",
-            "Hip flexor stretch",
-            "Lying on a bed",
-            "Advanced, step 1: 5 repetitions each side, hold 20 seconds",
-        ),
-        (
-            "piriformis-stretch",
-            "Piriformis stretch",
-            "Lying on your back",
-            "Advanced, step 2: 5 repetitions each side, hold 20 seconds",
-        ),
-        (
-            "stationary-bike",
-            "Stationary bike",
-            "Seated on the bike",
-            "Aerobic, step 1: 20–30 minutes",
-        ),
-        (
-            "treadmill",
-            "Treadmill",
-            "On the treadmill",
-            "Aerobic, step 2: 20–30 minutes",
-        ),
-    ],
-)
-def test_exercise_page(client, catalogue, slug, name, position, used_in):
-    response = client.get(f"/exercises/{slug}/")
+def test_pages_list_every_row_however_many(client, practice, many_routines):
+    knee_rocks = Exercise.objects.get(slug="knee-rocks")
+    for n, routine in enumerate(many_routines):
+        RoutineStepFactory(routine=routine, exercise=knee_rocks, order=3)
+        RoutineStepFactory(
+            routine=practice,
+            exercise=ExerciseFactory(contraindications=[ContraindicationFactory()]),
+            order=5 + n,
+        )
 
-    assert response.status_code == 200
-    text = text_of(response)
-    assert_site_look(text)
-    assert f"Routines {name} {name} " in text
-    assert f"Position: {position}" in text
-    assert f"In these routines {used_in}" in text
-    assert ("nerve pain" in text) == (slug == "straight-leg-raises")
+    home = text_of(client.get("/"))
+    steps = articles_of(client.get("/routines/practice/"))
+    uses = text_of(client.get("/exercises/knee-rocks/"))
+
+    assert "Extra routine 29" in home
+    assert len(steps) == 34
+    assert uses.count(", step 3: 10 repetitions") == 30
 
 
-def test_exercise_page_lists_every_routine_using_it_in_ladder_order(client, catalogue):
-    ankle_pumps = Exercise.objects.get(slug="ankle-pumps")
-    RoutineStepFactory(
-        routine=Routine.objects.get(slug="aerobic"), exercise=ankle_pumps, order=3
-    )
-    RoutineStepFactory(
-        routine=Routine.objects.get(slug="intermediate"),
-        exercise=ankle_pumps,
-        order=2,
-        repetitions=5,
-        hold_seconds=3,
-        each_side=True,
-    )
+# The routine page
 
-    text = text_of(client.get("/exercises/ankle-pumps/"))
+
+def test_a_routine_page_links_each_exercise(client, practice):
+    page = html(client.get("/routines/practice/"))
+
+    for slug, name in [("knee-rocks", "Knee rocks"), ("walk", "Walk")]:
+        assert f'<a href="/exercises/{slug}/">{name}</a>' in page
+
+
+def test_a_warning_comes_before_the_instructions_of_its_step(client, practice):
+    article = articles_of(client.get("/routines/practice/"))["step-3"]
 
     assert_in_order(
-        text,
+        article,
         [
-            "Beginner, step 1: 10 repetitions",
-            "Intermediate, step 2: 5 repetitions each side, hold 3 seconds",
-            "Aerobic, step 3: 10 repetitions",
+            "Leg stretch",
+            "3 repetitions each side, hold 20 seconds",
+            f"Avoid: {AVOID}",
+            "Lie on your back.",
         ],
     )
 
 
-def test_an_unused_exercise_says_so(client, exercise):
-    text = text_of(client.get("/exercises/pelvic-tilt/"))
-
-    assert "No routine uses this exercise yet." in text
-
-
-@pytest.mark.parametrize("url", PUBLIC_URLS)
-def test_public_page_stays_within_the_query_budget(
-    client, catalogue, django_assert_max_num_queries, url
-):
-    with django_assert_max_num_queries(4):
-        response = client.get(url)
+def test_a_routine_with_no_steps_says_so(client, routine):
+    response = client.get("/routines/gentle/")
 
     assert response.status_code == 200
+    assert "This routine has no steps yet." in text_of(response)
 
 
-@pytest.mark.parametrize("url", PUBLIC_URLS)
-def test_the_query_budget_does_not_grow_with_the_catalogue(
-    client, grown_catalogue, django_assert_max_num_queries, url
-):
-    with django_assert_max_num_queries(4):
-        response = client.get(url)
+def test_user_text_is_escaped(client, step):
+    Exercise.objects.filter(pk=step.exercise.pk).update(name="<b>Bold</b> move")
 
-    assert response.status_code == 200
+    body = html(client.get("/routines/gentle/"))
 
-
-def test_grown_pages_show_the_extra_rows(client, grown_catalogue):
-    home = text_of(client.get("/"))
-    beginner = parse(client.get("/routines/beginner/")).articles
-    ankle_pumps = text_of(client.get("/exercises/ankle-pumps/"))
-
-    assert "Extra routine 29" in home
-    assert len(beginner) == 36
-    assert ankle_pumps.count(", step 3: 10 repetitions") == 30
-
-
-# Pages that do not exist.
+    assert "&lt;b&gt;Bold&lt;/b&gt; move" in body
+    assert "<b>Bold</b>" not in body
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("severity", "label", "style"),
     [
-        "/routines/no-such-routine/",
-        "/exercises/no-such-exercise/",
-        "/routines/beginner/guide/99/",
-        "/routines/bad%20slug!/",
-        "/no/such/page/",
+        (Severity.AVOID, "Avoid:", "alert-danger"),
+        (Severity.CONSULT, "Consult a doctor:", "alert-warning"),
+        (Severity.CAUTION, "Caution:", "alert-info"),
     ],
 )
-def test_missing_pages_answer_with_the_sites_404_page(client, catalogue, url):
-    response = client.get(url)
+def test_each_severity_has_its_own_style_beside_its_step(
+    client, routine, exercise, step, severity, label, style
+):
+    exercise.contraindications.add(
+        ContraindicationFactory(severity=severity, description="Mind the knees.")
+    )
 
-    assert response.status_code == 404
-    text = text_of(response)
-    assert "Page not found" in text
-    assert_site_look(text)
-    assert '<nav class="navbar' in response.content.decode()
+    page = html(client.get(routine.get_absolute_url()))
 
-
-# /healthz
-
-
-def test_healthz_answers_ok_with_the_database_up(client, db):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.content.startswith(b"ok\ndatabase: ok\ncache: ")
-
-
-def test_healthz_answers_503_when_the_database_fails(client, db):
-    failure = OperationalError("could not connect to server")
-
-    with mock.patch.object(
-        BaseDatabaseWrapper, "ensure_connection", side_effect=failure
-    ):
-        response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert b"database unavailable\ndatabase: down\n" in response.content
+    warning = re.search(
+        r'<div class="alert warning ([^"]*)"[^>]*>(.*?)</div>', page, re.S
+    )
+    assert warning, "no warning on the routine page"
+    assert warning.group(1).split() == [f"warning-{severity}", style]
+    assert label in warning.group(2)
+    assert "Mind the knees." in warning.group(2)
+    assert page.index('id="step-1"') < page.index("Mind the knees.")
 
 
-# Printing a routine.
-
-
-def test_the_routine_page_prints_without_navigation_and_buttons(client, catalogue):
-    body = client.get("/routines/beginner/").content.decode()
+def test_the_routine_page_prints_without_navigation_and_buttons(client, practice):
+    body = html(client.get("/routines/practice/"))
     assert '<link rel="stylesheet" href="/static/css/site.css">' in body
 
     css = Path(finders.find("css/site.css")).read_text(encoding="utf-8")
@@ -679,28 +272,764 @@ def css_rules(css):
     return re.findall(r"([^{}]+)\{([^{}]*)\}", css)
 
 
+# The exercise page
+
+
+def test_exercise_page_lists_every_routine_using_it_by_level(client, practice):
+    knee_rocks = Exercise.objects.get(slug="knee-rocks")
+    RoutineStepFactory(
+        routine=RoutineFactory(title="Cycling", kind=Routine.Kind.AEROBIC, level=70),
+        exercise=knee_rocks,
+        order=3,
+    )
+    RoutineStepFactory(
+        routine=RoutineFactory(title="Gentle", level=60),
+        exercise=knee_rocks,
+        order=2,
+        repetitions=5,
+        hold_seconds=3,
+        each_side=True,
+    )
+
+    text = text_of(client.get("/exercises/knee-rocks/"))
+
+    assert_in_order(
+        text,
+        [
+            "Practice, step 1: 10 repetitions",
+            "Gentle, step 2: 5 repetitions each side, hold 3 seconds",
+            "Cycling, step 3: 10 repetitions",
+        ],
+    )
+
+
+def test_an_unused_exercise_says_so(client, exercise):
+    text = text_of(client.get("/exercises/pelvic-tilt/"))
+
+    assert "No routine uses this exercise yet." in text
+
+
+# Pages that do not exist
+
+
 @pytest.mark.parametrize(
-    ("severity", "label", "style"),
+    "url",
     [
-        (Severity.AVOID, "Avoid:", "alert-danger"),
-        (Severity.CONSULT, "Consult a doctor:", "alert-warning"),
-        (Severity.CAUTION, "Caution:", "alert-info"),
+        "/routines/no-such-routine/",
+        "/exercises/no-such-exercise/",
+        "/routines/practice/guide/99/",
+        "/routines/bad%20slug!/",
+        "/no/such/page/",
     ],
 )
-def test_each_severity_has_its_own_style_beside_its_step(
-    client, routine, exercise, step, severity, label, style
+def test_missing_pages_answer_with_the_sites_404_page(client, practice, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    text = text_of(response)
+    assert "Page not found" in text
+    assert_site_look(text)
+    assert '<nav class="navbar' in html(response)
+
+
+# /healthz (backcare_site/views.py): its place is tests/test_site.py.
+
+
+def test_healthz_answers_ok_with_the_database_up(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.content.startswith(b"ok\ndatabase: ok\ncache: ")
+
+
+def test_healthz_answers_503_when_the_database_fails(client, db):
+    failure = OperationalError("could not connect to server")
+
+    with mock.patch.object(
+        BaseDatabaseWrapper, "ensure_connection", side_effect=failure
+    ):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert b"database unavailable\ndatabase: down\n" in response.content
+
+
+# The safety check
+
+
+def test_the_safety_check_lists_every_warning_grouped_by_severity(client, practice):
+    response = client.get(gate())
+
+    page = html(response)
+    assert response.status_code == 200
+    assert "Before you start: safety check" in page
+    assert_in_order(page, [">Avoid</h2>", AVOID, ">Consult a doctor</h2>", CONSULT])
+
+
+def test_the_safety_check_says_which_step_each_warning_applies_to(client, practice):
+    page = html(client.get(gate()))
+
+    assert_in_order(page, [AVOID, "Applies to step 3, Leg stretch."])
+    assert_in_order(page, [CONSULT, "Applies to the whole routine."])
+
+
+def test_every_warning_reaches_the_safety_check_and_its_steps(client, practice):
+    severities = list(Severity.values)
+    extra = [
+        ContraindicationFactory(
+            description=f"Extra warning number {n:02}.",
+            severity=severities[n % len(severities)],
+        )
+        for n in range(20)
+    ]
+    practice.contraindications.add(*extra)
+    for exercise in Exercise.objects.filter(steps__routine=practice):
+        exercise.contraindications.add(*extra)
+    acknowledge(client)
+
+    for path in [gate(), *(step(n) for n in range(1, 5))]:
+        page = html(client.get(path))
+        for warning in extra:
+            assert warning.description in page, (path, warning.description)
+
+
+def test_the_safety_check_has_the_acknowledgement_checkbox(client, practice):
+    page = html(client.get(gate()))
+
+    assert re.search(r'<input type="checkbox" name="acknowledged"', page)
+    assert "I have read these warnings" in page
+    assert "Start guided session" in page
+    assert "Continue at step" not in page
+
+
+@pytest.mark.parametrize(
+    "data", [{"acknowledged": ""}, {"something": "else"}, {}], ids=str
+)
+def test_the_safety_check_without_the_checkbox_answers_400_and_starts_nothing(
+    client, practice, data
 ):
-    exercise.contraindications.add(
-        ContraindicationFactory(severity=severity, description="Mind the knees.")
+    response = client.post(gate(), data)
+
+    assert response.status_code == 400
+    assert NOT_READ in html(response)
+    assert AVOID in html(response)
+    assert client.get(step(1)).url == gate()
+
+
+def test_the_safety_check_with_the_checkbox_starts_at_step_1(client, practice):
+    response = client.post(gate(), {"acknowledged": "on"})
+
+    assert response.status_code == 302
+    assert response.url == step(1)
+    assert marks(client) == UNMARKED
+
+
+def test_the_safety_check_after_acknowledging_offers_to_continue(guided):
+    page = html(guided.get(gate()))
+
+    assert "Start again from step 1" in page
+    assert f'href="{step(1)}">Continue at step 1 of 4' in page
+
+
+# Reaching a step or the finish without the safety check
+
+
+@pytest.mark.parametrize("path", [step(1), step(3), step(4), finish()])
+def test_a_page_of_the_run_before_acknowledging_redirects_to_the_safety_check(
+    client, practice, path
+):
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.url == gate()
+
+
+def test_the_redirect_to_the_safety_check_explains_why(client, practice):
+    response = client.get(step(2), follow=True)
+
+    assert response.redirect_chain == [(gate(), 302)]
+    assert READ_FIRST in html(response)
+
+
+def test_posting_a_step_before_acknowledging_records_nothing(client, practice):
+    response = client.post(step(2), {"action": "done"})
+
+    assert response.status_code == 302
+    assert response.url == gate()
+    assert client.get(step(2)).url == gate()
+
+
+def test_acknowledging_one_routine_does_not_acknowledge_another(guided, other_routine):
+    assert guided.get(step(1)).status_code == 200
+
+    for path in [step(1, "other"), finish("other")]:
+        response = guided.get(path)
+        assert response.status_code == 302
+        assert response.url == gate("other")
+
+
+# The step pages
+
+
+@pytest.mark.parametrize("n", range(1, 5))
+def test_each_step_shows_what_to_do(guided, n):
+    name, dose = PRACTICE[n - 1]
+    exercise = Exercise.objects.get(name=name)
+
+    response = guided.get(step(n))
+
+    page = html(response)
+    assert response.status_code == 200
+    assert f"Step {n} of 4" in page
+    assert f"<h1>{name}</h1>" in page
+    assert "<strong>Position:</strong> Lying on your back" in page
+    assert f'dose-badge">{dose}</span>' in page
+    assert re.search(rf'<progress [^>]*value="{n}" max="4"', page)
+    assert instructions(response) == exercise.instruction_list
+    assert len(instructions(response)) == 3
+
+
+def test_an_avoid_warning_comes_before_the_instructions_with_a_way_to_skip(guided):
+    page = html(guided.get(step(3)))
+
+    assert "warning-avoid" in page
+    assert page.count("Skip this exercise") == 1
+    assert 'value="skip_safety"' in page
+    assert_in_order(page, [AVOID, "How to do it", '<ol class="instructions">'])
+    assert_in_order(page, ["Skip this exercise", "How to do it"])
+
+
+@pytest.mark.parametrize("n", [1, 2, 4])
+def test_steps_without_an_avoid_warning_have_none_to_skip_for(guided, n):
+    page = html(guided.get(step(n)))
+
+    assert "pain running down one leg" not in page
+    assert "Skip this exercise" not in page
+
+
+def test_skip_this_exercise_records_a_skip_for_safety(guided):
+    response = guided.post(step(3), {"action": "skip_safety"})
+
+    assert response.status_code == 302
+    assert response.url == step(4)
+    assert marks(guided) == [None, None, "Skipped for safety", None]
+    assert ("Leg stretch", "Skipped for safety") in summary(guided.get(finish()))
+
+
+def test_a_step_without_an_avoid_warning_cannot_be_skipped_for_safety(guided):
+    response = guided.post(step(1), {"action": "skip_safety"})
+
+    assert response.status_code == 400
+    assert "This step has no warning to skip it for." in html(response)
+    assert marks(guided) == UNMARKED
+
+
+# Marking steps
+
+
+@pytest.mark.parametrize(
+    ("n", "action", "then", "label"),
+    [
+        (2, "done", step(3), "Done"),
+        (4, "skip", finish(), "Skipped"),
+        (4, "done", finish(), "Done"),
+    ],
+)
+def test_marking_a_step_goes_on_to_the_next_or_the_finish(
+    guided, n, action, then, label
+):
+    response = guided.post(step(n), {"action": action})
+
+    assert response.status_code == 302
+    assert response.url == then
+    assert marks(guided) == [label if number == n else None for number in (1, 2, 3, 4)]
+
+
+def test_marking_again_replaces_the_outcome(guided):
+    mark(guided, {3: "skip"})
+    mark(guided, {3: "done"})
+
+    assert marks(guided) == [None, None, "Done", None]
+
+
+def test_the_marks_survive_a_reload(guided):
+    mark(guided, {2: "done", 3: "skip"})
+
+    assert marks(guided) == [None, "Done", "Skipped", None]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        *(
+            {"action": action}
+            for action in [
+                *("explode", "", " done", "DONE", "x" * 10_000),
+                *("dône", "✅", "skipped_for_safety"),
+            ]
+        ),
+        {"other": "done"},
+        {},
+    ],
+    ids=lambda data: repr(data)[:30],
+)
+def test_a_bogus_or_missing_action_answers_400_and_records_nothing(guided, data):
+    response = guided.post(step(2), data)
+
+    page = html(response)
+    assert response.status_code == 400
+    assert CHOOSE in page
+    assert 'role="alert"' in page
+    assert "Step 2 of 4" in page
+    assert "<h1>Bridge</h1>" in page
+    assert marks(guided) == UNMARKED
+
+
+def test_override_from_a_visitor_without_screening_is_not_a_server_error(guided):
+    response = guided.post(step(3), {"action": "override"})
+
+    assert response.status_code in (302, 400)
+    assert marks(guided) == UNMARKED
+
+
+# Addresses that do not exist
+
+
+@pytest.mark.parametrize("n", [0, 5, 99999])
+def test_a_step_out_of_range_is_404_before_and_after_acknowledging(client, practice, n):
+    for acknowledged in (False, True):
+        if acknowledged:
+            acknowledge(client)
+        assert client.get(step(n)).status_code == 404, acknowledged
+        assert client.post(step(n), {"action": "done"}).status_code == 404
+
+    assert marks(client) == UNMARKED
+
+
+def test_an_unknown_routine_is_404_and_starts_nothing(client, practice):
+    slug = "no-such-routine"
+
+    assert client.get(gate(slug)).status_code == 404
+    assert client.post(gate(slug), {"acknowledged": "on"}).status_code == 404
+    assert client.get(step(1, slug)).status_code == 404
+    assert client.post(step(1, slug), {"action": "done"}).status_code == 404
+    assert client.get(finish(slug)).status_code == 404
+    assert not GuidedRun(client.session, slug).acknowledged
+
+
+def test_a_routine_without_steps_is_404(client, db):
+    RoutineFactory(slug="empty")
+
+    assert client.get(gate("empty")).status_code == 404
+    assert client.post(gate("empty"), {"acknowledged": "on"}).status_code == 404
+    assert client.get(step(1, "empty")).status_code == 404
+    assert client.get(finish("empty")).status_code == 404
+
+
+# The finish page
+
+
+def test_the_finish_page_lists_each_step_outcome(guided):
+    mark(guided, {1: "done", 2: "skip", 4: "done"})
+
+    response = guided.get(finish())
+
+    assert response.status_code == 200
+    assert "Practice routine finished" in html(response)
+    assert summary(response) == [
+        ("Knee rocks", "Done"),
+        ("Bridge", "Skipped"),
+        ("Leg stretch", "Skipped"),
+        ("Walk", "Done"),
+    ]
+
+
+def test_the_finish_page_without_any_step_counts_every_step_skipped(guided):
+    response = guided.get(finish())
+
+    assert [label for _, label in summary(response)] == ["Skipped"] * 4
+    assert re.search(
+        r"Time from start to finish: <strong>\d+ s</strong>", html(response)
     )
 
-    page = client.get(routine.get_absolute_url()).content.decode()
 
-    warning = re.search(
-        r'<div class="alert warning ([^"]*)"[^>]*>(.*?)</div>', page, re.S
+def test_the_finish_page_shows_the_time_from_start_to_the_first_finish(
+    client, practice
+):
+    started = timezone.now() - timedelta(hours=3)
+    with clock_at(started):
+        acknowledge(client)
+    with clock_at(started + timedelta(minutes=12, seconds=30)):
+        mark(client, {1: "done", 4: "done"})
+    time = "Time from start to finish: <strong>12 min 30 s</strong>"
+
+    with clock_at(started + timedelta(hours=1)):
+        first = html(client.get(finish()))
+        mark(client, {4: "done"})
+        again = html(client.get(finish()))
+
+    assert time in first
+    assert time in again
+
+
+def test_the_finish_page_offers_to_do_the_routine_again(guided):
+    page = html(guided.get(finish()))
+
+    assert f'href="{gate()}">Do this routine again</a>' in page
+
+
+def test_restarting_from_the_safety_check_clears_the_outcomes_and_the_time(
+    client, practice
+):
+    started = timezone.now() - timedelta(hours=3)
+    with clock_at(started):
+        acknowledge(client)
+        mark(client, {1: "done", 2: "done", 3: "done", 4: "done"})
+    restarted = started + timedelta(hours=1)
+
+    with clock_at(restarted):
+        response = client.post(gate(), {"acknowledged": "on"})
+    with clock_at(restarted + timedelta(seconds=45)):
+        page = client.get(finish())
+
+    assert response.url == step(1)
+    assert marks(client) == UNMARKED
+    assert [label for _, label in summary(page)] == ["Skipped"] * 4
+    assert "Time from start to finish: <strong>45 s</strong>" in html(page)
+
+
+def test_restarting_one_routine_keeps_another(guided, other_routine):
+    acknowledge(guided, "other")
+    mark(guided, {1: "done"}, "other")
+    mark(guided, {1: "done"})
+
+    acknowledge(guided)
+
+    assert marks(guided) == UNMARKED
+    assert marks(guided, "other", total=1) == ["Done"]
+
+
+def test_the_finish_page_answers_head(guided):
+    response = guided.head(finish())
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_the_finish_page_refuses_other_methods(guided, method):
+    response = getattr(guided, method)(finish())
+
+    assert response.status_code == 405
+    assert sorted(response["Allow"].split(", ")) == ["GET", "HEAD"]
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_the_safety_check_and_a_step_refuse_other_methods(guided, method):
+    assert getattr(guided, method)(gate()).status_code == 405
+    assert getattr(guided, method)(step(1)).status_code == 405
+
+
+# Resume at the right step
+
+
+@pytest.mark.parametrize(
+    ("actions", "resume"),
+    [
+        ({}, 1),
+        ({1: "done", 2: "done"}, 3),
+        ({1: "skip"}, 2),
+        ({1: "done", 2: "done", 4: "done"}, 3),
+    ],
+)
+def test_continue_goes_to_the_first_step_not_yet_marked(guided, actions, resume):
+    mark(guided, actions)
+
+    for path in (gate(), "/routines/practice/"):
+        page = html(guided.get(path))
+        assert f'href="{step(resume)}">Continue at step {resume} of 4</a>' in page
+    assert "Start again from step 1" in html(guided.get(gate()))
+
+
+def test_a_finished_run_offers_start_again_instead(guided):
+    mark(guided, {n: "done" for n in range(1, 5)})
+
+    gate_page = text_of(guided.get(gate()))
+    routine_page = text_of(guided.get("/routines/practice/"))
+
+    assert "Continue at step" not in gate_page
+    assert "Start again from step 1" not in gate_page
+    assert "Start again" in gate_page
+    assert "Continue at step" not in routine_page
+    assert "Start guided session" in routine_page
+
+
+def test_the_routine_page_offers_no_continue_without_a_run(client, practice):
+    page = text_of(client.get("/routines/practice/"))
+
+    assert "Continue at step" not in page
+    assert "Start guided session" in page
+
+
+def test_starting_again_clears_the_marks(guided):
+    mark(guided, {1: "done", 2: "skip"})
+
+    assert guided.post(gate(), {"acknowledged": "on"}).url == step(1)
+
+    assert "Continue at step 1 of 4" in text_of(guided.get("/routines/practice/"))
+
+
+# A run in which nothing was done
+
+
+def test_the_finish_page_of_a_run_with_every_step_skipped_says_no_exercise(guided):
+    mark(guided, {n: "skip" for n in range(1, 5)})
+
+    page = text_of(guided.get(finish()))
+
+    assert "Well done" not in page
+    assert "Practice routine: no exercise done" in page
+    assert "it will not count towards your weekly target" in page
+
+
+def test_one_step_done_is_well_done(guided):
+    mark(guided, {1: "done", **{n: "skip" for n in range(2, 5)}})
+
+    page = text_of(guided.get(finish()))
+
+    assert "Well done: Practice routine finished" in page
+    assert "no exercise done" not in page
+
+
+# The player: what the server hands it, and says without it (the sides)
+
+
+@pytest.fixture
+def sided(client, db):
+    """A run of steps of every player mode, each with "each side" ticked."""
+    routine = RoutineFactory(slug="sided", title="Sided")
+    doses = [
+        {"repetitions": 3},
+        {"repetitions": 2, "hold_seconds": 5},
+        {"repetitions": None, "duration_min_minutes": 1, "duration_max_minutes": 2},
+        {"repetitions": 1},
+    ]
+    for order, dose in enumerate(doses, start=1):
+        RoutineStepFactory(
+            routine=routine,
+            exercise=ExerciseFactory(name=f"Sided exercise {order}"),
+            order=order,
+            each_side=True,
+            **dose,
+        )
+    acknowledge(client, "sided")
+    return client
+
+
+@pytest.mark.parametrize(
+    ("n", "mode", "dose", "reps"),
+    [
+        (1, "count", "3 repetitions each side", "3 repetitions"),
+        (2, "hold", "2 repetitions each side, hold 5 seconds", "2 repetitions"),
+        (4, "count", "1 repetition each side", "1 repetition"),
+    ],
+)
+def test_counted_and_held_steps_say_right_side_then_left(sided, n, mode, dose, reps):
+    response = sided.get(step(n, "sided"))
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert f"Dose: {dose}" in page
+    assert SIDES.format(reps) in page
+    markup = player(response)
+    assert f'data-mode="{mode}"' in markup
+    assert 'data-each-side="true"' in markup
+    assert re.search(r"<p [^>]*data-player-side>Now: right side</p>", markup)
+
+
+def test_a_stopwatch_step_promises_no_sides(sided):
+    response = sided.get(step(3, "sided"))
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Dose: 1–2 minutes" in page
+    assert "Sides:" not in page
+    assert "None" not in page
+    assert "right side" not in page
+    markup = player(response)
+    assert 'data-mode="duration"' in markup
+    assert 'data-each-side="false"' in markup
+    assert "data-player-side" not in markup
+
+
+def test_a_step_without_sides_has_no_side_note_or_side_in_the_player(guided):
+    response = guided.get(step(1))  # Knee rocks: 10 repetitions, counted.
+
+    page = text_of(response)
+    assert "Dose: 10 repetitions" in page
+    assert "Sides:" not in page
+    markup = player(response)
+    assert 'data-mode="count"' in markup
+    assert 'data-each-side="false"' in markup
+    assert "data-player-side" not in markup
+
+
+# The one order of warnings: most serious first, then by title
+
+
+SURGERY = "Talk to your doctor first if you had back surgery this year."
+SCIATICA = "Avoid this exercise if you have pain running down one leg."
+HERNIA = "Avoid lifting your legs if you have a hernia."
+DIZZY = "Go gently at first: stand up slowly."
+WARNING = re.compile(
+    r'<div class="alert warning warning-\w+[^"]*" role="note">\s*'
+    r'<p class="mb-0"><strong class="warning-label">[^<]*</strong> ([^<]*)</p>'
+)
+
+
+@pytest.fixture
+def ordered(db):
+    """
+    The practice routine with a warning of a third severity titled to come
+    first by title ("Aaa", a caution on the routine and on the leg stretch),
+    and a second avoid-warning ("Abdominal hernia", on the walk, step 4) that
+    comes after "Sciatica" (step 3) by step but before it by title.
+    """
+    routine = routine_of_every_kind()
+    caution, hernia = (
+        ContraindicationFactory(
+            slug=slug,
+            title=title,
+            description=description,
+            severity=severity,
+            screening_question=question,
+        )
+        for slug, title, description, severity, question in [
+            (
+                "aaa",
+                "Aaa",
+                DIZZY,
+                Severity.CAUTION,
+                "Do you get dizzy when you stand up?",
+            ),
+            (
+                "hernia",
+                "Abdominal hernia",
+                HERNIA,
+                Severity.AVOID,
+                "Do you have a hernia?",
+            ),
+        ]
     )
-    assert warning, "no warning on the routine page"
-    assert warning.group(1).split() == [f"warning-{severity}", style]
-    assert label in warning.group(2)
-    assert "Mind the knees." in warning.group(2)
-    assert page.index('id="step-1"') < page.index("Mind the knees.")
+    routine.contraindications.add(caution)
+    steps = {step.exercise.slug: step.exercise for step in routine.steps.all()}
+    steps["leg-stretch"].contraindications.add(caution)
+    steps["walk"].contraindications.add(hernia)
+    return routine
+
+
+def warnings_on(response):
+    """The descriptions of the warnings a page shows, top to bottom."""
+    assert response.status_code == 200
+    return WARNING.findall(html(response))
+
+
+def started(client):
+    response = client.post("/routines/practice/guide/", {"acknowledged": "on"})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", [SURGERY, DIZZY]),
+        ("/exercises/leg-stretch/", [SCIATICA, DIZZY]),
+        # The routine's own warnings, then each step's.
+        ("/routines/practice/", [SURGERY, DIZZY, SCIATICA, DIZZY, HERNIA]),
+        # Grouped by severity, each group in the same order.
+        ("/routines/practice/guide/", [HERNIA, SCIATICA, SURGERY, DIZZY]),
+    ],
+)
+def test_a_visitor_sees_warnings_most_serious_first_then_by_title(
+    client, ordered, path, expected
+):
+    assert warnings_on(client.get(path)) == expected
+
+
+def test_a_guided_step_shows_its_warnings_most_serious_first(client, ordered):
+    step = started(client).get("/routines/practice/guide/3/")
+
+    assert warnings_on(step) == [SCIATICA, DIZZY]
+
+
+def test_the_screening_asks_in_the_order_of_warnings(signed_in, ordered):
+    page = html(signed_in.get("/accounts/screening/"))
+
+    questions = re.findall(r"((?:Do|Did) you [^<?]*\?)", page)
+    assert list(dict.fromkeys(questions)) == [
+        "Do you have a hernia?",
+        "Do you have pain running down one leg?",
+        "Did you have back surgery this year?",
+        "Do you get dizzy when you stand up?",
+    ]
+
+
+# Each form rendered from its one definition
+
+PAIN_NOTES = ["pain_before", "pain_after", "notes"]
+
+
+def walked(client):
+    started(client)
+    for number in range(1, 5):
+        client.post(f"/routines/practice/guide/{number}/", {"action": "done"})
+    return client.get("/routines/practice/guide/finish/")
+
+
+def rendered(form, names):
+    return [str(as_crispy_field(form[name])) for name in names]
+
+
+@pytest.mark.parametrize("who", ["visitor", "person"])
+def test_the_finish_page_shows_the_pain_and_notes_form_as_defined(
+    client, user, ordered, who
+):
+    if who == "person":
+        client.force_login(user)
+    page = html(walked(client))
+
+    for field in rendered(PainNotesForm(), PAIN_NOTES):
+        assert field in page
+    assert 'action="/progress/save/practice/"' in page
+    button = "Save session" if who == "person" else "Save, then sign up or log in"
+    assert f">{button}</button>" in page
+
+
+def test_a_completed_sessions_page_shows_the_same_form_as_the_finish_page(
+    signed_in, user, ordered
+):
+    completed = CompletedSessionFactory(
+        user=user, routine=ordered, pain_before=None, pain_after=None, notes=""
+    )
+    page = html(signed_in.get(completed.get_absolute_url()))
+    finish = html(walked(signed_in))
+
+    for field in rendered(PainNotesForm(instance=completed), PAIN_NOTES):
+        assert field in page
+        assert field in finish
+    assert 'max="10"' in page
+    assert "0 is no pain, 10 the worst pain you can imagine." in page
+
+
+def test_the_safety_check_shows_the_clearance_form_as_defined(signed_in, user, ordered):
+    surgery = ordered.contraindications.get(slug="recent-surgery")
+    services.screening_update(user=user, conditions=[surgery])
+
+    page = html(signed_in.get("/routines/practice/guide/"))
+
+    assert rendered(DoctorClearanceForm(), ["cleared"])[0] in page
+    assert 'action="/accounts/doctor-clearance/"' in page
+    assert '<input type="hidden" name="next" value="/routines/practice/guide/">' in (
+        page
+    )

@@ -1,0 +1,100 @@
+"""What the middleware hands each request: the person's screening and time zone."""
+
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+
+from accounts import services
+from accounts.middleware import ScreeningMiddleware, TimeZoneMiddleware, screening_of
+from exercises.screening import UNSCREENED, Screening
+from tests.factories import UserFactory, urgent_flag
+
+
+def test_a_visitor_is_unscreened():
+    assert screening_of(AnonymousUser()) is UNSCREENED
+    assert UNSCREENED.signed_in is False
+    assert UNSCREENED.applies == frozenset()
+
+
+def test_a_persons_screening_reflects_their_answers(
+    user, avoid_warning, consult_warning
+):
+    assert screening_of(user) == Screening(signed_in=True)
+    flag = urgent_flag()
+
+    services.screening_update(
+        user=user, conditions=[consult_warning, avoid_warning, flag]
+    )
+    services.doctor_clearance_record(user=user)
+    user.refresh_from_db()
+
+    screening = screening_of(user)
+    assert screening.signed_in is True
+    assert screening.answered is True
+    assert screening.applies == {avoid_warning.pk, consult_warning.pk, flag.pk}
+    assert screening.red_flags == (flag,)
+    assert screening.doctor_cleared_on == timezone.localdate()
+
+
+def test_a_retired_warnings_answer_no_longer_counts(user, avoid_warning):
+    services.screening_update(user=user, conditions=[avoid_warning])
+    avoid_warning.retired = True
+    avoid_warning.save()
+
+    assert screening_of(user).applies == frozenset()
+    assert list(user.conditions.all()) == [avoid_warning]
+
+
+def never_read():
+    raise AssertionError("the person was read")
+
+
+def test_a_request_that_never_asks_who_is_signed_in_reads_no_one():
+    request = RequestFactory().get("/livez")
+    request.user = SimpleLazyObject(never_read)
+    seen = {}
+
+    def page(request):
+        seen["zone"] = timezone.get_current_timezone_name()
+        return HttpResponse("ok")
+
+    response = ScreeningMiddleware(TimeZoneMiddleware(page))(request)
+
+    assert response.status_code == 200
+    assert seen["zone"] == settings.TIME_ZONE
+
+
+def test_the_time_zone_is_the_persons_once_asked_and_for_the_request_only(db):
+    request = RequestFactory().get("/progress/")
+    request.user = UserFactory(time_zone="America/Los_Angeles")
+    seen = {}
+
+    def page(request):
+        seen["before"] = timezone.get_current_timezone_name()
+        assert request.user.is_authenticated
+        seen["after"] = timezone.get_current_timezone_name()
+        moment = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
+        seen["local"] = timezone.localtime(moment).strftime("%a %H:%M")
+        return HttpResponse("ok")
+
+    TimeZoneMiddleware(page)(request)
+
+    assert seen == {
+        "before": settings.TIME_ZONE,
+        "after": "America/Los_Angeles",
+        "local": "Thu 22:30",
+    }
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+
+
+def test_the_time_zone_lasts_for_the_request_only(client, db):
+    client.force_login(UserFactory(time_zone="America/Los_Angeles"))
+
+    assert client.get("/progress/").status_code == 200
+
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE

@@ -1,0 +1,73 @@
+"""
+The session engines keep each browser session's person, so that deleting an
+account ends its sessions on every device.
+"""
+
+import pytest
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.core.cache import caches
+from django.test import Client
+
+from accounts import services
+from accounts.models import BrowserSession
+from accounts.sessions import user_id_of
+from tests.factories import UserFactory
+
+ENGINES = ["accounts.sessions.db", "accounts.sessions.cached_db"]
+
+
+@pytest.mark.parametrize(
+    ("data", "user_id"),
+    [({"_auth_user_id": "7"}, 7), ({}, None), ({"_auth_user_id": "x"}, None)],
+)
+def test_the_person_of_a_session_is_read_from_its_data(data, user_id):
+    assert user_id_of(data) == user_id
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_session_row_names_the_person_signed_in_on_it(settings, db, engine):
+    settings.SESSION_ENGINE = engine
+    person = UserFactory()
+    client = Client()
+
+    client.force_login(person)
+
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert BrowserSession.objects.get(session_key=key).user_id == person.pk
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_deleting_a_person_logs_them_out_on_every_device(settings, db, engine):
+    settings.SESSION_ENGINE = engine
+    person, someone_else = UserFactory(), UserFactory()
+    devices = [Client(), Client()]
+    for device in devices:
+        device.force_login(person)
+    other = Client()
+    other.force_login(someone_else)
+    keys = [device.cookies[settings.SESSION_COOKIE_NAME].value for device in devices]
+
+    services.user_delete(user=person)
+
+    assert not BrowserSession.objects.filter(session_key__in=keys).exists()
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    assert not any(cache.get(KEY_PREFIX + key) for key in keys)
+    assert all(device.get("/progress/").status_code == 302 for device in devices)
+    assert other.get("/progress/").status_code == 200
+
+
+def test_a_session_written_by_djangos_engine_still_reads(settings, db):
+    settings.SESSION_ENGINE = "accounts.sessions.db"
+    person = UserFactory()
+    # Django's engine and ours share the table and the signing salt.
+    old = DjangoSessionStore()
+    old.model = BrowserSession
+    old["_auth_user_id"] = str(person.pk)
+    old["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    old["_auth_user_hash"] = person.get_session_auth_hash()
+    old.save()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = old.session_key
+
+    assert client.get("/progress/").status_code == 200
