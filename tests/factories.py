@@ -40,11 +40,23 @@ class ContraindicationFactory(factory.django.DjangoModelFactory):
     screening_question = ""
 
 
-class ExerciseFactory(factory.django.DjangoModelFactory):
+class WarnedFactory(factory.django.DjangoModelFactory):
+    """A catalogue row found by its slug, with `contraindications=[...]` set after."""
+
     class Meta:
-        model = Exercise
+        abstract = True
         django_get_or_create = ["slug"]
         skip_postgeneration_save = True
+
+    @factory.post_generation
+    def contraindications(row, create, extracted, **kwargs):
+        if create and extracted:
+            row.contraindications.set(extracted)
+
+
+class ExerciseFactory(WarnedFactory):
+    class Meta:
+        model = Exercise
 
     slug = factory.Sequence(lambda n: f"exercise-{n}")
     name = factory.Sequence(lambda n: f"Exercise {n}")
@@ -52,17 +64,10 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     instructions = "Lie on your back.\nBreathe out slowly.\nRelax."
     cues = ""
 
-    @factory.post_generation
-    def contraindications(exercise, create, extracted, **kwargs):
-        if create and extracted:
-            exercise.contraindications.set(extracted)
 
-
-class RoutineFactory(factory.django.DjangoModelFactory):
+class RoutineFactory(WarnedFactory):
     class Meta:
         model = Routine
-        django_get_or_create = ["slug"]
-        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"routine-{n}")
     title = factory.Sequence(lambda n: f"Routine {n}")
@@ -70,11 +75,6 @@ class RoutineFactory(factory.django.DjangoModelFactory):
     kind = Routine.Kind.STRENGTH
     level = factory.Sequence(lambda n: 10 + n)
     cues = ""
-
-    @factory.post_generation
-    def contraindications(routine, create, extracted, **kwargs):
-        if create and extracted:
-            routine.contraindications.set(extracted)
 
 
 class RoutineStepFactory(factory.django.DjangoModelFactory):
