@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 from unittest import mock
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver
 
 BLOCK_TAGS = {
     *("article", "br", "div", "footer", "header", "li", "main", "nav"),
@@ -177,3 +179,32 @@ def edit_warning(client, warning, **changes):
         f"/admin/exercises/contraindication/{warning.pk}/change/",
         {**data, **changes, "_save": "Save"},
     )
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """(route, name, kwargs) of every URL pattern outside the admin."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith("admin/"):  # the admin's, and its "View on site"
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            )
+            yield from url_patterns(pattern.url_patterns, route, inner)
+        else:
+            kwargs = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)
+            names = tuple(a or b for a, b in kwargs)
+            yield route, f"{namespace}{pattern.name}", names
+
+
+def signed_in_client(user, **kwargs):
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def is_signed_in(client):
+    return "_auth_user_id" in client.session

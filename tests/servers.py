@@ -1,12 +1,14 @@
 """
-Real servers for the reliability tests: gunicorn against the test database,
-a small HTTP client that keeps its own cookies, and a TCP proxy that can play
-a database outage.
+Real servers for the real-server tests and `make bench` (tests/bench.py):
+gunicorn in the production environment on a free port, a small HTTP client
+that keeps its own cookies and signs in, and a TCP proxy that can play a
+database or cache outage.
 
-gunicorn runs the way `make bench` runs it (debug off, a random secret key,
-static files collected by WhiteNoise's manifest storage), only on a free port
-and pointed at pytest's *test* database, so a test must commit its data
-(``transactional_db``) for the server to see it.
+gunicorn runs as production runs it (debug off, a random secret key, static
+files collected by WhiteNoise's manifest storage, gunicorn.conf.py). A test
+points it at pytest's *test* database, so it must commit its data
+(``transactional_db``) for the server to see it; the bench gives it a database
+of its own.
 """
 
 import atexit
@@ -29,22 +31,31 @@ from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+import pytest
 from django.conf import settings
-from django.db import connection
+
+from tests.helpers import csrf_token
 
 BASE_DIR = Path(settings.BASE_DIR)
 MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+needs_postgresql = pytest.mark.skipif(
+    not ON_POSTGRESQL,
+    reason="gunicorn must open the test database from another process: "
+    "PostgreSQL only (SQLite's test database is in pytest's memory)",
+)
+
+
+HELD_10 = "10 repetitions, hold 5 seconds each"
+HELD_12 = "12 repetitions, hold 5 seconds each"
 
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def is_postgresql():
-    return connection.vendor == "postgresql"
 
 
 def gunicorn_database_url(*, host=None, port=None):
@@ -61,18 +72,30 @@ def gunicorn_database_url(*, host=None, port=None):
 
 
 def production_env(**overrides):
-    """The environment of a production-like process, as `make bench` builds it."""
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SECURE_COOKIES": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.update({key: str(value) for key, value in overrides.items()})
+    """The environment a deploy gives manage.py or gunicorn: debug off, a new
+    secret key, the site's settings, and no DJANGO_* variable of the calling
+    shell. An override of None leaves that variable out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="backcare_site.settings",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+    )
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value)
     return env
+
+
+# A server of this machine's own, spoken to over plain HTTP on 127.0.0.1.
+PLAIN_HTTP = {
+    "DJANGO_SECURE_SSL_REDIRECT": "false",
+    "DJANGO_SECURE_COOKIES": "false",
+    "DJANGO_LOG_LEVEL": "WARNING",
+}
 
 
 @functools.cache
@@ -102,6 +125,11 @@ class Server:
     def client(self):
         return HttpClient(self.host, self.port)
 
+    def signed_in(self, username, password):
+        client = self.client()
+        client.login(username, password)
+        return client
+
     def access_lines(self):
         """(worker pid, method, path, status) of every request served so far."""
         if not self.access_log.exists():
@@ -117,12 +145,24 @@ class Server:
 
 
 @contextmanager
-def gunicorn(*, workers=2, database_url=None, config="gunicorn.conf.py", **env):
-    """gunicorn serving BackCare with debug off on a free port of 127.0.0.1.
+def gunicorn(
+    *,
+    workers=2,
+    database_url=None,
+    config="gunicorn.conf.py",
+    settings_module="tests.server_settings",
+    access_log=True,
+    options=(),
+    **env,
+):
+    """gunicorn serving BackCare with debug off on a free port of 127.0.0.1,
+    up and answering /livez when the block starts.
 
     It runs with the repository's gunicorn.conf.py, as production does; the
-    flags below override its bind, workers and logs. ``config=None`` runs
-    gunicorn's own defaults (one sync worker per connection) instead.
+    flags below override its bind, workers and logs, and ``options`` adds
+    more. ``config=None`` runs gunicorn's own defaults (one sync worker per
+    connection) instead. The database is the tests' unless ``database_url``
+    names another; ``access_log=False`` formats the log and throws it away.
     """
     log_dir = Path(tempfile.mkdtemp(prefix="backcare-test-gunicorn-"))
     if config is None:
@@ -130,10 +170,21 @@ def gunicorn(*, workers=2, database_url=None, config="gunicorn.conf.py", **env):
         config.write_text("")
     port = free_port()
     environment = production_env(
-        DATABASE_URL=database_url or gunicorn_database_url(),
-        DJANGO_STATIC_ROOT=collected_static(),
-        DJANGO_SETTINGS_MODULE="tests.server_settings",
-        **env,
+        **{
+            **PLAIN_HTTP,
+            "DATABASE_URL": database_url or gunicorn_database_url(),
+            "DJANGO_STATIC_ROOT": collected_static(),
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            **env,
+        }
+    )
+    access = (
+        [
+            f"--access-logfile={log_dir / 'access.log'}",
+            "--access-logformat=%(p)s %(m)s %(U)s %(s)s",
+        ]
+        if access_log
+        else ["--access-logfile=/dev/null"]
     )
     with open(log_dir / "gunicorn.log", "wb") as errors:
         process = subprocess.Popen(
@@ -144,8 +195,8 @@ def gunicorn(*, workers=2, database_url=None, config="gunicorn.conf.py", **env):
                 f"--workers={workers}",
                 f"--bind=127.0.0.1:{port}",
                 "--log-level=warning",
-                f"--access-logfile={log_dir / 'access.log'}",
-                "--access-logformat=%(p)s %(m)s %(U)s %(s)s",
+                *access,
+                *options,
             ],
             env=environment,
             cwd=BASE_DIR,
@@ -209,7 +260,7 @@ class HttpClient:
     def request(self, method, path, body=None, headers=None):
         headers = dict(headers or {})
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["Cookie"] = self.cookie_header
         try:
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
@@ -240,24 +291,25 @@ class HttpClient:
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
 
+    def submit(self, path, data):
+        """Open the form at ``path`` and post ``data`` with its CSRF token."""
+        token = csrf_token(self.get(path).text)
+        return self.post(path, {**data, "csrfmiddlewaretoken": token})
+
     def login(self, username, password):
-        token = csrf_token(self.get("/accounts/login/").text)
-        response = self.post(
-            "/accounts/login/",
-            {"username": username, "password": password, "csrfmiddlewaretoken": token},
+        response = self.submit(
+            "/accounts/login/", {"username": username, "password": password}
         )
         assert response.status == 302, (response.status, response.text[:2000])
         assert "sessionid" in self.cookies
         return response
 
+    @property
+    def cookie_header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
     def close(self):
         self.connection.close()
-
-
-def csrf_token(html):
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
 
 
 class FormParser(HTMLParser):
@@ -399,6 +451,19 @@ class TcpProxy:
 
 
 @contextmanager
+def database_proxy():
+    """A TcpProxy in front of the tests' PostgreSQL, open, and closed after."""
+    db = settings.DATABASES["default"]
+    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
+    proxy.open()
+    try:
+        yield proxy
+    finally:
+        proxy.resume()
+        proxy.close()
+
+
+@contextmanager
 def redis_server():
     """A Redis of the test's own on a free port, keeping nothing on disk."""
     port = free_port()
@@ -434,3 +499,78 @@ def redis_server():
     finally:
         process.terminate()
         process.wait(10)
+
+
+# What the real-server tests read and write through a server
+
+
+def step_dose(html, number):
+    """The dose badge of step `number` on a routine page."""
+    article = re.search(
+        rf'<article class="step[^"]*" id="step-{number}".*?</article>', html, re.S
+    )
+    assert article, f"no step {number} on the page"
+    dose = re.search(r'class="badge[^"]*dose-badge">([^<]*)<', article.group(0))
+    assert dose, f"no dose on step {number}"
+    return dose.group(1).strip()
+
+
+def assert_styled_503(response):
+    """The site's own 503 page, from the test client or a server."""
+    body = response.content.decode() if hasattr(response, "content") else response.text
+    status = getattr(response, "status_code", None) or response.status
+    assert status == 503, body[:2000]
+    assert "Back in a moment" in body
+    assert "<title>Back in a moment · BackCare</title>" in body
+    assert '<nav class="navbar' in body
+    assert 'href="/about/"' in body
+    for leak in ["Traceback", "OperationalError", "Connection refused", 'File "']:
+        assert leak not in body
+
+
+def catalogue_editor():
+    """Staff who may change routines and their steps (permissions survive the
+    flush of ``transactional_db``; the editors' group would not)."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="catalogue_editor", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="exercises",
+            codename__in=[
+                "view_routine",
+                "change_routine",
+                "view_routinestep",
+                "change_routinestep",
+                "view_exercise",
+                "view_contraindication",
+            ],
+        )
+    )
+    return user
+
+
+def set_repetitions(admin, routine, order, repetitions):
+    """An editor changes one step's repetitions through the routine's admin
+    page: (the steps in the form, the repetitions before, the answer)."""
+    change_url = f"/admin/exercises/routine/{routine.pk}/change/"
+    page = admin.get(change_url)
+    assert page.status == 200, page.text[:1000]
+    fields = form_fields(page.text, "routine_form")
+    step = next(
+        name.removesuffix("-order")
+        for name, value in fields
+        if re.fullmatch(r"steps-\d+-order", name) and value == str(order)
+    )
+    data = [
+        (name, str(repetitions) if name == f"{step}-repetitions" else value)
+        for name, value in fields
+    ] + [("_save", "Save")]
+    values = dict(fields)
+    return (
+        values["steps-TOTAL_FORMS"],
+        values[f"{step}-repetitions"],
+        admin.post(change_url, data),
+    )

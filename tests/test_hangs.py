@@ -23,13 +23,21 @@ from contextlib import ExitStack, closing, suppress
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
 from tests.factories import PASSWORD, CompletedSessionFactory, UserFactory
-from tests.servers import BASE_DIR, TcpProxy, gunicorn, gunicorn_database_url
-from tests.test_reliability import ON_POSTGRESQL, assert_styled_503, needs_postgresql
+from tests.servers import (
+    BASE_DIR,
+    ON_POSTGRESQL,
+    assert_styled_503,
+    database_proxy,
+    gunicorn,
+    gunicorn_database_url,
+    needs_postgresql,
+)
+
+pytestmark = pytest.mark.servers
 
 STATEMENT_TIMEOUT_MS = 2000
 GRACE_SECONDS = 1.0
@@ -96,7 +104,7 @@ def livez_with_slow_clients(server, *, clients=2, seconds):
 @pytest.fixture
 def gunicorn_database(db, tmp_path):
     """A database URL the server can open (/livez never touches it)."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if ON_POSTGRESQL:
         return gunicorn_database_url()
     return f"sqlite:///{tmp_path / 'unused.sqlite3'}"
 
@@ -137,14 +145,8 @@ def timed(call, *args):
 
 @pytest.fixture
 def database_behind_proxy():
-    db = settings.DATABASES["default"]
-    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
-    proxy.open()
-    try:
+    with database_proxy() as proxy:
         yield proxy
-    finally:
-        proxy.resume()
-        proxy.close()
 
 
 @needs_postgresql
@@ -160,8 +162,7 @@ def test_a_database_that_hangs_answers_503_in_time_and_heals_by_itself(
         DJANGO_DB_STATEMENT_TIMEOUT_MS=STATEMENT_TIMEOUT_MS,
         DJANGO_DB_CONNECT_TIMEOUT=2,
     ) as server:
-        signed_in = server.client()
-        signed_in.login(person.username, PASSWORD)
+        signed_in = server.signed_in(person.username, PASSWORD)
         for path in ("/progress/", "/routines/beginner/"):
             assert signed_in.get(path).status == 200, path
         assert server.client().get("/healthz").status == 200
@@ -275,10 +276,7 @@ def test_a_query_past_its_deadline_is_cut_and_one_in_time_is_not(own_connection)
 def test_a_commit_or_health_check_that_hangs_is_cut(own_connection):
     from backcare_site.db import guard
 
-    db = settings.DATABASES["default"]
-    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
-    proxy.open()
-    try:
+    with database_proxy() as proxy:
         own_connection.settings_dict = {
             **own_connection.settings_dict,
             "HOST": "127.0.0.1",
@@ -310,9 +308,6 @@ def test_a_commit_or_health_check_that_hangs_is_cut(own_connection):
         took = time.monotonic() - started
         assert took < 1, f"the health check ended after {took:.2f} s"
         assert own_connection.connection is None
-    finally:
-        proxy.resume()
-        proxy.close()
 
 
 @needs_a_socket

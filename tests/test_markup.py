@@ -13,7 +13,6 @@ from collections import namedtuple
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -28,8 +27,7 @@ from tests.factories import (
     RoutineStepFactory,
     UserFactory,
 )
-from tests.helpers import html
-from tests.test_security import signed_in_client, url_patterns
+from tests.helpers import html, signed_in_client, url_patterns
 
 # Fragments of the markers that must never reach a page unescaped.
 RAW = ('<meta http-equiv="refresh"', "<script>alert(")
@@ -354,16 +352,9 @@ def admin_models():
     return [model for model in catalogue_models() if admin.site.is_registered(model)]
 
 
-@pytest.fixture
-def editor_client(db):
-    editor = UserFactory(username="editor", is_staff=True)
-    editor.groups.add(Group.objects.get(name="Content editors"))
-    return signed_in_client(editor)
-
-
 @pytest.mark.parametrize("model", admin_models(), ids=lambda m: m._meta.model_name)
 def test_the_admin_shows_an_editors_markup_escaped(
-    model, marked_catalogue, editor_client
+    model, marked_catalogue, content_editor_client
 ):
     opts = model._meta
     prefix = f"admin:{opts.app_label}_{opts.model_name}"
@@ -373,7 +364,7 @@ def test_the_admin_shows_an_editors_markup_escaped(
     ]
     walk = Walk()
     for path in paths:
-        walk.request("editor", editor_client, "get", path, status=200)
+        walk.request("editor", content_editor_client, "get", path, status=200)
 
     own = {label(field) for field in text_fields(model)}
     assert leaks(walk.pages) == []

@@ -8,7 +8,6 @@ its data, as a network fault would, and opening it brings Redis back.
 
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import date
@@ -19,20 +18,25 @@ from django.conf import settings
 from accounts.models import CompletedSession
 from exercises.models import Routine, RoutineStep
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import csrf_token
 from tests.servers import (
     BASE_DIR,
+    HELD_10,
+    HELD_12,
+    MANAGE,
     TcpProxy,
-    csrf_token,
-    form_fields,
+    catalogue_editor,
     free_port,
     gunicorn,
+    gunicorn_database_url,
+    needs_postgresql,
     production_env,
     redis_server,
+    set_repetitions,
+    step_dose,
 )
-from tests.test_reliability import editor, needs_postgresql, step_dose
 
-HELD_10 = "10 repetitions, hold 5 seconds each"
-HELD_12 = "12 repetitions, hold 5 seconds each"
+pytestmark = pytest.mark.servers
 ROUNDS = 15
 
 
@@ -105,17 +109,15 @@ def test_with_redis_unreachable_every_page_and_form_works_and_heals(
     proxy = redis_behind_proxy
     beginner = Routine.objects.get(slug="beginner")
     UserFactory(username="outage_person")
-    staff = editor()
+    staff = catalogue_editor()
     with gunicorn(
         workers=2,
         REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
         DJANGO_CACHE_RETRY_SECONDS=1,
         DJANGO_LOG_LEVEL="WARNING",
     ) as server:
-        person = server.client()
-        person.login("outage_person", PASSWORD)
-        admin = server.client()
-        admin.login(staff.username, PASSWORD)
+        person = server.signed_in("outage_person", PASSWORD)
+        admin = server.signed_in(staff.username, PASSWORD)
         # Both workers cache the routine page as it is.
         for _ in range(20):
             assert step_dose(server.client().get("/routines/beginner/").text, 3) == (
@@ -148,19 +150,7 @@ def test_with_redis_unreachable_every_page_and_form_works_and_heals(
         assert 1 <= len(cache_lines(server, "unreachable")) <= 2
 
         # An editor changes step 3 while Redis is down: visitors see it at once.
-        change_url = f"/admin/exercises/routine/{beginner.pk}/change/"
-        page = admin.get(change_url)
-        fields = form_fields(page.text, "routine_form")
-        third = next(
-            name.removesuffix("-order")
-            for name, value in fields
-            if re.fullmatch(r"steps-\d+-order", name) and value == "3"
-        )
-        data = [
-            (name, "12" if name == f"{third}-repetitions" else value)
-            for name, value in fields
-        ] + [("_save", "Save")]
-        assert admin.post(change_url, data).status == 302
+        assert set_repetitions(admin, beginner, 3, 12)[2].status == 302
         assert RoutineStep.objects.get(routine=beginner, order=3).repetitions == 12
         assert step_dose(server.client().get("/routines/beginner/").text, 3) == (
             HELD_12
@@ -188,11 +178,9 @@ def test_with_redis_unreachable_every_page_and_form_works_and_heals(
 
 @needs_postgresql
 def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
-    from tests.servers import gunicorn_database_url
-
     closed = free_port()
     result = subprocess.run(
-        [sys.executable, str(BASE_DIR / "manage.py"), "load_catalogue"],
+        [*MANAGE, "load_catalogue"],
         env=production_env(
             DATABASE_URL=gunicorn_database_url(),
             REDIS_URL=f"redis://127.0.0.1:{closed}/0",

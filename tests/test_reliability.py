@@ -1,10 +1,10 @@
 """
-Reliability: concurrent writers through gunicorn, an editor's change seen by
-every worker, the database going away and coming back, backup and restore.
+Reliability through real servers: concurrent writers through gunicorn, an
+editor's change seen by every worker, a real database outage.
 
-The gunicorn tests need a database that a second process can open while the
-tests run, so they run on PostgreSQL (CI sets DATABASE_URL); on SQLite the
-test database lives in pytest's own memory and they are skipped.
+gunicorn needs a database that a second process can open while the tests run,
+so these run on PostgreSQL (CI sets DATABASE_URL); on SQLite the test database
+lives in pytest's own memory and they are skipped.
 """
 
 import io
@@ -19,7 +19,6 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import OperationalError
@@ -42,40 +41,26 @@ from tests.factories import (
     StepResultFactory,
     UserFactory,
 )
+from tests.helpers import csrf_token
 from tests.servers import (
-    TcpProxy,
-    csrf_token,
-    form_fields,
+    HELD_10,
+    HELD_12,
+    assert_styled_503,
+    catalogue_editor,
+    database_proxy,
     gunicorn,
     gunicorn_database_url,
+    needs_postgresql,
+    set_repetitions,
+    step_dose,
 )
 
-ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-needs_postgresql = pytest.mark.skipif(
-    not ON_POSTGRESQL,
-    reason="gunicorn must open the test database from another process: "
-    "PostgreSQL only (SQLite's test database is in pytest's memory)",
-)
+pytestmark = pytest.mark.servers
 
 THREADS = 8
 SESSIONS_PER_THREAD = 250
 REPEATS_PER_THREAD = 50
 RACE_ROUNDS = 15
-
-HELD_10 = "10 repetitions, hold 5 seconds each"
-HELD_12 = "12 repetitions, hold 5 seconds each"
-
-
-def step_dose(html, number):
-    """The dose badge of step `number` on a routine page."""
-    article = re.search(
-        rf'<article class="step[^"]*" id="step-{number}".*?</article>', html, re.S
-    )
-    assert article, f"no step {number} on the page"
-    dose = re.search(r'class="badge[^"]*dose-badge">([^<]*)<', article.group(0))
-    assert dose, f"no dose on step {number}"
-    return dose.group(1).strip()
-
 
 # --- Concurrency -----------------------------------------------------------
 
@@ -92,8 +77,7 @@ def test_eight_people_at_once_log_exactly_one_row_per_token(
     def writer(number):
         rng = random.Random(number)
         results = []
-        client = server.client()
-        client.login(user.username, PASSWORD)
+        client = server.signed_in(user.username, PASSWORD)
         form = client.get("/progress/log/")
         assert form.status == 200
         csrf = csrf_token(form.text)
@@ -138,8 +122,7 @@ def test_eight_people_at_once_log_exactly_one_row_per_token(
 
     def double_submitter(number):
         """All threads post the same fresh token at once, round after round."""
-        client = server.client()
-        client.login(racer.username, PASSWORD)
+        client = server.signed_in(racer.username, PASSWORD)
         form = client.get("/progress/log/").text
         csrf, routine = csrf_token(form), re.search(r'<option value="(\d+)"', form)[1]
         results = []
@@ -160,10 +143,8 @@ def test_eight_people_at_once_log_exactly_one_row_per_token(
         return results
 
     with gunicorn(workers=2) as server:
-        started = time.monotonic()
         with ThreadPoolExecutor(THREADS) as pool:
             results = [row for rows in pool.map(writer, range(THREADS)) for row in rows]
-        elapsed = time.monotonic() - started
         with ThreadPoolExecutor(THREADS) as pool:
             races = [
                 row
@@ -175,10 +156,6 @@ def test_eight_people_at_once_log_exactly_one_row_per_token(
     statuses = {}
     for _, _, status, _ in results:
         statuses[status] = statuses.get(status, 0) + 1
-    print(
-        f"\nconcurrency: {len(results)} POSTs from {THREADS} threads in "
-        f"{elapsed:.1f} s ({len(results) / elapsed:.0f}/s), statuses {statuses}"
-    )
     assert len(results) == THREADS * (SESSIONS_PER_THREAD + REPEATS_PER_THREAD)
     assert not [row for row in results if row[2] >= 500], server_errors[-3000:]
     assert statuses == {302: len(results)}
@@ -205,31 +182,9 @@ def test_eight_people_at_once_log_exactly_one_row_per_token(
         by_round.setdefault(round_, set()).add(location)
     assert all(len(locations) == 1 for locations in by_round.values()), by_round
     assert CompletedSession.objects.filter(user=racer).count() == RACE_ROUNDS
-    print(
-        f"double submits: {RACE_ROUNDS} rounds of {THREADS} simultaneous posts "
-        f"of one token -> {RACE_ROUNDS} rows"
-    )
 
 
 # --- An editor's change on every worker -------------------------------------
-
-
-def editor():
-    user = UserFactory(username="catalogue_editor", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="exercises",
-            codename__in=[
-                "view_routine",
-                "change_routine",
-                "view_routinestep",
-                "change_routinestep",
-                "view_exercise",
-                "view_contraindication",
-            ],
-        )
-    )
-    return user
 
 
 def read_routine_page(server, count=40, threads=8):
@@ -263,7 +218,7 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
     transactional_db, catalogue
 ):
     beginner = Routine.objects.get(slug="beginner")
-    staff = editor()
+    staff = catalogue_editor()
     wren = UserFactory(username="wren_fairley")
     UserFactory(username="otto_brandt")
     nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
@@ -296,9 +251,10 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
             assert personal not in cached_html
 
         # People signed in get their own page, never another person's.
-        people = {"wren_fairley": server.client(), "otto_brandt": server.client()}
-        for username, client in people.items():
-            client.login(username, PASSWORD)
+        people = {
+            username: server.signed_in(username, PASSWORD)
+            for username in ["wren_fairley", "otto_brandt"]
+        }
         for _ in range(5):
             for username, client in people.items():
                 other = next(name for name in people if name != username)
@@ -317,25 +273,9 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
             )
 
         # An editor changes step 3's repetitions through the admin's inline.
-        admin = server.client()
-        admin.login(staff.username, PASSWORD)
-        change_url = f"/admin/exercises/routine/{beginner.pk}/change/"
-        page = admin.get(change_url)
-        assert page.status == 200, page.text[:1000]
-        fields = form_fields(page.text, "routine_form")
-        values = dict(fields)
-        assert values["steps-TOTAL_FORMS"] == "6"
-        third = next(
-            name.removesuffix("-order")
-            for name, value in fields
-            if re.fullmatch(r"steps-\d+-order", name) and value == "3"
-        )
-        assert values[f"{third}-repetitions"] == "10"
-        data = [
-            (name, "12" if name == f"{third}-repetitions" else value)
-            for name, value in fields
-        ] + [("_save", "Save")]
-        saved = admin.post(change_url, data)
+        admin = server.signed_in(staff.username, PASSWORD)
+        steps, before, saved = set_repetitions(admin, beginner, 3, 12)
+        assert (steps, before) == ("6", "10")
         assert saved.status == 302, saved.text[:3000]
         assert saved.location == "/admin/exercises/routine/"
         assert RoutineStep.objects.get(routine=beginner, order=3).repetitions == 12
@@ -351,10 +291,6 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
         assert served_after == served_before
         for client in [*people.values(), admin]:
             assert step_dose(client.get("/routines/beginner/").text, 3) == HELD_12
-    print(
-        f"\neditor's change: 40 GETs before and 40 after, served by workers "
-        f"{sorted(served_before)}; cache {settings.CACHES['default']['BACKEND']}"
-    )
 
 
 # --- The database goes away -------------------------------------------------
@@ -369,18 +305,6 @@ def database_down():
     return mock.patch.object(
         BaseDatabaseWrapper, "ensure_connection", side_effect=refuse_connection
     )
-
-
-def assert_styled_503(response):
-    body = response.content.decode() if hasattr(response, "content") else response.text
-    status = getattr(response, "status_code", None) or response.status
-    assert status == 503, body[:2000]
-    assert "Back in a moment" in body
-    assert "<title>Back in a moment · BackCare</title>" in body
-    assert '<nav class="navbar' in body
-    assert 'href="/about/"' in body
-    for leak in ["Traceback", "OperationalError", "Connection refused", 'File "']:
-        assert leak not in body
 
 
 def test_with_the_database_down_pages_answer_a_styled_503_and_recover(catalogue):
@@ -432,39 +356,33 @@ def test_a_real_database_outage_answers_503_and_heals_by_itself(
 ):
     person = UserFactory(username="outage_survivor")
     CompletedSessionFactory(user=person)
-    db = settings.DATABASES["default"]
-    proxy = TcpProxy(db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432))
-    proxy.open()
-    try:
-        with gunicorn(
+    with (
+        database_proxy() as proxy,
+        gunicorn(
             workers=2, database_url=gunicorn_database_url(port=proxy.port)
-        ) as server:
-            client = server.client()
-            client.login(person.username, PASSWORD)
-            for _ in range(4):  # both workers hold a connection through the proxy
-                assert client.get("/healthz").status == 200
-                assert client.get("/progress/").status == 200
+        ) as server,
+    ):
+        client = server.signed_in(person.username, PASSWORD)
+        for _ in range(4):  # both workers hold a connection through the proxy
+            assert client.get("/healthz").status == 200
+            assert client.get("/progress/").status == 200
 
-            proxy.close()
-            for _ in range(4):
-                health = client.get("/healthz")
-                assert health.status == 503
-                assert_styled_503(client.get("/progress/"))
-
-            proxy.open()
-            reopened = time.monotonic()
-            while client.get("/healthz").status != 200:
-                assert time.monotonic() - reopened < 5, "no recovery in 5 s"
-                time.sleep(0.05)
-            healed = time.monotonic() - reopened
-            for _ in range(6):
-                assert client.get("/healthz").status == 200
-                assert client.get("/progress/").status == 200
-    finally:
         proxy.close()
-    print(
-        f"\nreal outage: 503 while the proxy was closed; 200 again {healed:.2f} s after"
-    )
+        for _ in range(4):
+            health = client.get("/healthz")
+            assert health.status == 503
+            assert_styled_503(client.get("/progress/"))
+
+        proxy.open()
+        reopened = time.monotonic()
+        while client.get("/healthz").status != 200:
+            assert time.monotonic() - reopened < 5, "no recovery in 5 s"
+            time.sleep(0.05)
+        healed = time.monotonic() - reopened
+        for _ in range(6):
+            assert client.get("/healthz").status == 200
+            assert client.get("/progress/").status == 200
+    assert healed < 5, f"200 again only {healed:.2f} s after the database came back"
 
 
 # --- Backup and restore ----------------------------------------------------
@@ -620,7 +538,7 @@ def test_dumpdata_and_loaddata_restore_the_catalogue_and_peoples_sessions(
     assert after[1] == before[1]
     assert CompletedSession.objects.count() == 5
     assert StepResult.objects.count() == 14
-    print(f"\nbackup and restore: {out.getvalue().strip()}")
+    assert "Installed" in out.getvalue(), out.getvalue()
     # The restored person can sign in and sees their history.
     client = Client()
     response = client.post(

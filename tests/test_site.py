@@ -68,11 +68,13 @@ def test_an_unexpected_error_answers_500_in_the_sites_look(db):
 
     body = response.content.decode()
     assert response.status_code == 500
-    assert "<title>Something went wrong · BackCare</title>" in body
-    assert "The page could not be shown. Please try again in a moment." in body
-    assert "Skip to main content" in body
-    assert "Traceback" not in body
-    assert "RuntimeError" not in body
+    for shown in [
+        "<title>Something went wrong · BackCare</title>",
+        "The page could not be shown. Please try again in a moment.",
+        "Skip to main content",
+    ]:
+        assert shown in body
+    assert [leak for leak in ("Traceback", "RuntimeError") if leak in body] == []
 
 
 def settings_in(*names, **env):
@@ -160,45 +162,7 @@ def test_the_redis_cache_stores_and_reads_back():
     cache.delete("answer")
 
 
-def test_admin_view_on_site_does_not_tell_whether_a_persons_record_exists(db):
-    from django.contrib.contenttypes.models import ContentType
-    from django.test import Client
-
-    from accounts.models import CompletedSession
-    from tests.factories import CompletedSessionFactory, UserFactory
-
-    session = CompletedSessionFactory()
-    editor = Client()
-    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
-    kind = ContentType.objects.get_for_model(CompletedSession).pk
-
-    existing = editor.get(f"/admin/r/{kind}/{session.pk}/")
-    missing = editor.get(f"/admin/r/{kind}/{session.pk + 1000}/")
-
-    assert existing.status_code == missing.status_code == 404
-
-
-def test_admin_view_on_site_still_opens_a_catalogue_page(catalogue):
-    from django.contrib.contenttypes.models import ContentType
-    from django.test import Client
-
-    from exercises.models import Routine
-    from tests.factories import UserFactory
-
-    editor = Client()
-    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
-    beginner = Routine.objects.get(slug="beginner")
-    kind = ContentType.objects.get_for_model(Routine).pk
-
-    response = editor.get(f"/admin/r/{kind}/{beginner.pk}/")
-
-    assert response.status_code == 302
-    assert response["Location"].endswith("/routines/beginner/")
-    assert Client().get(f"/admin/r/{kind}/{beginner.pk}/").status_code == 302
-    assert "/admin/login/" in Client().get(f"/admin/r/{kind}/{beginner.pk}/").url
-
-
-def test_a_visitor_who_only_reads_pages_gets_no_session_row(client, catalogue):
+def test_a_visitor_who_only_reads_pages_gets_no_session_row(client, practice):
     from accounts.models import BrowserSession
     from exercises.models import Exercise, Routine
 

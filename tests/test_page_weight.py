@@ -1,80 +1,29 @@
 """
-Performance budgets (DESIGN.md §7) that a test can hold: queries per signed-in
-page flat from 1 to 2,000 sessions, and each page's weight with the static
-files as production serves them (WhiteNoise's compressed manifest storage).
+Page weight (DESIGN.md §7): each page's HTML and the CSS and JS it loads, with
+the static files as production serves them (WhiteNoise's compressed manifest
+storage), and nothing fetched from another host. Query budgets are in
+test_query_budgets.py.
 """
 
 import gzip
 import re
 import urllib.parse
-from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import CompletedSession, StepResult
-from exercises.models import Contraindication, Routine, StepOutcome
+from exercises.models import Contraindication, Routine
 from tests.factories import PASSWORD, UserFactory
+from tests.test_query_budgets import grow_sessions
 
-SIGNED_IN_QUERY_BUDGET = 8
 HTML_BUDGET = 30 * 1024
 STATIC_BUDGET = 80 * 1024
 # XML namespaces name a vocabulary; nothing is fetched from them.
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-
-
-def grow(user, count, *, start=0):
-    """Give `user` sessions number start … count-1, each with its routine's steps."""
-    routines = list(Routine.objects.ladder().prefetch_related("steps__exercise"))
-    now = timezone.now()
-    sessions = []
-    for n in range(start, count):
-        routine = routines[n % len(routines)] if n % 17 else None
-        started = now - timedelta(hours=9 * n + 1)
-        sessions.append(
-            CompletedSession(
-                user=user,
-                routine=routine,
-                routine_title=routine.title if routine else "A routine since removed",
-                started_at=started,
-                finished_at=started + timedelta(minutes=10 + n % 25),
-                pain_before=None if n % 13 == 0 else n % 11,
-                pain_after=None if n % 13 == 0 else (n + 7) % 11,
-                notes=(f"Session {n}. " + "Felt steady, a little stiff at first. " * 8)
-                if n % 3 == 0
-                else "",
-                client_token=f"grow-{n}",
-            )
-        )
-    sessions = CompletedSession.objects.bulk_create(sessions, batch_size=500)
-    steps = []
-    for session in sessions:
-        routine = next((r for r in routines if r.pk == session.routine_id), None)
-        for step in routine.steps.all() if routine else []:
-            outcome = (
-                StepOutcome.SKIPPED_FOR_SAFETY
-                if step.order == 6
-                else StepOutcome.SKIPPED
-                if (step.order + session.pk) % 5 == 0
-                else StepOutcome.DONE
-            )
-            steps.append(
-                StepResult(
-                    session=session,
-                    order=step.order,
-                    exercise=step.exercise,
-                    exercise_name=step.exercise.name,
-                    outcome=outcome,
-                )
-            )
-    StepResult.objects.bulk_create(steps, batch_size=1000)
-    return sessions
 
 
 def screened_person(username):
@@ -83,72 +32,6 @@ def screened_person(username):
     person.screening_answered_at = timezone.now()
     person.save()
     return person
-
-
-# --- Queries flat from 1 to 2,000 sessions --------------------------------
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-        if response.streaming:
-            body = b"".join(response.streaming_content)
-        else:
-            body = response.content
-    assert response.status_code == 200, (url, response.status_code)
-    return len(captured.captured_queries), body, captured.captured_queries
-
-
-def test_every_signed_in_page_issues_the_same_queries_at_1_and_2000_sessions(
-    catalogue,
-):
-    person = screened_person("grows_data")
-    first = grow(person, 1)[0]
-    client = Client()
-    client.force_login(person)
-    pages = {
-        "dashboard": "/progress/",
-        "history": "/progress/history/",
-        "session page": f"/progress/sessions/{first.pk}/",
-        "log a session": "/progress/log/",
-        "profile": "/accounts/profile/",
-        "screening": "/accounts/screening/",
-        "CSV export": "/progress/export.csv",
-    }
-    # Pages that exist only with many sessions, held to the count of page 1.
-    later_pages = {
-        "history page 2": ("/progress/history/?page=2", "history"),
-        "history page 100": ("/progress/history/?page=100", "history"),
-    }
-
-    at_1 = {name: count_queries(client, url) for name, url in pages.items()}
-    assert at_1["CSV export"][1].count(b"\n") == 2
-
-    grow(person, 2000, start=1)
-    assert CompletedSession.objects.filter(user=person).count() == 2000
-    at_2000 = {name: count_queries(client, url) for name, url in pages.items()}
-    assert at_2000["CSV export"][1].count(b"\n") == 2001
-    for name, (url, like) in later_pages.items():
-        at_2000[name] = count_queries(client, url)
-        at_1[name] = at_1[like]
-
-    table = "\n".join(
-        f"  {name:<17} {at_1[name][0]:>2} at 1 session, {at_2000[name][0]:>2} at 2,000"
-        for name in at_2000
-    )
-    print(f"\nqueries per signed-in page:\n{table}")
-    differing = {
-        name: (
-            at_1[name][0],
-            at_2000[name][0],
-            [q["sql"] for q in at_2000[name][2]],
-        )
-        for name in at_2000
-        if at_1[name][0] != at_2000[name][0]
-    }
-    assert not differing, differing
-    over = {n: c[0] for n, c in at_2000.items() if c[0] > SIGNED_IN_QUERY_BUDGET}
-    assert not over, f"over the budget of {SIGNED_IN_QUERY_BUDGET}: {over}"
 
 
 # --- Page weight ----------------------------------------------------------
@@ -252,7 +135,7 @@ def gzipped_size(path):
 @pytest.fixture
 def person_with_a_year(catalogue):
     person = screened_person("weighs_pages")
-    grow(person, 2000)
+    grow_sessions(person, Routine.objects.get(slug="beginner"), 2000)
     return person
 
 
@@ -289,7 +172,7 @@ def test_every_page_is_light_and_loads_nothing_from_another_host(
         ("signup", visitor, "/accounts/signup/"),
         ("profile", person, "/accounts/profile/"),
     ]
-    figures, problems = [], []
+    problems = []
     for name, client, url in pages:
         if name == "guide step":
             walk_the_guide(walker)
@@ -305,7 +188,6 @@ def test_every_page_is_light_and_loads_nothing_from_another_host(
                 f"{name}: {file_url} is not a hashed manifest name"
             )
         paths = [static_file(production_static, u) for u in files]
-        raw = sum(p.stat().st_size for p in paths)
         compressed = sum(gzipped_size(p) for p in paths)
         urls = list(links.urls)
         for path in paths:
@@ -318,19 +200,12 @@ def test_every_page_is_light_and_loads_nothing_from_another_host(
             else:
                 urls += re.findall(r"https?://[^'\"`\s)]+", text)
         urls += [u for style in links.inline_styles for u in css_urls(style)]
-        figures.append((name, len(response.content), raw, compressed, len(files)))
         if len(response.content) > HTML_BUDGET:
             problems.append(f"{name}: HTML {len(response.content)} B > {HTML_BUDGET}")
         if compressed > STATIC_BUDGET:
             problems.append(f"{name}: CSS+JS {compressed} B gz > {STATIC_BUDGET}")
         problems += [f"{name}: {u} points off the site" for u in urls if foreign(u)]
 
-    print("\npage weight (HTML bytes; CSS+JS the page loads: raw, gzip, files):")
-    for name, html_size, raw, compressed, count in figures:
-        print(
-            f"  {name:<13} HTML {html_size / 1024:5.1f} KB   CSS+JS {raw / 1024:6.1f} KB"
-            f" raw, {compressed / 1024:5.1f} KB gz ({count} files)"
-        )
     assert not problems, "\n".join(problems)
 
 
