@@ -13,7 +13,7 @@ psycopg2 raises OperationalError, the page answers the styled 503
 One watchdog thread per process keeps the deadlines of the round trips in
 flight (at most one per thread) and sleeps until the earliest; a round trip
 arms and disarms it with a dictionary entry under a lock, about a microsecond
-(tests/test_hangs.py measures it).
+(tests/backcare_site/test_db.py measures it).
 
 The round trips with a deadline: every query (an execute wrapper), and the
 three Django makes on the driver's connection directly, which no execute

@@ -83,6 +83,15 @@ def articles_of(response):
     return parse(html(response)).articles
 
 
+def page_showing(response, phrases):
+    """The markup of a 200 page that holds every one of ``phrases``."""
+    page = html(response)
+    assert response.status_code == 200
+    for phrase in phrases:
+        assert phrase in page, phrase
+    return page
+
+
 def assert_in_order(text, phrases):
     positions = [text.index(phrase) for phrase in phrases]
     assert positions == sorted(positions), phrases
@@ -137,8 +146,9 @@ def control(page, id_):
     return found[0]
 
 
-def assert_summary(response, targets, *, after=None, messages=()):
-    """The summary names each error, links each to its field, and comes first."""
+def assert_summary(response, targets, *, after=None, messages=(), described=()):
+    """The summary names each error, links each to its field, and comes first;
+    each field named in ``described`` is tied to its message for screen readers."""
     page = html(response)
     found = summaries(page)
     assert len(found) == 1, f"{len(found)} error summaries"
@@ -161,6 +171,8 @@ def assert_summary(response, targets, *, after=None, messages=()):
     for message in messages:
         assert message in text(summary)
     assert '<script type="module" src="/static/js/error-summary.js">' in page
+    for name in described:
+        assert_described(response, name)
     return summary
 
 

@@ -41,6 +41,17 @@ MANAGE = [sys.executable, str(BASE_DIR / "manage.py")]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Scheduling and the round trip from the test to a server, on a busy machine.
+SLACK = 0.5
+
+
+def timed(call, *args):
+    """(what ``call(*args)`` answers, the seconds it took)."""
+    started = time.monotonic()
+    result = call(*args)
+    return result, time.monotonic() - started
+
+
 needs_postgresql = pytest.mark.skipif(
     not ON_POSTGRESQL,
     reason="gunicorn must open the test database from another process: "

@@ -7,30 +7,23 @@ its data, as a network fault would, and opening it brings Redis back.
 """
 
 import re
-import subprocess
 import time
 from collections import Counter
 from datetime import date
 
 import pytest
-from django.conf import settings
 
 from accounts.models import CompletedSession
 from exercises.models import Routine, RoutineStep
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import csrf_token
 from tests.servers import (
-    BASE_DIR,
     HELD_10,
     HELD_12,
-    MANAGE,
     TcpProxy,
     catalogue_editor,
-    free_port,
     gunicorn,
-    gunicorn_database_url,
     needs_postgresql,
-    production_env,
     redis_server,
     set_repetitions,
     step_dose,
@@ -174,74 +167,3 @@ def test_with_redis_unreachable_every_page_and_form_works_and_heals(
         assert "cache: ok" in server.client().get("/healthz").text
         assert 1 <= len(cache_lines(server, "reachable again")) <= 2
         assert person.get("/progress/").status == 200
-
-
-@needs_postgresql
-def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
-    closed = free_port()
-    result = subprocess.run(
-        [*MANAGE, "load_catalogue"],
-        env=production_env(
-            DATABASE_URL=gunicorn_database_url(),
-            REDIS_URL=f"redis://127.0.0.1:{closed}/0",
-            DJANGO_SETTINGS_MODULE="tests.server_settings",
-        ),
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert "Catalogue loaded: 35 created" in result.stdout
-    assert "The cache could not be reached" in result.stderr
-    assert Routine.objects.count() == 4
-
-
-def test_the_cache_answers_as_a_miss_when_redis_is_unreachable(caplog):
-    from backcare_site.cache import SharedClientRedisCache
-
-    closed = free_port()
-    cache = SharedClientRedisCache(
-        f"redis://127.0.0.1:{closed}/0",
-        {"OPTIONS": {"socket_connect_timeout": 0.2, "retry_seconds": 60}},
-    )
-
-    started = time.monotonic()
-    assert cache.get("missing", "default") == "default"
-    assert cache.get_many(["a", "b"]) == {}
-    assert cache.add("a", 1) is False
-    cache.set("a", 1)
-    cache.delete("a")
-    assert cache.ping() is False
-    assert cache.is_down
-    with pytest.raises(ValueError):
-        cache.incr("a")
-    # Only the first call tried; the rest answered at once.
-    assert time.monotonic() - started < 1
-    assert len([r for r in caplog.records if "unreachable" in r.message]) == 1
-
-
-def test_a_cache_that_comes_back_is_emptied_before_it_is_read(caplog):
-    from backcare_site.cache import SharedClientRedisCache
-
-    with redis_server() as port:
-        proxy = TcpProxy("127.0.0.1", port)
-        proxy.open()
-        cache = SharedClientRedisCache(
-            f"redis://127.0.0.1:{proxy.port}/0",
-            {"OPTIONS": {"socket_timeout": 0.5, "retry_seconds": 0.2}},
-        )
-        cache.set("page", "before the outage")
-        proxy.close()
-        assert cache.get("page") is None
-        assert cache.is_down
-        proxy.open()
-        time.sleep(0.3)
-
-        assert cache.get("page") is None
-        assert not cache.is_down
-        cache.set("page", "after")
-        assert cache.get("page") == "after"
-        proxy.close()
-    assert settings.CACHES  # the site's own cache is untouched by this test

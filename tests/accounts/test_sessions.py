@@ -3,11 +3,15 @@ The session engines keep each browser session's person, so that deleting an
 account ends its sessions on every device.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.core.cache import caches
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import BrowserSession
@@ -71,3 +75,17 @@ def test_a_session_written_by_djangos_engine_still_reads(settings, db):
     client.cookies[settings.SESSION_COOKIE_NAME] = old.session_key
 
     assert client.get("/progress/").status_code == 200
+
+
+def test_clearsessions_removes_expired_sessions_of_the_sites_engine(db):
+    now = timezone.now()
+    BrowserSession.objects.create(
+        session_key="old", session_data="", expire_date=now - timedelta(days=1)
+    )
+    BrowserSession.objects.create(
+        session_key="new", session_data="", expire_date=now + timedelta(days=1)
+    )
+
+    call_command("clearsessions")
+
+    assert list(BrowserSession.objects.values_list("session_key", flat=True)) == ["new"]

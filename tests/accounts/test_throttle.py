@@ -1,10 +1,15 @@
 """Guessing passwords and flooding mail: limits per client address and email."""
 
+from datetime import timedelta
+
+from axes.models import AccessAttempt
 from django.core import mail
+from django.db.models import F
 from django.test import Client
 
 from accounts.mail import wait_for_mail
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import html, is_signed_in
 
 ATTACKER = "203.0.113.66"
 NEIGHBOUR = "198.51.100.9"
@@ -111,3 +116,79 @@ def test_without_a_proxy_a_forged_forwarded_for_changes_nothing(db, settings):
 
     forger = Client(REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR="9.9.9.9")
     assert log_in(forger, "casey", PASSWORD).status_code == 429
+
+
+# One username from one address: django-axes locks it for 15 minutes
+
+
+LOCKED = "Too many failed log-ins"
+
+
+def fail_five_times(client, username):
+    responses = [log_in(client, username, "not the password") for _ in range(5)]
+    # Four failures show the form again; the fifth locks the account.
+    assert [r.status_code for r in responses] == [400, 400, 400, 400, 429]
+    return responses[-1]
+
+
+def test_five_failed_log_ins_lock_the_username_from_that_address(client, user):
+    fail_five_times(client, "alex")
+
+    response = log_in(client, "alex", PASSWORD)
+
+    assert response.status_code == 429
+    assert LOCKED in html(response)
+    assert "locked for 15 minutes" in html(response)
+    assert not is_signed_in(client)
+    assert client.get("/progress/").status_code == 302
+
+
+def test_a_lock_holds_one_username_at_one_address_only(client, user, other_user):
+    fail_five_times(client, "alex")
+
+    # Another username from the same address signs in.
+    other = log_in(client, "sam", PASSWORD)
+    assert other.status_code == 302
+    assert other.url == "/progress/"
+    # The same username from another address signs in too.
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert log_in(elsewhere, "alex", PASSWORD).status_code == 302
+    assert is_signed_in(elsewhere)
+
+
+def age_attempts(minutes):
+    """Move django-axes' record of the failures back in time."""
+    AccessAttempt.objects.update(
+        attempt_time=F("attempt_time") - timedelta(minutes=minutes)
+    )
+
+
+def test_a_lock_holds_for_fifteen_minutes(client, user):
+    fail_five_times(client, "alex")
+
+    age_attempts(14)
+
+    assert log_in(client, "alex", PASSWORD).status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_a_lock_ends_after_fifteen_minutes(client, user):
+    fail_five_times(client, "alex")
+
+    age_attempts(16)
+    response = log_in(client, "alex", PASSWORD)
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_trying_again_while_locked_does_not_extend_the_lock(client, user):
+    fail_five_times(client, "alex")
+    age_attempts(14)
+    assert log_in(client, "alex", PASSWORD).status_code == 429
+
+    # Fifteen minutes after the fifth failure, as the lockout page says.
+    age_attempts(2)
+    response = log_in(client, "alex", PASSWORD)
+
+    assert response.status_code == 302

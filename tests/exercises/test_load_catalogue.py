@@ -2,6 +2,7 @@
 
 import io
 import json
+import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +10,14 @@ from django.core.management import CommandError, call_command
 from exercises.management.commands.load_catalogue import DEFAULT_FIXTURE
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep, SeedRow
 from tests.helpers import html
+from tests.servers import (
+    BASE_DIR,
+    MANAGE,
+    free_port,
+    gunicorn_database_url,
+    needs_postgresql,
+    production_env,
+)
 
 
 def load(*args):
@@ -545,3 +554,26 @@ def test_a_broken_reset_keeps_the_editors_changes(catalogue, tmp_path):
 
     assert snapshot() == before
     assert Exercise.objects.get(slug="heel-raises").name == "Calf raises"
+
+
+@pytest.mark.servers
+@needs_postgresql
+def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
+    closed = free_port()
+    result = subprocess.run(
+        [*MANAGE, "load_catalogue"],
+        env=production_env(
+            DATABASE_URL=gunicorn_database_url(),
+            REDIS_URL=f"redis://127.0.0.1:{closed}/0",
+            DJANGO_SETTINGS_MODULE="tests.server_settings",
+        ),
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Catalogue loaded: 35 created" in result.stdout
+    assert "The cache could not be reached" in result.stderr
+    assert Routine.objects.count() == 4

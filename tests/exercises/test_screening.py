@@ -29,7 +29,6 @@ from tests.factories import (
 )
 from tests.helpers import (
     articles_of,
-    assert_described,
     assert_summary,
     edit_warning,
     html,
@@ -543,8 +542,8 @@ def test_the_safety_check_unticked_has_an_error_summary(client, practice):
         ["id_acknowledged"],
         after="<h1>Before you start: safety check</h1>",
         messages=["Please confirm that you have read the warnings."],
+        described=["acknowledged"],
     )
-    assert_described(response, "acknowledged")
 
 
 # Red flags: said first, before any exercise

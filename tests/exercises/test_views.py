@@ -7,13 +7,10 @@ routine; what the seed catalogue says on these pages is in test_catalogue.py.
 import re
 from datetime import timedelta
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.contrib.staticfiles import finders
-from django.db import OperationalError
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -330,28 +327,6 @@ def test_missing_pages_answer_with_the_sites_404_page(client, practice, url):
     assert "Page not found" in text
     assert_site_look(text)
     assert '<nav class="navbar' in html(response)
-
-
-# /healthz (backcare_site/views.py): its place is tests/test_site.py.
-
-
-def test_healthz_answers_ok_with_the_database_up(client, db):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.content.startswith(b"ok\ndatabase: ok\ncache: ")
-
-
-def test_healthz_answers_503_when_the_database_fails(client, db):
-    failure = OperationalError("could not connect to server")
-
-    with mock.patch.object(
-        BaseDatabaseWrapper, "ensure_connection", side_effect=failure
-    ):
-        response = client.get("/healthz")
-
-    assert response.status_code == 503
-    assert b"database unavailable\ndatabase: down\n" in response.content
 
 
 # The safety check

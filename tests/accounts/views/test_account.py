@@ -40,6 +40,7 @@ from tests.helpers import (
     control,
     edit_warning,
     html,
+    page_showing,
     summaries,
     text,
     text_of,
@@ -104,10 +105,7 @@ def footer(response):
 def test_signup_page_asks_for_username_optional_email_and_password(client, db):
     response = client.get("/accounts/signup/")
 
-    page = html(response)
-    assert response.status_code == 200
-    for shown in ["Create your account", "Email (optional)"]:
-        assert shown in page
+    page = page_showing(response, ["Create your account", "Email (optional)"])
     for field in ["username", "password1", "password2"]:
         assert f'name="{field}"' in page
     assert "data-error-summary" not in page
@@ -486,8 +484,8 @@ def test_profile_refuses_a_target_outside_1_to_14(signed_in, user, target, messa
         ["id_weekly_target"],
         after='id="target-title"',
         messages=["Weekly target (sessions per week)"],
+        described=["weekly_target"],
     )
-    assert_described(response, "weekly_target")
     # One summary on the profile, whichever of its forms was refused.
     page = html(response)
     assert len(summaries(page)) == 1
@@ -963,8 +961,8 @@ def test_deleting_the_account_with_a_wrong_password_deletes_nothing(signed_in, u
         ["id_password"],
         after='id="delete-title"',
         messages=["That password is not right."],
+        described=["password"],
     )
-    assert_described(response, "password")
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
 
@@ -1185,3 +1183,39 @@ def test_signed_in_pages_link_to_the_privacy_page_in_their_footer(signed_in, url
 
     assert response.status_code == 200
     assert PRIVACY_LINK in footer(response)
+
+
+# Neither a failed log-in nor a password reset tells whether an account exists
+
+
+def test_a_failed_log_in_does_not_say_whether_the_username_exists(client, user):
+    known = client.post(
+        "/accounts/login/", {"username": "alex", "password": "not the password"}
+    )
+    unknown = client.post(
+        "/accounts/login/", {"username": "nobody", "password": "not the password"}
+    )
+
+    assert known.status_code == unknown.status_code == 400
+    error = "Please enter a correct username and password."
+    assert error in html(known)
+    assert error in html(unknown)
+
+
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, user):
+    known = client.post("/accounts/password_reset/", {"email": user.email})
+    wait_for_mail()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [user.email]
+
+    unknown = client.post("/accounts/password_reset/", {"email": "nobody@example.com"})
+    wait_for_mail()
+    assert len(mail.outbox) == 1
+
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url == f"{'/accounts/password_reset/'}done/"
+    known_page = Client().get(known.url)
+    unknown_page = Client().get(unknown.url)
+    assert known_page.status_code == unknown_page.status_code == 200
+    assert known_page.content == unknown_page.content
+    assert "If an account has that email address" in html(known_page)

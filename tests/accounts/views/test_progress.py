@@ -29,7 +29,14 @@ from tests.factories import (
     urgent_flag,
     week_noon,
 )
-from tests.helpers import assert_described, assert_summary, html, text, text_of
+from tests.helpers import (
+    assert_described,
+    assert_summary,
+    html,
+    page_showing,
+    text,
+    text_of,
+)
 
 User = get_user_model()
 
@@ -629,10 +636,9 @@ def session(user):
 def test_session_page_shows_steps_pain_and_the_edit_form(signed_in, session):
     response = signed_in.get(f"/progress/sessions/{session.pk}/")
 
-    page = html(response)
-    assert response.status_code == 200
-    for shown in ["Ankle pumps", "Heel slides", 'outcome-skipped">Skipped</span>']:
-        assert shown in page
+    page = page_showing(
+        response, ["Ankle pumps", "Heel slides", 'outcome-skipped">Skipped</span>']
+    )
     assert "Pain 5 → 3" in text(page)
     assert re.search(r'name="pain_before" value="5"', page)
     assert re.search(r'name="notes"[^>]*>\s*Before\.</textarea>', page)
@@ -707,10 +713,9 @@ def test_session_page_refuses_bad_pain_and_shows_the_stored_pain(
 def test_deleting_a_session_asks_first(signed_in, session):
     response = signed_in.get(f"/progress/sessions/{session.pk}/delete/")
 
-    page = html(response)
-    assert response.status_code == 200
-    for shown in ["Delete this session?", '<form method="post"', "Delete the session"]:
-        assert shown in page
+    page_showing(
+        response, ["Delete this session?", '<form method="post"', "Delete the session"]
+    )
     assert CompletedSession.objects.filter(pk=session.pk).exists()
 
 
