@@ -12,16 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
 
+from exercises.forms import PAIN_ERROR, PAIN_HELP, PainScale
 from exercises.models import Routine
 
 from .mail import send_later
-from .models import PAIN_MAX, CompletedSession, User, find_time_zone
+from .models import CompletedSession, User, find_time_zone
 
-PAIN_HELP = "0 is no pain, 10 the worst pain you can imagine."
-
-
-def pain_input():
-    return forms.NumberInput(attrs={"inputmode": "numeric", "max": PAIN_MAX})
+PAIN_ERRORS = {code: PAIN_ERROR for code in ("invalid", "min_value", "max_value")}
 
 
 def local_time_now():
@@ -98,6 +95,10 @@ class PainNotesForm(forms.ModelForm):
     one form on a guided run's finish page (named by the GUIDED_RUN_SAVE_FORM
     setting), on a completed session's page (with the session as instance),
     and inside the log form. It never saves anything but an instance given.
+
+    Both ratings are on the pain scale (``PainScale``). On a finish page,
+    ``ask_pain_before`` is False when the person said it at the safety check:
+    the run keeps that answer and the form asks only pain after.
     """
 
     class Meta:
@@ -105,10 +106,16 @@ class PainNotesForm(forms.ModelForm):
         fields = ["pain_before", "pain_after", "notes"]
         help_texts = {"pain_before": PAIN_HELP, "pain_after": PAIN_HELP}
         widgets = {
-            "pain_before": pain_input(),
-            "pain_after": pain_input(),
+            "pain_before": PainScale,
+            "pain_after": PainScale,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {"pain_before": PAIN_ERRORS, "pain_after": PAIN_ERRORS}
+
+    def __init__(self, *args, ask_pain_before=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_pain_before:
+            del self.fields["pain_before"]
 
 
 class SessionLogForm(PainNotesForm):

@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from itertools import groupby
 from operator import itemgetter
@@ -306,6 +306,7 @@ class CompletedSessionQuerySet(models.QuerySet):
                 "steps__exercise_name",
                 "steps__outcome",
                 "steps__cleared_by_clinician",
+                "steps__seconds",
             )
             .order_by("-started_at", "-pk", "steps__order")
             .iterator(chunk_size=2000)
@@ -331,6 +332,7 @@ class CompletedSessionQuerySet(models.QuerySet):
                             row["steps__outcome"], row["steps__outcome"]
                         ),
                         "cleared_by_clinician": row["steps__cleared_by_clinician"],
+                        "seconds": row["steps__seconds"],
                     }
                     # A session without steps comes as one row with no step.
                     for row in group
@@ -444,6 +446,12 @@ class StepResult(models.Model):
         help_text="Not recommended by the person's screening, shown after they said "
         "their clinician had cleared them.",
     )
+    seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(24 * 60 * 60)],
+        help_text="The time spent on the step, as the guide's player measured it.",
+    )
 
     class Meta:
         ordering = ["session", "order"]
@@ -455,6 +463,13 @@ class StepResult(models.Model):
 
     def __str__(self):
         return f"{self.order}. {self.exercise_name}: {self.get_outcome_display()}"
+
+    @property
+    def time_text(self):
+        """The time spent on the step (“34 min 12 s”), or "" when not measured."""
+        if self.seconds is None:
+            return ""
+        return format_duration(timedelta(seconds=self.seconds))
 
 
 class BrowserSession(AbstractBaseSession):

@@ -71,6 +71,7 @@ def session_record(
             exercise_name=step["name"],
             outcome=step["outcome"],
             cleared_by_clinician=step.get("cleared_by_clinician", False),
+            seconds=step.get("seconds"),
         )
         for step in steps
     )
@@ -78,7 +79,12 @@ def session_record(
 
 
 def guided_session_record(*, user, record, pain_before=None, pain_after=None, notes=""):
-    """Record a guided run as a completed session, from ``GuidedRun.record()``."""
+    """
+    Record a guided run as a completed session, from ``GuidedRun.record()``;
+    pain before is the record's (said at the safety check) unless given here.
+    """
+    if pain_before is None:
+        pain_before = record.get("pain_before")
     routine = Routine.objects.filter(slug=record["routine"]).first()
     exercises = Exercise.objects.in_bulk(
         [step["exercise"] for step in record["steps"]], field_name="slug"

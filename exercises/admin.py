@@ -44,6 +44,8 @@ class RoutineStepInline(admin.TabularInline):
         "each_side",
         "duration_min_minutes",
         "duration_max_minutes",
+        "rest_seconds",
+        "switch_seconds",
     ]
 
 

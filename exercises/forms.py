@@ -1,19 +1,83 @@
 from django import forms
 from django.conf import settings
+from django.forms.renderers import TemplatesSetting
 from django.utils.module_loading import import_string
 
 from .models import StepOutcome
 
+PAIN_MAX = 10
+PAIN_ENDS = {0: "no pain", PAIN_MAX: "worst pain imaginable"}
+PAIN_HELP = "0 is no pain, 10 the worst pain imaginable."
+PAIN_ERROR = "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."
+SECONDS_MAX = 24 * 60 * 60
 
-def run_save_form():
+
+def run_save_form(guide):
     """
-    The form a guided run's finish page offers for keeping the run, unbound,
-    or None when the site keeps no runs. The GUIDED_RUN_SAVE_FORM setting
-    names it: whoever keeps finished runs (the accounts app) owns the form
-    and the view it posts to, and the catalogue names none of its modules.
+    The form a guided run's finish page offers for keeping ``guide`` (a
+    GuidedRun), unbound, or None when the site keeps no runs. The
+    GUIDED_RUN_SAVE_FORM setting names it: whoever keeps finished runs (the
+    accounts app) owns the form and the view it posts to, and the catalogue
+    names none of its modules. The form is made with ``ask_pain_before``:
+    False when the person said their pain at the safety check already.
     """
     path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
-    return import_string(path)() if path else None
+    if not path:
+        return None
+    return import_string(path)(ask_pain_before=guide.pain_before is None)
+
+
+class PainScale(forms.widgets.ChoiceWidget):
+    """
+    The 0–10 numeric rating scale, as it is usually shown: eleven radio
+    buttons, “no pain” at 0 and “worst pain imaginable” at 10. Radio buttons
+    work without JavaScript; static/css/site.css makes each label a target of
+    at least 44×44 px. The one way pain is asked, wherever it is asked.
+    """
+
+    input_type = "radio"
+    template_name = "exercises/widgets/pain_scale.html"
+    option_template_name = "exercises/widgets/pain_scale_option.html"
+    use_fieldset = True
+    # The site's template folders, whatever the form renderer reads.
+    site_templates = TemplatesSetting()
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=[(n, str(n)) for n in range(PAIN_MAX + 1)])
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # The label is styled, not the radio: a form-control class (as crispy
+        # adds) does not suit a radio button.
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.pop("class", None)
+        return attrs
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["end"] = PAIN_ENDS.get(value, "")
+        return option
+
+    def id_for_label(self, id_, index=None):
+        # As RadioSelect: the group has no element a label points to.
+        return "" if index is None else super().id_for_label(id_, index)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return super().render(name, value, attrs, renderer=self.site_templates)
+
+
+def pain_field(label, **kwargs):
+    """An optional answer on the pain scale: a number from 0 to 10, or None."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[(n, str(n)) for n in range(PAIN_MAX + 1)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=PainScale,
+        help_text=PAIN_HELP,
+        error_messages={"invalid_choice": PAIN_ERROR},
+        **kwargs,
+    )
 
 
 class AcknowledgeForm(forms.Form):
@@ -21,6 +85,7 @@ class AcknowledgeForm(forms.Form):
         label="I have read these warnings",
         error_messages={"required": "Please confirm that you have read the warnings."},
     )
+    pain_before = pain_field("Pain now (before you start)")
 
     def __init__(self, *args, needs_clearance=False, **kwargs):
         self.needs_clearance = needs_clearance
@@ -59,6 +124,22 @@ class StepActionForm(forms.Form):
         error_messages={
             "invalid_choice": "Choose “Done” or “Skip”.",
             "required": "Choose “Done” or “Skip”.",
+        },
+    )
+    # Filled by the player with the time spent on the step (the stopwatch's
+    # may run past its target); empty without JavaScript.
+    seconds = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=SECONDS_MAX,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "The time on this step was not a number of seconds, so "
+            "nothing was marked. Please press the button again.",
+            "min_value": "The time on this step cannot be negative, so nothing "
+            "was marked. Please press the button again.",
+            "max_value": "The time on this step was more than a day, so nothing "
+            "was marked. Please press the button again.",
         },
     )
 

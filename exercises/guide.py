@@ -10,7 +10,7 @@ contract with whoever saves a finished run as one.
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -33,21 +33,45 @@ class GuidedRun:
     def acknowledged(self):
         return self.data is not None
 
-    def start(self):
-        """Acknowledge the warnings and start afresh."""
+    def start(self, pain_before=None):
+        """
+        Acknowledge the warnings and start afresh, with the pain the person
+        felt before the first step (0–10) if they said.
+        """
         self.data = {
             "token": f"guided:{uuid.uuid4().hex}",
             "started": timezone.now().isoformat(),
             "finished": None,
             "outcomes": {},
+            "seconds": {},
             "overrides": [],
             "saved_url": None,
+            "pain_before": pain_before,
         }
         self._save()
 
-    def mark(self, number, outcome):
+    @property
+    def pain_before(self):
+        """The pain (0–10) said at the safety check, or None."""
+        return self.data.get("pain_before") if self.data else None
+
+    def mark(self, number, outcome, seconds=None):
+        """
+        Mark a step done or skipped, with the time the person spent on it
+        (``seconds``, as the player measured it) when known; marking it
+        again replaces both.
+        """
         self.data["outcomes"][str(number)] = StepOutcome(outcome).value
+        times = self.data.setdefault("seconds", {})
+        if seconds is None:
+            times.pop(str(number), None)
+        else:
+            times[str(number)] = int(seconds)
         self._save()
+
+    def seconds(self, number):
+        """The time spent on a step, in seconds, when the player measured it."""
+        return self.data.get("seconds", {}).get(str(number)) if self.data else None
 
     def override(self, number):
         """The person says their clinician cleared them for a step their screening flags."""
@@ -120,18 +144,24 @@ class GuidedRun:
 
     def summary(self, steps, flagged=()):
         """
-        (number, step, outcome) for each step. A step never marked counts as
-        skipped, or skipped for safety when the person's screening flags it
-        (``flagged``: step numbers) and they did not override it.
+        (number, step, outcome, time) for each step, the time spent on it as
+        text (“34 min 12 s”) or "" when not measured. A step never marked
+        counts as skipped, or skipped for safety when the person's screening
+        flags it (``flagged``: step numbers) and they did not override it.
         """
         return [
             (
                 number,
                 step,
                 self.outcome(number) or self._default_outcome(number, flagged),
+                self._time_text(number),
             )
             for number, step in enumerate(steps, start=1)
         ]
+
+    def _time_text(self, number):
+        seconds = self.seconds(number)
+        return "" if seconds is None else format_duration(timedelta(seconds=seconds))
 
     def _default_outcome(self, number, flagged):
         if number in flagged and not self.is_overridden(number):
@@ -146,6 +176,7 @@ class GuidedRun:
             "started": self.data["started"],
             "finished": self.data["finished"] or timezone.now().isoformat(),
             "token": self.token,
+            "pain_before": self.pain_before,
             "steps": [
                 {
                     "exercise": step.exercise.slug,
@@ -153,8 +184,9 @@ class GuidedRun:
                     "order": number,
                     "outcome": outcome.value,
                     "cleared_by_clinician": self.is_overridden(number),
+                    "seconds": self.seconds(number),
                 }
-                for number, step, outcome in self.summary(steps, flagged)
+                for number, step, outcome, _ in self.summary(steps, flagged)
             ],
         }
 

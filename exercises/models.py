@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -314,6 +315,18 @@ class RoutineStep(models.Model):
     )
     duration_min_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_max_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The player's pauses, read from the step (data- attributes of the step page).
+    rest_seconds = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(120)],
+        help_text="The rest between repetitions, in seconds (0 to 120).",
+    )
+    switch_seconds = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MaxValueValidator(300)],
+        help_text="The pause to change sides, in seconds (0 to 300); "
+        "used when the step is done on each side.",
+    )
 
     objects = RoutineStepQuerySet.as_manager()
 
@@ -349,6 +362,13 @@ class RoutineStep(models.Model):
                 condition=Q(repetitions__isnull=False)
                 | Q(duration_min_minutes__isnull=False),
                 name="routine_step_has_dose",
+            ),
+            models.CheckConstraint(
+                condition=Q(rest_seconds__lte=120), name="routine_step_rest_0_120"
+            ),
+            models.CheckConstraint(
+                condition=Q(switch_seconds__lte=300),
+                name="routine_step_switch_0_300",
             ),
         ]
 

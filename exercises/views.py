@@ -74,7 +74,7 @@ def guide_start(request, slug):
         needs_clearance=needs_clearance,
     )
     if request.method == "POST" and form.is_valid():
-        guide.start()
+        guide.start(pain_before=form.cleaned_data["pain_before"])
         return redirect("exercises:guide_step", slug=slug, number=1)
     context = {
         "routine": plan.routine,
@@ -122,7 +122,7 @@ def guide_step(request, slug, number):
         if form.overrides:
             guide.override(number)
             return redirect("exercises:guide_step", slug=slug, number=number)
-        guide.mark(number, form.outcome)
+        guide.mark(number, form.outcome, seconds=form.cleaned_data["seconds"])
         if number < len(steps):
             return redirect("exercises:guide_step", slug=slug, number=number + 1)
         guide.finish()
@@ -130,6 +130,7 @@ def guide_step(request, slug, number):
     context = {
         "routine": step.routine,
         "step": step,
+        "next_step": steps[number] if number < len(steps) else None,
         "number": number,
         "total": len(steps),
         "outcome": guide.outcome(number),
@@ -154,8 +155,8 @@ def guide_finish(request, slug):
     context = {
         "routine": plan.routine,
         "summary": summary,
-        "exercised": any(outcome is StepOutcome.DONE for _, _, outcome in summary),
+        "exercised": any(outcome is StepOutcome.DONE for _, _, outcome, _ in summary),
         "guide": guide,
-        "save_form": None if guide.saved_url else run_save_form(),
+        "save_form": None if guide.saved_url else run_save_form(guide),
     }
     return render(request, "exercises/guide_finish.html", context)

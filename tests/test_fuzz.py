@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 
 from accounts.export import CSV_HEADER, csv_cell
 from accounts.models import CompletedSession, StepResult
+from exercises.guide import GuidedRun
 from exercises.models import Contraindication, Routine
 from tests.factories import (
     PASSWORD,
@@ -186,6 +187,10 @@ def either(valid, anything=junk):
 
 
 pains = st.one_of(st.just(""), st.integers(min_value=0, max_value=10).map(str))
+# The time the player measured on a step: none, or whole seconds up to a day.
+step_seconds = st.one_of(
+    st.just(""), st.integers(min_value=0, max_value=24 * 60 * 60).map(str)
+)
 notes_ok = st.one_of(
     st.text(max_size=300).map(lambda text: text.replace("\x00", "")),
     markup,
@@ -548,17 +553,23 @@ def run_under_way(client):
 
 
 @FUZZ
-@given(acknowledged=junk)
-def test_guide_gate_fuzz(client, catalogue, acknowledged):
+@given(acknowledged=junk, pain=either(pains))
+def test_guide_gate_fuzz(client, catalogue, acknowledged, pain):
     client.logout()
     fields = {} if acknowledged is None else {"acknowledged": acknowledged}
+    if pain is not None:
+        fields["pain_before"] = pain
+    pain_ok = pain is None or pain in {"", *map(str, range(11))}
 
     response = client.post(GATE_URL, fields)
 
-    assert_answered(response, "acknowledged")
+    assert_answered(response, "acknowledged", "pain_before")
     ticked = ticks(acknowledged)
-    assert (response.status_code == 302) == ticked
-    assert run_under_way(client) == ticked
+    assert (response.status_code == 302) == (ticked and pain_ok)
+    assert run_under_way(client) == (ticked and pain_ok)
+    if response.status_code == 302:
+        kept = GuidedRun(client.session, "beginner").pain_before
+        assert kept == (int(pain) if pain else None)
 
 
 @FUZZ
@@ -568,11 +579,16 @@ def test_guide_gate_fuzz(client, catalogue, acknowledged):
         st.integers(min_value=0, max_value=10**30),
     ),
     action=either(st.sampled_from(["done", "skip", "override"])),
+    seconds=either(step_seconds),
 )
-def test_guide_step_fuzz(client, catalogue, number, action):
+def test_guide_step_fuzz(client, catalogue, number, action, seconds):
     if not run_under_way(client):
         assert client.post(GATE_URL, {"acknowledged": "on"}).status_code == 302
     fields = {} if action is None else {"action": action}
+    if seconds is not None:
+        fields["seconds"] = seconds
+    run = GuidedRun(client.session, "beginner")
+    before = (run.outcome(number), run.seconds(number))
 
     response = client.post(f"{GATE_URL}{number}/", fields)
 
@@ -581,12 +597,25 @@ def test_guide_step_fuzz(client, catalogue, number, action):
         assert response.status_code == 404
         return
     assert_answered(response, "action")
-    if action in ("done", "skip"):
+    run = GuidedRun(client.session, "beginner")
+    if response.status_code == 400:
+        # Nothing marked, nor any time kept.
+        assert (run.outcome(number), run.seconds(number)) == before
+    seconds_ok = (
+        seconds is None
+        or seconds in ("",)
+        or (seconds.isascii() and seconds.isdigit() and int(seconds) <= 86400)
+    )
+    if action in ("done", "skip") and seconds_ok:
         assert response.status_code == 302
         marked = {"done": "Marked: Done", "skip": "Marked: Skipped"}[action]
         assert marked in text_of(client.get(f"{GATE_URL}{number}/"))
-    else:
+        assert run.seconds(number) == (int(seconds) if seconds else None)
+    elif action not in ("done", "skip"):
         assert response.status_code == 400
+    elif response.status_code == 302:
+        # Junk the form still reads as a number (" 12", "12.0"): kept as one.
+        assert 0 <= run.seconds(number) <= 86400
 
 
 # The guided session's finish form
@@ -599,7 +628,10 @@ def test_guided_save_fuzz(client, user, catalogue, data):
     client.logout()
     if not anonymous:
         client.force_login(user)
-    assert client.post(GATE_URL, {"acknowledged": "on"}).status_code == 302
+    # Pain said on the safety check, or not: then the finish form asks it.
+    gate_pain = data.draw(pains, label="pain on the safety check")
+    gate = {"acknowledged": "on", "pain_before": gate_pain}
+    assert client.post(GATE_URL, gate).status_code == 302
     walked = data.draw(
         st.lists(st.sampled_from(["done", "skip"]), max_size=BEGINNER_STEPS),
         label="steps answered",
@@ -607,14 +639,15 @@ def test_guided_save_fuzz(client, user, catalogue, data):
     for number, action in enumerate(walked, start=1):
         step = client.post(f"{GATE_URL}{number}/", {"action": action})
         assert step.status_code == 302
-    fields, all_valid = draw_fields(
-        data, {"pain_before": pains, "pain_after": pains, "notes": notes_ok}
-    )
+    asked = {"pain_after": pains, "notes": notes_ok}
+    if not gate_pain:
+        asked["pain_before"] = pains
+    fields, all_valid = draw_fields(data, asked)
     before = rows()
 
     response = client.post(SAVE_URL, fields)
 
-    assert_answered(response, "pain_before", "pain_after", "notes")
+    assert_answered(response, *asked)
     if response.status_code == 302 and anonymous:
         assert response.url == "/accounts/signup/"
         assert rows() == before
@@ -624,6 +657,8 @@ def test_guided_save_fuzz(client, user, catalogue, data):
         assert response.url == session.get_absolute_url()
         assert session.user == user
         assert session.notes == fields.get("notes", "").strip()
+        if gate_pain:
+            assert session.pain_before == int(gate_pain)
         outcomes = list(session.steps.values_list("outcome", flat=True))
         answered = ["done" if a == "done" else "skipped" for a in walked]
         assert outcomes == answered + ["skipped"] * (BEGINNER_STEPS - len(walked))
@@ -717,8 +752,8 @@ FORM_POSTS = [
         False,
     ),
     ("/accounts/login/", ["username", "password", "next"], False),
-    (GATE_URL, ["acknowledged"], False),
-    (f"{GATE_URL}1/", ["action"], False),
+    (GATE_URL, ["acknowledged", "pain_before"], False),
+    (f"{GATE_URL}1/", ["action", "seconds"], False),
     (SAVE_URL, ["pain_before", "pain_after", "notes"], True),
     (LOG_URL, ["date", "routine", "minutes", "notes", "client_token"], True),
     ("/progress/sessions/{pk}/", ["pain_before", "pain_after", "notes"], True),
@@ -794,6 +829,8 @@ NUL_FIELDS = [
     ("save", "pain_before"),
     ("save", "notes"),
     ("step", "action"),
+    ("step", "seconds"),
+    ("gate", "pain_before"),
 ]
 
 
@@ -831,7 +868,8 @@ def test_a_nul_byte_in_any_field_answers_400(client, user, ladder, form, name):
         "profile": ("/accounts/profile/", {"weekly_target": "4"}),
         "screening": ("/accounts/screening/", {"condition": "no"}),
         "save": (SAVE_URL, {"pain_before": "4", "notes": "fine"}),
-        "step": (f"{GATE_URL}1/", {"action": "done"}),
+        "step": (f"{GATE_URL}1/", {"action": "done", "seconds": "60"}),
+        "gate": (GATE_URL, {"acknowledged": "on", "pain_before": "4"}),
     }
     url, fields = forms[form]
     if form == "screening":

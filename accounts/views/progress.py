@@ -63,7 +63,7 @@ def guided_save(request, slug):
     if refused:
         messages.info(request, refused.value)
         return redirect("exercises:guide_start", slug=slug)
-    form = PainNotesForm(request.POST)
+    form = PainNotesForm(request.POST, ask_pain_before=guide.pain_before is None)
     if not form.is_valid():
         context = {"form": form, "routine": plan.routine, "guide": guide}
         return render(request, "accounts/guided_save.html", context, status=400)

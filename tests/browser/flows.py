@@ -105,6 +105,13 @@ def expect_finish(page, slug, outcomes=None):
 # ----- the player ----------------------------------------------------------
 
 
+def choose_pain(page, **answers):
+    """Tap a number on each named 0–10 scale: choose_pain(page, before=5, after=4)."""
+    for when, value in answers.items():
+        scale = page.get_by_role("group", name=f"Pain {when} (0–10)")
+        scale.get_by_label(str(value), exact=True).check()
+
+
 def player_of(page):
     player = page.locator("[data-player]")
     expect(player).to_be_visible()

@@ -17,6 +17,7 @@ from tests.browser.flows import (
     answer_screening,
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
+    choose_pain,
     fill_signup_form,
     log_in,
     sign_in,
@@ -25,11 +26,6 @@ from tests.browser.flows import (
 )
 
 STEPS = 4
-
-
-def fill_pain(page, before, after):
-    page.get_by_label("Pain before (0–10)").fill(str(before))
-    page.get_by_label("Pain after (0–10)").fill(str(after))
 
 
 @pytest.fixture
@@ -70,7 +66,7 @@ def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, practi
 
     walk_to_finish(page, "practice")
     expect(page.locator(".guide-summary .outcome-done")).to_have_count(STEPS)
-    fill_pain(page, 5, 3)
+    choose_pain(page, before=5, after=3)
     page.get_by_role("button", name="Save session").click()
 
     expect(page).to_have_url(re.compile(r"/progress/sessions/\d+/$"))
@@ -153,7 +149,7 @@ def test_anonymous_session_is_saved_to_the_new_account(page, practice):
     expect(page.get_by_role("region", name="Save this session")).to_contain_text(
         "sign up or log in"
     )
-    fill_pain(page, 4, 2)
+    choose_pain(page, before=4, after=2)
     page.get_by_label("Notes").fill("First go, before signing up.")
     page.get_by_role("button", name="Save, then sign up or log in").click()
 
@@ -257,7 +253,7 @@ def test_axe_session_delete_confirmation(page, person):
 def test_axe_forms_showing_errors(page, person):
     sign_in(page, person)
     page.goto("/progress/log/")
-    page.get_by_label("Pain before (0–10)").fill("11")
+    # No routine chosen: the form comes back with its errors.
     page.get_by_role("button", name="Log session").click()
     expect(page.locator(".invalid-feedback, .is-invalid").first).to_be_visible()
     assert_no_axe_violations(page)

@@ -12,6 +12,7 @@ from exercises.models import Contraindication, StepOutcome
 from tests.browser.flows import (
     answer_screening,
     assert_no_axe_violations,
+    choose_pain,
     expect_finish,
     sign_in,
     sign_up,
@@ -103,8 +104,7 @@ def test_the_clinician_override_shows_step_6_and_is_recorded(page, screened):
     page.get_by_role("button", name="Done, finish →").click()
 
     expect_finish(page, "beginner", ["Done"] * 6)
-    page.get_by_label("Pain before (0–10)").fill("5")
-    page.get_by_label("Pain after (0–10)").fill("4")
+    choose_pain(page, before=5, after=4)
     page.get_by_role("button", name="Save session").click()
 
     expect(page).to_have_url(re.compile(r"/progress/sessions/\d+/$"))

@@ -24,6 +24,8 @@ STEP_FIELDS = [
     "hold_seconds",
     "duration_min_minutes",
     "duration_max_minutes",
+    "rest_seconds",
+    "switch_seconds",
 ]
 
 

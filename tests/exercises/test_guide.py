@@ -207,9 +207,9 @@ def test_the_summary_counts_unmarked_steps_as_skipped():
     summary = run.summary(routine)
 
     assert summary == [
-        (1, routine[0], StepOutcome.DONE),
-        (2, routine[1], StepOutcome.SKIPPED),
-        (3, routine[2], StepOutcome.SKIPPED_FOR_SAFETY),
+        (1, routine[0], StepOutcome.DONE, ""),
+        (2, routine[1], StepOutcome.SKIPPED, ""),
+        (3, routine[2], StepOutcome.SKIPPED_FOR_SAFETY, ""),
     ]
 
 
@@ -220,7 +220,7 @@ def test_the_summary_counts_unmarked_flagged_steps_skipped_for_safety():
 
     summary = run.summary(routine, flagged={1, 3})
 
-    assert [outcome for _, _, outcome in summary] == [
+    assert [outcome for _, _, outcome, _ in summary] == [
         StepOutcome.DONE,
         StepOutcome.SKIPPED,
         StepOutcome.SKIPPED_FOR_SAFETY,
@@ -247,6 +247,7 @@ def test_the_record_is_plain_data_for_an_account():
         "started": STARTED.isoformat(),
         "finished": (STARTED + timedelta(minutes=20)).isoformat(),
         "token": run.token,
+        "pain_before": None,
         "steps": [
             {
                 "exercise": "knee-rocks",
@@ -254,6 +255,7 @@ def test_the_record_is_plain_data_for_an_account():
                 "order": 1,
                 "outcome": "done",
                 "cleared_by_clinician": False,
+                "seconds": None,
             },
             {
                 "exercise": "bridge",
@@ -261,6 +263,7 @@ def test_the_record_is_plain_data_for_an_account():
                 "order": 2,
                 "outcome": "skipped",
                 "cleared_by_clinician": True,
+                "seconds": None,
             },
         ],
     }
@@ -396,3 +399,47 @@ def test_a_red_flag_needs_the_doctors_clearance_even_before_the_safety_check(pla
         )
         is Refusal.NEEDS_CLEARANCE
     )
+
+
+# Pain before and the time on each step
+
+
+def test_pain_said_at_the_start_is_kept_and_recorded():
+    session = SessionStore()
+    GuidedRun(session, "practice").start(pain_before=3)
+
+    again = GuidedRun(reloaded(session), "practice")
+    assert again.pain_before == 3
+    assert again.record(steps("Knee rocks"))["pain_before"] == 3
+
+
+def test_pain_not_said_is_none_and_a_new_start_forgets_it():
+    run = started()
+    assert run.pain_before is None
+    run.start(pain_before=7)
+    run.start()
+    assert run.pain_before is None
+    assert GuidedRun(SessionStore(), "practice").pain_before is None
+
+
+def test_the_time_on_a_step_is_kept_shown_and_recorded():
+    session = SessionStore()
+    run = started(session)
+    run.mark(1, StepOutcome.DONE, seconds=34 * 60 + 12)
+    run.mark(2, StepOutcome.DONE)
+    routine = steps("Treadmill", "Bridge")
+
+    again = GuidedRun(reloaded(session), "practice")
+    assert again.seconds(1) == 2052
+    assert again.seconds(2) is None
+    assert [time for *_, time in again.summary(routine)] == ["34 min 12 s", ""]
+    assert [s["seconds"] for s in again.record(routine)["steps"]] == [2052, None]
+
+
+def test_marking_a_step_again_replaces_its_time():
+    run = started()
+    run.mark(1, StepOutcome.DONE, seconds=90)
+    run.mark(1, StepOutcome.DONE, seconds=0)
+    assert run.seconds(1) == 0
+    run.mark(1, StepOutcome.SKIPPED)
+    assert run.seconds(1) is None

@@ -1,5 +1,6 @@
 import pytest
 from django.core import serializers
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from exercises.models import Contraindication, Exercise, Routine, RoutineStep
@@ -93,6 +94,8 @@ def test_the_check_constraints_exist_in_the_database(db):
         "routine_step_hold_positive",
         "routine_step_duration_min_lte_max",
         "routine_step_has_dose",
+        "routine_step_rest_0_120",
+        "routine_step_switch_0_300",
     } <= set(constraints)
 
 
@@ -110,6 +113,48 @@ def test_a_sensible_dose_is_accepted(routine, exercise, dose):
     RoutineStep.objects.create(routine=routine, exercise=exercise, order=1, **dose)
 
     assert RoutineStep.objects.filter(routine=routine).count() == 1
+
+
+def test_a_step_rests_3_seconds_and_switches_sides_in_5_by_default(routine, exercise):
+    step = RoutineStep.objects.create(
+        routine=routine, exercise=exercise, order=1, repetitions=10
+    )
+
+    step.refresh_from_db()
+    assert (step.rest_seconds, step.switch_seconds) == (3, 5)
+
+
+@pytest.mark.parametrize(
+    ("pauses", "field"),
+    [
+        ({"rest_seconds": 121}, "rest_seconds"),
+        ({"switch_seconds": 301}, "switch_seconds"),
+        ({"rest_seconds": -1}, "rest_seconds"),
+    ],
+)
+def test_a_pause_out_of_range_is_refused(routine, exercise, pauses, field):
+    step = RoutineStep(routine=routine, exercise=exercise, order=1, repetitions=10)
+    for name, value in pauses.items():
+        setattr(step, name, value)
+
+    with pytest.raises(ValidationError) as refused:
+        step.full_clean()
+    assert field in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        step.save()
+
+
+def test_no_pause_at_all_is_fine(routine, exercise):
+    step = RoutineStep(
+        routine=routine,
+        exercise=exercise,
+        order=1,
+        repetitions=10,
+        rest_seconds=0,
+        switch_seconds=0,
+    )
+    step.full_clean()
+    step.save()
 
 
 def test_an_exercise_used_in_a_routine_cannot_be_deleted(step):

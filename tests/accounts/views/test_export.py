@@ -252,6 +252,7 @@ def test_the_json_export_holds_everything_kept_about_the_person(client, db):
         exercise_name="Treadmill",
         outcome=StepOutcome.SKIPPED,
         cleared_by_clinician=True,
+        seconds=34 * 60 + 12,
     )
     CompletedSessionFactory(user=UserFactory(username="sam"), notes="Sam's own note.")
     client.force_login(person)
@@ -300,15 +301,18 @@ def test_the_json_export_holds_everything_kept_about_the_person(client, db):
             "exercise": "Treadmill",
             "outcome": "Skipped",
             "cleared_by_clinician": True,
+            "seconds": 2052,
         }
     ]
     assert second["routine"] == "Beginner"
     assert (second["pain_before"], second["pain_after"]) == (6, 4)
     assert second["notes"] == "Knees a bit stiff."
     assert at(second["recorded_at"]) == older.created_at
-    assert [(s["order"], s["exercise"], s["outcome"]) for s in second["steps"]] == [
-        (1, "Ankle pumps", "Done"),
-        (2, "Straight-leg raises", "Skipped for safety"),
+    assert [
+        (s["order"], s["exercise"], s["outcome"], s["seconds"]) for s in second["steps"]
+    ] == [
+        (1, "Ankle pumps", "Done", None),
+        (2, "Straight-leg raises", "Skipped for safety", None),
     ]
     assert "Sam's own note." not in json.dumps(data)
 

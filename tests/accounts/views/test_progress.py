@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import CompletedSession, StepResult
+from exercises.forms import PAIN_ERROR
 from exercises.guide import GuidedRun
 from exercises.models import StepOutcome
 from tests.factories import (
@@ -640,7 +641,11 @@ def test_session_page_shows_steps_pain_and_the_edit_form(signed_in, session):
         response, ["Ankle pumps", "Heel slides", 'outcome-skipped">Skipped</span>']
     )
     assert "Pain 5 → 3" in text(page)
-    assert re.search(r'name="pain_before" value="5"', page)
+    # The stored ratings are the ones chosen on the pain scale.
+    assert re.findall(r'name="pain_before" value="(\d+)"[^>]*\bchecked\b', page) == [
+        "5"
+    ]
+    assert re.findall(r'name="pain_after" value="(\d+)"[^>]*\bchecked\b', page) == ["3"]
     assert re.search(r'name="notes"[^>]*>\s*Before\.</textarea>', page)
     assert f'href="/progress/sessions/{session.pk}/delete/"' in page
 
@@ -1089,9 +1094,9 @@ def test_logging_twice_with_the_same_token_records_one_session(signed_in, practi
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"pain_before": "11"}, "Ensure this value is less than or equal to 10."),
-        ({"pain_after": "-1"}, "Ensure this value is greater than or equal to 0."),
-        ({"pain_before": "abc"}, "Enter a whole number."),
+        ({"pain_before": "11"}, PAIN_ERROR),
+        ({"pain_after": "-1"}, PAIN_ERROR),
+        ({"pain_before": "abc"}, PAIN_ERROR),
         ({"routine": ""}, "This field is required."),
         ({"date": "1999-12-31"}, "Please enter a date from 2000 on."),
         ({"notes": "x" * 2001}, "Ensure this value has at most 2000 characters"),
@@ -1189,6 +1194,64 @@ def test_saving_a_guided_run_records_it_with_its_four_steps(signed_in, user, wal
     assert "Pain 5 → 3" in text(page)
 
 
+def test_pain_said_on_the_safety_check_is_saved_with_the_run(signed_in, practice):
+    guide = "/routines/practice/guide/"
+    signed_in.post(guide, {"acknowledged": "on", "pain_before": "3"})
+    for number in range(1, 5):
+        signed_in.post(f"{guide}{number}/", {"action": "done"})
+
+    response = signed_in.post(SAVE_URL, {"pain_after": "1", "notes": ""})
+
+    session = CompletedSession.objects.get()
+    assert response.url == session.get_absolute_url()
+    assert (session.pain_before, session.pain_after) == (3, 1)
+    page = html(signed_in.get(response.url))
+    assert "Pain 3 → 1" in text(page)
+    # Both stay editable on the same scale.
+    for name, chosen in [("pain_before", "3"), ("pain_after", "1")]:
+        assert re.findall(rf'name="{name}" value="(\d+)"', page) == [
+            str(n) for n in range(11)
+        ]
+        assert re.findall(rf'name="{name}" value="(\d+)"[^>]*\bchecked', page) == [
+            chosen
+        ]
+
+
+def test_a_visitors_pain_from_the_safety_check_reaches_the_new_account(
+    client, practice
+):
+    guide = "/routines/practice/guide/"
+    client.post(guide, {"acknowledged": "on", "pain_before": "6"})
+    for number in range(1, 5):
+        client.post(f"{guide}{number}/", {"action": "done"})
+    client.post(SAVE_URL, {"pain_after": "2"})
+    lee = UserFactory(username="lee")
+
+    response = client.post(
+        "/accounts/login/", {"username": "lee", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    completed = CompletedSession.objects.get(user=lee)
+    assert (completed.pain_before, completed.pain_after) == (6, 2)
+
+
+def test_the_time_on_each_step_is_saved_and_shown(signed_in, practice):
+    guide = "/routines/practice/guide/"
+    signed_in.post(guide, {"acknowledged": "on"})
+    for number in range(1, 4):
+        signed_in.post(f"{guide}{number}/", {"action": "done", "seconds": ""})
+    signed_in.post(f"{guide}4/", {"action": "done", "seconds": str(34 * 60 + 12)})
+
+    response = signed_in.post(SAVE_URL, {})
+
+    steps = CompletedSession.objects.get().steps.all()
+    assert [step.seconds for step in steps] == [None, None, None, 2052]
+    page = html(signed_in.get(response.url))
+    assert 'Walk: <span class="step-time">34 min 12 s</span>' in page
+    assert page.count("step-time") == 1
+
+
 def test_a_step_never_answered_is_saved_as_skipped(signed_in, walk):
     walk(signed_in, actions=["done"] * 3)
 
@@ -1252,9 +1315,9 @@ def test_a_replayed_finish_form_finds_the_first_save(signed_in, walk):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("pain_before", "11", "Ensure this value is less than or equal to 10."),
-        ("pain_after", "-1", "Ensure this value is greater than or equal to 0."),
-        ("pain_before", "abc", "Enter a whole number."),
+        ("pain_before", "11", PAIN_ERROR),
+        ("pain_after", "-1", PAIN_ERROR),
+        ("pain_before", "abc", PAIN_ERROR),
     ],
 )
 def test_saving_with_bad_pain_answers_400_with_the_form(
