@@ -45,9 +45,7 @@ def production_static(tmp_path_factory):
         STATIC_ROOT=root,
         STORAGES={
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {
-                "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            },
+            "staticfiles": {"BACKEND": "backcare_site.storage.StaticFilesStorage"},
         },
     ):
         call_command("collectstatic", "--noinput", verbosity=0)
@@ -125,6 +123,26 @@ def static_file(root, url):
     return Path(root) / path.removeprefix("/static/")
 
 
+MODULE_IMPORT = re.compile(
+    r"""(?:\bimport|\bexport)\b[^'"`;]*?(?:\bfrom\s*)?["']([./][^"']+)["']|"""
+    r"""\bimport\(\s*["']([^"']+)["']\s*\)"""
+)
+
+
+def with_modules(root, scripts):
+    """The scripts and every ES module they import, directly or not, by URL."""
+    found, queue = [], list(scripts)
+    while queue:
+        url = queue.pop(0)
+        if url in found:
+            continue
+        found.append(url)
+        source = static_file(root, url).read_text()
+        for static, dynamic in MODULE_IMPORT.findall(source):
+            queue.append(urllib.parse.urljoin(url, static or dynamic))
+    return found
+
+
 def gzipped_size(path):
     compressed = path.with_name(path.name + ".gz")
     if compressed.exists():
@@ -181,7 +199,7 @@ def test_every_page_is_light_and_loads_nothing_from_another_host(
         html = response.content.decode()
         links = Links()
         links.feed(html)
-        files = links.stylesheets + links.scripts
+        files = links.stylesheets + with_modules(production_static, links.scripts)
         for file_url in files:
             assert "/static/" in file_url, file_url
             assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", file_url), (

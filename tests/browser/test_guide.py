@@ -42,6 +42,10 @@ def test_walk_beginner_routine_with_the_player(page, catalogue):
             expect(count).to_be_disabled()
         else:
             player.get_by_role("button", name="Start").click()
+            phase = player.locator("[data-player-phase]")
+            expect(phase).to_have_text("Get into position")
+            page.clock.run_for(5_000)  # The lead-in.
+            expect(phase).to_have_text("Hold")
             expect(reps).to_have_text("Repetition 1 of 10")
             page.clock.run_for(5_000)
             expect(reps).to_have_text("Repetition 2 of 10")
@@ -116,7 +120,7 @@ def test_keyboard_starts_pauses_and_moves_between_steps(page, practice):
 
     page.keyboard.press("Space")
     expect(toggle).to_have_text("Pause")
-    page.clock.run_for(2_000)
+    page.clock.run_for(5_000 + 2_000)  # The lead-in, then 2 s of the hold.
     expect(clock).to_have_text("0:04")
 
     page.keyboard.press("Space")
@@ -130,6 +134,8 @@ def test_keyboard_starts_pauses_and_moves_between_steps(page, practice):
     expect(clock).to_have_text("0:03")
 
     player.get_by_role("button", name="Reset").click()
+    expect(clock).to_have_text("0:03")  # Not yet: Reset asks first.
+    player.get_by_role("button", name="Yes, reset").click()
     expect(clock).to_have_text("0:06")
     expect(toggle).to_have_text("Start")
     expect(player.locator("[data-player-reps]")).to_have_text("Repetition 1 of 5")
@@ -161,9 +167,15 @@ def test_stopwatch_marks_the_shortest_and_the_longest_target(page, practice):
 
     page.clock.run_for("05:00")
     expect(second).to_have_text("15-minute target reached")
-    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    expect(player.get_by_role("status")).to_have_text(
+        "15-minute target reached. Exercise done; stop when you are ready."
+    )
+    # The walk goes on until the person stops it.
     page.clock.run_for(5_000)
-    expect(player.locator("[data-player-clock]")).to_have_text("15:00")
+    expect(player.locator("[data-player-clock]")).to_have_text("15:05")
+    player.get_by_role("button", name="Stop").click()
+    page.clock.run_for(5_000)
+    expect(player.locator("[data-player-clock]")).to_have_text("15:05")
 
 
 def test_player_respects_reduced_motion(page, practice):
@@ -197,28 +209,34 @@ def test_guide_pages_pass_axe(page, practice):
     assert_no_axe_violations(page)
 
 
-def test_mute_and_speech_toggles_are_remembered(page, practice):
+def test_mute_and_settings_are_remembered(page, practice):
     player = open_step(page, "practice", 1)
-    mute = player.get_by_role("button", name="Mute beep")
-    speech = player.get_by_role("button", name="Speak prompts")
+    mute = player.get_by_role("button", name="Mute sound")
+    lead_in = player.get_by_label("Time to get into position")
+    auto = player.get_by_label("Go on to the next step by itself")
     expect(mute).to_have_attribute("aria-pressed", "false")
-    expect(speech).to_have_attribute("aria-pressed", "false")
+    player.get_by_text("Settings").click()
+    expect(lead_in).to_have_value("5")
+    expect(auto).to_be_checked()
 
     mute.click()
-    speech.click()
+    lead_in.select_option("10")
+    auto.uncheck()
     expect(mute).to_have_attribute("aria-pressed", "true")
-    expect(speech).to_have_attribute("aria-pressed", "true")
 
     page.reload()
+    player.get_by_text("Settings").click()
     expect(mute).to_have_attribute("aria-pressed", "true")
-    expect(speech).to_have_attribute("aria-pressed", "true")
+    expect(lead_in).to_have_value("10")
+    expect(auto).not_to_be_checked()
     page.goto("/routines/practice/guide/2/")
     expect(mute).to_have_attribute("aria-pressed", "true")
 
-    speech.click()
+    mute.click()
     page.reload()
-    expect(speech).to_have_attribute("aria-pressed", "false")
-    expect(mute).to_have_attribute("aria-pressed", "true")
+    expect(mute).to_have_attribute("aria-pressed", "false")
+    player.get_by_text("Settings").click()
+    expect(lead_in).to_have_value("10")
 
 
 def test_continue_resumes_at_the_first_step_not_yet_marked(screen, practice):

@@ -1,8 +1,9 @@
-"""The player's browser APIs: beep, wake lock, speech and live announcements.
+"""The player's browser APIs: sounds, wake lock, speech and live announcements.
 
 Recording stubs (player_stubs.js) replace Web Audio, the Screen Wake Lock API
 and speech synthesis before the page loads, so the tests see what the player
-called.
+called. These tests turn the lead-in and auto-advance off, so the holds start
+at Start and the page stays; test_player_hands_free.py covers both.
 """
 
 import re
@@ -20,6 +21,13 @@ from tests.browser.flows import (
 )
 
 HOLD_MS = 20_000
+HOLD_START = [784, 1175]
+HOLD_END = [659, 440]
+# No lead-in, no auto-advance: set before each page of these tests loads.
+NO_LEAD_IN = (
+    "localStorage.setItem('backcare.player.settings',"
+    " JSON.stringify({leadIn: 0, autoAdvance: false}))"
+)
 # Practice step 2 (bridge): five holds of 6 s, 3 s to get ready between them.
 BRIDGE_MS = 5 * 6_000 + 4 * 3_000
 # Practice step 3 (leg stretch): three holds of 20 s on each side, 3 s between
@@ -30,7 +38,8 @@ LEG_STRETCH_MS = 2 * (3 * HOLD_MS + 2 * 3_000) + 5_000
 @pytest.fixture
 def player_stubs(page, practice):
     """The practice routine on a laptop whose player calls are recorded, on a
-    fake clock."""
+    fake clock, with no lead-in and no auto-advance."""
+    page.add_init_script(NO_LEAD_IN)
     stub_player_apis(page)
 
 
@@ -42,38 +51,40 @@ def run_to_the_end(page, player, total_ms):
 # ----- sound ---------------------------------------------------------------
 
 
-def test_a_beep_sounds_at_the_end_of_each_hold(page, player_stubs):
+def test_a_sound_marks_the_start_and_the_end_of_each_hold(page, player_stubs):
     player = open_step(page, "practice", 2)
     press(player, "Start")
+    assert recorded(page, "beeps") == HOLD_START
     page.clock.run_for(5_000)
-    assert recorded(page, "beeps") == []
+    assert recorded(page, "beeps") == HOLD_START
 
     page.clock.run_for(1_500)
-    expect(player.locator("[data-player-phase]")).to_have_text("Get ready")
-    assert recorded(page, "beeps") == [880]
+    expect(player.locator("[data-player-phase]")).to_have_text("Rest")
+    assert recorded(page, "beeps") == HOLD_START + HOLD_END
 
-    page.clock.run_for(7_500)  # The second hold ends 15 s in.
-    assert recorded(page, "beeps") == [880]
+    page.clock.run_for(2_000)  # The second hold starts 9 s in.
+    assert recorded(page, "beeps") == HOLD_START + HOLD_END
     page.clock.run_for(1_000)
-    assert recorded(page, "beeps") == [880] * 2
+    assert recorded(page, "beeps") == (HOLD_START + HOLD_END) + HOLD_START
 
-    run_to_the_end(page, player, BRIDGE_MS - 16_000)
-    assert recorded(page, "beeps") == [880] * 5
+    run_to_the_end(page, player, BRIDGE_MS - 9_500)
+    assert recorded(page, "beeps") == (HOLD_START + HOLD_END) * 5
 
 
-def test_mute_beep_silences_every_hold(page, player_stubs):
+def test_mute_sound_silences_every_hold_and_every_word(page, player_stubs):
     player = open_step(page, "practice", 2)
-    press(player, "Mute beep")
+    press(player, "Mute sound")
     press(player, "Start")
     run_to_the_end(page, player, BRIDGE_MS)
     assert recorded(page, "audioContexts") == 1
     assert recorded(page, "beeps") == []
+    assert recorded(page, "spoken") == []
 
 
 # ----- wake lock -----------------------------------------------------------
 
 
-def test_screen_is_kept_awake_only_while_the_timer_runs(page, player_stubs):
+def test_screen_is_kept_awake_for_the_whole_session(page, player_stubs):
     player = open_step(page, "practice", 2)
     assert recorded(page, "wakeLock") == []
 
@@ -82,17 +93,21 @@ def test_screen_is_kept_awake_only_while_the_timer_runs(page, player_stubs):
     assert recorded(page, "wakeLock") == ["request screen"]
     assert held_locks(page) == 1
 
-    press(player, "Pause")
+    press(player, "Pause")  # Paused: still awake, the person is on the mat.
     expect(player.get_by_role("button", name="Resume")).to_be_visible()
-    assert recorded(page, "wakeLock") == ["request screen", "release"]
-    assert held_locks(page) == 0
+    assert held_locks(page) == 1
 
     press(player, "Resume")
-    expect(player.get_by_role("button", name="Pause")).to_be_visible()
-    assert held_locks(page) == 1
     run_to_the_end(page, player, BRIDGE_MS)
-    assert recorded(page, "wakeLock") == ["request screen", "release"] * 2
-    assert held_locks(page) == 0
+    assert held_locks(page) == 1  # Between steps too.
+    assert recorded(page, "wakeLock") == ["request screen"]
+
+    page.get_by_role("button", name="Done, next step →").click()
+    expect(page).to_have_url(re.compile(r"/guide/3/$"))
+    # The next page takes it again at once, before any touch (a counted
+    # step or a rest needs it as much as a hold).
+    expect(player).to_be_visible()
+    assert held_locks(page) == 1
 
 
 def test_wake_lock_is_taken_back_when_the_page_shows_again(page, player_stubs):
@@ -109,10 +124,10 @@ def test_wake_lock_is_taken_back_when_the_page_shows_again(page, player_stubs):
     press(player, "Pause")
     page.evaluate("window.__calls.setVisibility('hidden')")
     page.evaluate("window.__calls.setVisibility('visible')")
-    assert held_locks(page) == 0
+    assert held_locks(page) == 1
 
 
-def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, player_stubs):
+def test_no_second_wake_lock_from_quick_start_pause_start(page, player_stubs):
     player = open_step(page, "practice", 2)
     # A slow request: the person presses again before the browser answers.
     page.evaluate("window.__calls.wakeLockDelayMs = 2000")
@@ -121,10 +136,11 @@ def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, player_stu
     press(player, "Resume")
     page.clock.run_for(2_500)
     assert held_locks(page) == 1
+    assert recorded(page, "wakeLock") == ["request screen"]
 
     press(player, "Pause")
     page.clock.run_for(2_500)
-    assert held_locks(page) == 0
+    assert held_locks(page) == 1
 
 
 # ----- speech --------------------------------------------------------------
@@ -132,8 +148,7 @@ def test_no_wake_lock_is_left_behind_by_quick_start_pause_start(page, player_stu
 
 def test_spoken_prompts_follow_the_holds_and_sides(page, player_stubs):
     player = open_step(page, "practice", 3)
-    press(player, "Speak prompts")
-    press(player, "Start")
+    press(player, "Start")  # Spoken prompts are on without asking.
     run_to_the_end(page, player, LEG_STRETCH_MS)
 
     one_side = ["Hold"] + ["Relax", "Hold"] * 2
@@ -141,18 +156,9 @@ def test_spoken_prompts_follow_the_holds_and_sides(page, player_stubs):
         *one_side,
         "Switch to the left side",
         *one_side,
-        "Exercise done",
+        "Step done, next: Walk",
     ]
-
-
-def test_nothing_is_spoken_unless_prompts_are_turned_on(page, player_stubs):
-    player = open_step(page, "practice", 2)
-    expect(player.get_by_role("button", name="Speak prompts")).to_have_attribute(
-        "aria-pressed", "false"
-    )
-    press(player, "Start")
-    run_to_the_end(page, player, BRIDGE_MS)
-    assert recorded(page, "spoken") == []
+    expect(player.locator("[data-player-next]")).to_have_text("Next up: Walk")
 
 
 # ----- screen-reader announcements -----------------------------------------
@@ -162,7 +168,7 @@ def test_live_region_announces_phases_not_every_second(page, player_stubs):
     player = open_step(page, "practice", 3)
     status = player.get_by_role("status")
     expect(status).to_have_attribute("aria-live", "polite")
-    expect(status).to_have_text("Get into position, then press Start.")
+    expect(status).to_have_text("Press Start, then get into position.")
 
     press(player, "Start")
     expect(status).to_have_text("Hold for 20 seconds. Repetition 1 of 3, right side.")

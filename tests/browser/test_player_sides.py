@@ -16,12 +16,16 @@ from tests.browser.flows import (
     recorded,
     stub_player_apis,
 )
+from tests.browser.test_player_apis import NO_LEAD_IN
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 
 # Step 2: two holds of 5 s a side, 3 s to get ready between them, 5 s to
 # switch sides: the right side ends at 13 s, the left holds start at 18 s
 # and 26 s, and the step ends at 31 s.
 HOLD_MS = 5_000
+TICK = [1568]
+HOLD_START = [784, 1175]
+HOLD_END = [659, 440]
 # Each step does "each side": counted, held and timed.
 SIDED_STEPS = [
     ("heel-slides", "Heel slides", {"repetitions": 3}),
@@ -48,18 +52,18 @@ def sided(db):
 @pytest.fixture
 def sided_screen(screen, sided):
     """The sided routine on each screen, its player calls recorded, on a fake
-    clock; no script error may happen."""
+    clock, with no lead-in and no auto-advance (test_player_hands_free.py has
+    those); no script error may happen."""
     errors = []
     screen.on("pageerror", lambda error: errors.append(error))
+    screen.add_init_script(NO_LEAD_IN)
     stub_player_apis(screen)
     yield screen
     assert errors == []
 
 
 def open_sided_step(page, number):
-    player = open_step(page, "sided", number)
-    press(player, "Speak prompts")
-    return player
+    return open_step(page, "sided", number)
 
 
 def expect_not_done(page, player):
@@ -112,7 +116,7 @@ def test_counter_counts_the_right_side_then_the_left(sided_screen):
     expect(status).to_have_text("Right side done. Switch to the left side.")
     expect(count).to_be_enabled()
     expect_not_done(page, player)
-    assert recorded(page, "beeps") == [880]
+    assert recorded(page, "beeps") == TICK * 3 + HOLD_END
 
     tap_twice(player, "left")
     expect_not_done(page, player)
@@ -121,8 +125,11 @@ def test_counter_counts_the_right_side_then_the_left(sided_screen):
     expect(reps).to_have_text("All 3 repetitions done on both sides")
     expect(count).to_be_disabled()
     expect_done_and_saved(page)
-    assert recorded(page, "beeps") == [880, 880]
-    assert recorded(page, "spoken") == ["Switch to the left side", "Exercise done"]
+    assert recorded(page, "beeps") == (TICK * 3 + HOLD_END) * 2
+    assert recorded(page, "spoken") == [
+        "Switch to the left side",
+        "Step done, next: Knee to chest",
+    ]
 
     page.reload()
     expect(page.get_by_text("Marked: Done")).to_be_visible()
@@ -181,9 +188,10 @@ def test_hold_timer_holds_the_right_side_then_the_left(sided_screen):
     page.clock.run_for(1_000)
     expect(reps).to_have_text("All 2 repetitions done on both sides")
     expect_done_and_saved(page)
-    assert recorded(page, "beeps") == [880] * 4
+    assert recorded(page, "beeps") == (HOLD_START + HOLD_END) * 4
     one_side = ["Hold", "Relax", "Hold"]
-    spoken = [*one_side, "Switch to the left side", *one_side, "Exercise done"]
+    last = "Step done, next: Marching on the spot"
+    spoken = [*one_side, "Switch to the left side", *one_side, last]
     assert recorded(page, "spoken") == spoken
 
 
@@ -198,6 +206,6 @@ def test_stopwatch_has_no_sides_to_promise(sided_screen):
     press(player, "Start")
     page.clock.run_for("02:01")
     expect(player.get_by_role("status")).to_have_text(
-        "2-minute target reached. Exercise done."
+        "2-minute target reached. Exercise done; stop when you are ready."
     )
     expect(player).not_to_contain_text("side")

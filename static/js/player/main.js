@@ -1,0 +1,486 @@
+// The guided step's wiring: reads the server-rendered [data-player], picks
+// the timer for its data-mode (hold.js, counter.js, stopwatch.js), and joins
+// it to sound, speech, the wake lock, the settings, the Done form and the
+// state kept in the tab. The page works without it; this only enhances.
+import { Counter } from "./counter.js";
+import { HoldTimer } from "./hold.js";
+import { LEAD_IN_CHOICES, loadSettings, saveSettings } from "./settings.js";
+import { Sound } from "./sound.js";
+import { Speaker } from "./speech.js";
+import { Stopwatch } from "./stopwatch.js";
+import { session } from "./storage.js";
+import { ScreenLock } from "./wakelock.js";
+
+const TICK_MS = 250;
+const ADVANCE_MS = 5000; // The pause between a finished step and the next.
+const RUN_KEY = "backcare.player.run";
+const TIMERS = { hold: HoldTimer, count: Counter, duration: Stopwatch };
+
+function int(value, fallback = 0) {
+  const number = Number.parseInt(value, 10);
+  return Number.isNaN(number) ? fallback : number;
+}
+
+class Player {
+  constructor(root) {
+    this.root = root;
+    const data = root.dataset;
+    this.mode = data.mode;
+    this.settings = loadSettings();
+    this.config = {
+      repetitions: int(data.repetitions, 1) || 1,
+      holdMs: int(data.holdSeconds) * 1000,
+      eachSide: data.eachSide === "true",
+      durationMin: int(data.durationMin),
+      durationMax: int(data.durationMax) || int(data.durationMin),
+      restMs: int(data.restSeconds, 3) * 1000,
+      switchMs: int(data.switchSeconds, 5) * 1000,
+      paceMs: (int(data.paceSeconds, 3) || 3) * 1000,
+      leadInMs: this.settings.leadIn * 1000,
+    };
+    this.nextName = data.nextName || "";
+    this.stateKey = `backcare.player:${window.location.pathname}`;
+    this.routinePath = window.location.pathname.replace(/[^/]+\/$/, "");
+
+    this.nextButton = document.querySelector("[data-guide-next]");
+    this.form = this.nextButton?.form || document.querySelector("[data-guide-form]");
+    this.previousLink = document.querySelector("[data-guide-previous]");
+    this.secondsField = document.querySelector("[data-player-seconds]");
+    const one = (name) => root.querySelector(`[data-player-${name}]`);
+    this.el = {
+      side: one("side"),
+      phase: one("phase"),
+      clock: one("clock"),
+      bar: one("bar"),
+      reps: one("reps"),
+      toggle: one("toggle"),
+      reset: one("reset"),
+      confirm: one("confirm"),
+      confirmYes: one("confirm-yes"),
+      confirmNo: one("confirm-no"),
+      count: one("count"),
+      countNumber: one("count-number"),
+      undo: one("undo"),
+      targets: [...root.querySelectorAll("[data-player-target]")],
+      status: one("status"),
+      next: one("next"),
+      stay: one("stay"),
+      saved: one("saved"),
+      mute: one("mute"),
+      leadIn: one("lead-in"),
+      autoAdvance: one("auto-advance"),
+    };
+
+    this.sound = new Sound(this.settings);
+    this.speaker = new Speaker(this.settings);
+    this.screenLock = new ScreenLock();
+    this.io = {
+      announce: (text) => {
+        this.el.status.textContent = text;
+      },
+      say: (text) => this.speaker.say(text),
+      play: (name) => this.sound.play(name),
+      finish: () => this.finish(),
+      markDone: () => this.markDone(),
+    };
+    this.timer = new TIMERS[this.mode](this.config, this.io);
+    this.interval = null;
+    this.saving = false;
+    this.leaving = false;
+    this.advanceAt = 0;
+    this.done = false;
+  }
+
+  start() {
+    this.bindSettings();
+    this.bindControls();
+    this.bindKeyboard();
+    this.bindPage();
+    const run = session.get(RUN_KEY);
+    const inRun = run && run.routine === this.routinePath;
+    this.restore();
+    this.root.hidden = false;
+    if (inRun) {
+      this.screenLock.acquire(); // The whole session keeps the screen on.
+      if (run.advancing) {
+        session.set(RUN_KEY, { ...run, advancing: false });
+        if (!this.done && !this.timer.state.running) {
+          // Auto-advance: the run goes on without a touch. Audio was
+          // unlocked by a tap on an earlier page; resume it if it can.
+          this.sound.unlock();
+          this.play();
+        }
+      }
+    }
+    if (this.timer.state.running) {
+      this.startTicking();
+    }
+    this.render();
+  }
+
+  // ----- wiring -----------------------------------------------------------
+
+  bindSettings() {
+    const { mute, leadIn, autoAdvance } = this.el;
+    mute.setAttribute("aria-pressed", String(this.settings.muted));
+    mute.addEventListener("click", () => {
+      this.settings.muted = !this.settings.muted;
+      mute.setAttribute("aria-pressed", String(this.settings.muted));
+      if (this.settings.muted) {
+        this.speaker.stop();
+      }
+      saveSettings(this.settings);
+    });
+    if (leadIn) {
+      leadIn.value = String(this.settings.leadIn);
+      leadIn.addEventListener("change", () => {
+        const seconds = int(leadIn.value, 5);
+        this.settings.leadIn = LEAD_IN_CHOICES.includes(seconds) ? seconds : 5;
+        this.config.leadInMs = this.settings.leadIn * 1000;
+        saveSettings(this.settings);
+      });
+    }
+    if (autoAdvance) {
+      autoAdvance.checked = this.settings.autoAdvance;
+      autoAdvance.addEventListener("change", () => {
+        this.settings.autoAdvance = autoAdvance.checked;
+        saveSettings(this.settings);
+        if (!autoAdvance.checked) {
+          this.cancelAdvance();
+        }
+      });
+    }
+  }
+
+  bindControls() {
+    const { toggle, reset, confirmYes, confirmNo, count, undo, stay } = this.el;
+    toggle?.addEventListener("click", () => this.toggle());
+    reset?.addEventListener("click", () => this.askReset());
+    confirmYes?.addEventListener("click", () => this.reset());
+    confirmNo?.addEventListener("click", () => this.closeConfirm());
+    count?.addEventListener("click", () => this.tap());
+    undo?.addEventListener("click", () => {
+      this.timer.undo();
+      this.done = this.timer.state.phase === "done";
+      this.changed();
+    });
+    stay?.addEventListener("click", () => this.cancelAdvance());
+  }
+
+  bindKeyboard() {
+    document.addEventListener("keydown", (event) => {
+      const modified = event.altKey || event.ctrlKey || event.metaKey || event.shiftKey;
+      if (event.defaultPrevented || modified || event.repeat || event.isComposing) {
+        return;
+      }
+      const target = event.target instanceof Element ? event.target : null;
+      if (target?.closest("input, textarea, select, [contenteditable]")) {
+        return; // The key belongs to the field.
+      }
+      if (event.key === " " || event.code === "Space") {
+        // Space already presses a focused button or follows a focused link.
+        if (target?.closest("button, a[href], summary, [role='button'], [role='link']")) {
+          return;
+        }
+        event.preventDefault();
+        if (this.mode === "count") {
+          this.tap();
+        } else {
+          this.toggle();
+        }
+      } else if (event.key === "ArrowRight" && this.nextButton) {
+        event.preventDefault();
+        this.nextButton.click();
+      } else if (event.key === "ArrowLeft" && this.previousLink) {
+        event.preventDefault();
+        this.previousLink.click();
+      }
+    });
+    // The hints describe keys, so they show only where there is a keyboard.
+    if (window.matchMedia("(hover: hover) and (pointer: fine)").matches) {
+      for (const hint of document.querySelectorAll("[data-guide-keyboard-hint]")) {
+        hint.hidden = false;
+      }
+    }
+  }
+
+  bindPage() {
+    for (const form of document.querySelectorAll("[data-guide-form], form.skip-for-warning")) {
+      form.addEventListener("submit", () => {
+        this.leaving = true;
+        this.fillSeconds();
+        session.remove(this.stateKey);
+        const last = this.root.closest("[data-guide]");
+        if (last && last.dataset.stepNumber === last.dataset.stepTotal) {
+          session.remove(RUN_KEY); // The finish page ends the session.
+        }
+      });
+    }
+    window.addEventListener("beforeunload", (event) => {
+      if (this.timer.state.running && !this.leaving) {
+        event.preventDefault();
+        event.returnValue = ""; // Older browsers ask only with this.
+      }
+    });
+    // A later tap unlocks audio on a page that auto-advance opened.
+    const unlock = () => this.sound.unlock();
+    document.addEventListener("pointerdown", unlock, { once: true });
+    document.addEventListener("keydown", unlock, { once: true });
+  }
+
+  // ----- actions ------------------------------------------------------------
+
+  beginRun() {
+    const run = session.get(RUN_KEY);
+    if (!run || run.routine !== this.routinePath) {
+      session.set(RUN_KEY, { routine: this.routinePath, advancing: false });
+    }
+    this.screenLock.acquire();
+  }
+
+  toggle() {
+    if (this.done && this.mode !== "duration") {
+      return;
+    }
+    this.sound.unlock();
+    this.beginRun();
+    if (this.timer.state.running) {
+      this.timer.pause(Date.now());
+      this.stopTicking();
+    } else {
+      this.play();
+    }
+    this.changed();
+  }
+
+  play() {
+    this.timer.start(Date.now());
+    this.startTicking();
+    this.changed();
+  }
+
+  tap() {
+    if (this.done) {
+      return;
+    }
+    this.sound.unlock();
+    this.beginRun();
+    this.timer.tap(Date.now());
+    this.changed();
+  }
+
+  askReset() {
+    this.el.confirm.hidden = false;
+    this.el.reset.hidden = true;
+    this.el.confirmNo.focus();
+  }
+
+  closeConfirm() {
+    this.el.confirm.hidden = true;
+    this.el.reset.hidden = false;
+    this.el.reset.focus();
+  }
+
+  reset() {
+    this.stopTicking();
+    this.cancelAdvance();
+    this.timer.state = this.timer.initial();
+    this.done = false;
+    this.el.saved.hidden = true;
+    session.remove(this.stateKey);
+    this.closeConfirm();
+    this.io.announce("Timer reset.");
+    this.render();
+  }
+
+  startTicking() {
+    if (this.interval === null) {
+      this.interval = window.setInterval(() => this.tick(), TICK_MS);
+    }
+  }
+
+  stopTicking() {
+    if (this.interval !== null && !this.advanceAt) {
+      window.clearInterval(this.interval);
+      this.interval = null;
+    }
+  }
+
+  tick() {
+    const now = Date.now();
+    if (this.timer.state.running) {
+      this.timer.tick(now);
+    }
+    if (this.advanceAt && now >= this.advanceAt) {
+      this.advance();
+      return;
+    }
+    if (!this.timer.state.running && !this.advanceAt) {
+      this.stopTicking();
+    }
+    this.changed();
+  }
+
+  // ----- the end of the step ------------------------------------------------
+
+  finish() {
+    this.done = true;
+    const next = this.nextName ? `Step done, next: ${this.nextName}` : "Step done. Routine finished";
+    this.io.announce("Exercise done.");
+    this.io.say(next);
+    this.markDone();
+    if (this.settings.autoAdvance && this.nextButton) {
+      this.advanceAt = Date.now() + ADVANCE_MS;
+      this.startTicking();
+    }
+    this.changed();
+    this.nextButton?.focus({ preventScroll: true });
+  }
+
+  cancelAdvance() {
+    this.advanceAt = 0;
+    if (!this.timer.state.running) {
+      this.stopTicking();
+    }
+    this.render();
+  }
+
+  advance() {
+    this.advanceAt = 0;
+    this.stopTicking();
+    const run = session.get(RUN_KEY) || { routine: this.routinePath };
+    session.set(RUN_KEY, { ...run, advancing: true });
+    this.leaving = true;
+    if (this.form?.requestSubmit) {
+      this.form.requestSubmit(this.nextButton);
+    } else {
+      this.nextButton.click();
+    }
+  }
+
+  fillSeconds() {
+    if (this.secondsField && this.mode === "duration") {
+      this.secondsField.value = String(this.timer.seconds(Date.now()));
+    }
+  }
+
+  // Records the outcome as the Done button would, without leaving the page.
+  async markDone() {
+    if (!this.form || this.saving) {
+      return;
+    }
+    this.saving = true;
+    this.fillSeconds();
+    const data = new FormData(this.form); // Carries csrfmiddlewaretoken.
+    data.set("action", "done");
+    const { saved } = this.el;
+    try {
+      // form.action would be the button named "action", hence getAttribute.
+      const url = this.form.getAttribute("action") || window.location.href;
+      const response = await fetch(url, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        redirect: "manual",
+        headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken") || "" },
+      });
+      // The view answers a saved step with a redirect to the next page.
+      if (response.type !== "opaqueredirect" && !response.ok) {
+        throw new Error(`HTTP ${response.status}`);
+      }
+      saved.textContent = "Saved: this step is marked done.";
+      saved.dataset.state = "saved";
+    } catch {
+      const label = this.nextButton?.textContent.trim() || "Done";
+      saved.textContent = `Could not save. Press “${label}” to record this step.`;
+      saved.dataset.state = "failed";
+    } finally {
+      saved.hidden = false;
+      this.saving = false;
+    }
+  }
+
+  // ----- state kept in the tab ------------------------------------------------
+
+  changed() {
+    if (!this.leaving) {
+      session.set(this.stateKey, { mode: this.mode, done: this.done, state: this.timer.state });
+    }
+    this.render();
+  }
+
+  restore() {
+    const kept = session.get(this.stateKey);
+    if (!kept || kept.mode !== this.mode || !kept.state) {
+      return;
+    }
+    this.timer.state = { ...this.timer.initial(), ...kept.state };
+    this.done = Boolean(kept.done);
+    this.io.announce(this.done ? "Exercise done." : "Timer restored where you left it.");
+    if (this.timer.state.running) {
+      // A reload or a locked phone: the time went on, so catch up (and
+      // finish the step if it ended meanwhile).
+      this.timer.tick(Date.now());
+    }
+  }
+
+  // ----- drawing -------------------------------------------------------------
+
+  render() {
+    const now = Date.now();
+    const { state } = this.timer;
+    this.root.classList.toggle("is-running", state.running);
+    this.root.classList.toggle("is-done", this.done);
+    this.root.dataset.phase = this.done && this.mode !== "duration" ? "done" : state.phase;
+    if (this.el.side) {
+      this.el.side.textContent = `Now: ${state.side} side`;
+    }
+    this.timer.render(this.el, now);
+    this.renderToggle();
+    this.renderNext(now);
+  }
+
+  renderToggle() {
+    const { toggle } = this.el;
+    if (!toggle) {
+      return;
+    }
+    const { running } = this.timer.state;
+    let label = this.timer.started() && !this.done ? "Resume" : "Start";
+    if (running) {
+      label = this.mode === "duration" ? "Stop" : "Pause";
+    } else if (this.mode === "duration" && this.timer.started()) {
+      label = "Resume";
+    }
+    toggle.textContent = label;
+    toggle.disabled = this.done && this.mode !== "duration";
+    toggle.classList.toggle("btn-primary", !running);
+    toggle.classList.toggle("btn-warning", running);
+  }
+
+  renderNext(now) {
+    const { next, stay } = this.el;
+    if (!next) {
+      return;
+    }
+    const name = this.nextName || "the finish";
+    let text = "";
+    if (this.advanceAt) {
+      const seconds = Math.max(0, Math.ceil((this.advanceAt - now) / 1000));
+      text = `Next up: ${name}, in ${seconds} s`;
+    } else if (this.timer.lastRest() || (this.done && this.mode !== "duration")) {
+      text = `Next up: ${name}`;
+    }
+    if (next.textContent !== text) {
+      next.textContent = text;
+    }
+    next.hidden = !text;
+    if (stay) {
+      stay.hidden = !this.advanceAt;
+    }
+  }
+}
+
+for (const root of document.querySelectorAll("[data-player]")) {
+  new Player(root).start();
+}
