@@ -285,3 +285,58 @@ def test_the_stopwatch_runs_past_its_target_and_posts_the_time(stubbed):
     expect_finish(page, "practice")
     assert "seconds=1860" in posted[-1], posted
     assert "action=done" in posted[-1]
+
+
+def test_rest_and_side_switch_last_as_long_as_the_step_says(stubbed, practice):
+    page = stubbed
+    practice.steps.filter(order=3).update(rest_seconds=8, switch_seconds=12)
+    page.add_init_script(
+        "localStorage.setItem('backcare.player.settings',"
+        " JSON.stringify({leadIn: 0, autoAdvance: false}))"
+    )
+    player = open_step(page, "practice", 3)  # Leg stretch: 3 × 20 s each side.
+    phase = player.locator("[data-player-phase]")
+    press(player, "Start")
+    page.clock.run_for(20_000 + 7_500)  # 7.5 s into an 8 s rest.
+    expect(phase).to_have_text("Rest")
+    page.clock.run_for(1_000)  # 8.5 s: the second hold.
+    expect(phase).to_have_text("Hold")
+
+    # The right side ends at 3 × 20 s + 2 × 8 s = 76 s; the switch lasts 12 s.
+    page.clock.run_for(76_000 - 28_500 + 11_000)
+    expect(player.locator("[data-player-side]")).to_contain_text("left")
+    expect(phase).not_to_have_text("Hold")
+    page.clock.run_for(1_500)
+    expect(phase).to_have_text("Hold")
+
+
+def test_hold_and_rest_differ_in_word_and_colour(stubbed):
+    page = stubbed
+    player = open_step(page, "practice", 2)
+    phase = player.locator("[data-player-phase]")
+    press(player, "Start")
+
+    def look():
+        return phase.evaluate(
+            "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color,"
+            " getComputedStyle(el.closest('[data-player]')).borderTopColor]"
+        )
+
+    page.clock.run_for(5_500)
+    expect(phase).to_have_text("Hold")
+    hold = look()
+    page.clock.run_for(6_000)
+    expect(phase).to_have_text("Rest")
+    rest = look()
+    assert hold[0] != rest[0], (hold, rest)  # the badge's colour
+    assert hold[2] != rest[2], (hold, rest)  # the card's border
+
+
+def test_the_screen_is_let_go_when_the_page_is_left(stubbed):
+    page = stubbed
+    player = open_step(page, "practice", 2)
+    press(player, "Start")
+    assert held_locks(page) == 1
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    assert held_locks(page) == 0
+    assert recorded(page, "wakeLock")[-1] == "release"
