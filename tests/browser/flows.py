@@ -112,6 +112,14 @@ def choose_pain(page, **answers):
         scale.get_by_label(str(value), exact=True).check()
 
 
+# The player's settings for tests that time holds from Start: no lead-in, no
+# auto-advance. Add it with page.add_init_script before the page loads.
+NO_LEAD_IN = (
+    "localStorage.setItem('backcare.player.settings',"
+    " JSON.stringify({leadIn: 0, autoAdvance: false}))"
+)
+
+
 def player_of(page):
     player = page.locator("[data-player]")
     expect(player).to_be_visible()

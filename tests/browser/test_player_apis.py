@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import (
+    NO_LEAD_IN,
     held_locks,
     open_step,
     press,
@@ -23,11 +24,6 @@ from tests.browser.flows import (
 HOLD_MS = 20_000
 HOLD_START = [784, 1175]
 HOLD_END = [659, 440]
-# No lead-in, no auto-advance: set before each page of these tests loads.
-NO_LEAD_IN = (
-    "localStorage.setItem('backcare.player.settings',"
-    " JSON.stringify({leadIn: 0, autoAdvance: false}))"
-)
 # Practice step 2 (bridge): five holds of 6 s, 3 s to get ready between them.
 BRIDGE_MS = 5 * 6_000 + 4 * 3_000
 # Practice step 3 (leg stretch): three holds of 20 s on each side, 3 s between

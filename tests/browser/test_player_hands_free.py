@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.flows import (
     BEGINNER_STEPS,
+    NO_LEAD_IN,
     assert_no_axe_violations,
     expect_finish,
     held_locks,
@@ -290,10 +291,7 @@ def test_the_stopwatch_runs_past_its_target_and_posts_the_time(stubbed):
 def test_rest_and_side_switch_last_as_long_as_the_step_says(stubbed, practice):
     page = stubbed
     practice.steps.filter(order=3).update(rest_seconds=8, switch_seconds=12)
-    page.add_init_script(
-        "localStorage.setItem('backcare.player.settings',"
-        " JSON.stringify({leadIn: 0, autoAdvance: false}))"
-    )
+    page.add_init_script(NO_LEAD_IN)
     player = open_step(page, "practice", 3)  # Leg stretch: 3 × 20 s each side.
     phase = player.locator("[data-player-phase]")
     press(player, "Start")

@@ -10,13 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.flows import (
+    NO_LEAD_IN,
     expect_done_and_saved,
     open_step,
     press,
     recorded,
     stub_player_apis,
 )
-from tests.browser.test_player_apis import NO_LEAD_IN
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 
 # Step 2: two holds of 5 s a side, 3 s to get ready between them, 5 s to
