@@ -58,12 +58,13 @@ class GuidedRun:
     def mark(self, number, outcome, seconds=None):
         """
         Mark a step done or skipped, with the time the person spent on it
-        (``seconds``, as the player measured it) when known; marking it
-        again replaces both.
+        (``seconds``, as the player measured it) when known and the step was
+        done: a skipped step keeps no time. Marking it again replaces both.
         """
-        self.data["outcomes"][str(number)] = StepOutcome(outcome).value
+        outcome = StepOutcome(outcome)
+        self.data["outcomes"][str(number)] = outcome.value
         times = self.data.setdefault("seconds", {})
-        if seconds is None:
+        if seconds is None or outcome is not StepOutcome.DONE:
             times.pop(str(number), None)
         else:
             times[str(number)] = int(seconds)

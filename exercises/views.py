@@ -131,6 +131,7 @@ def guide_step(request, slug, number):
         "routine": step.routine,
         "step": step,
         "next_step": steps[number] if number < len(steps) else None,
+        "run_token": guide.token,
         "number": number,
         "total": len(steps),
         "outcome": guide.outcome(number),

@@ -1154,6 +1154,18 @@ def test_an_empty_time_is_no_time(guided):
     assert "step-time" not in html(guided.get(finish()))
 
 
+@pytest.mark.parametrize("action", ["skip", "skip_safety"])
+def test_a_skipped_step_keeps_no_time(guided, action):
+    # Leg stretch (step 3) has an avoid-warning, so both skips are offered.
+    response = guided.post(step(3), {"action": action, "seconds": "120"})
+
+    assert response.status_code == 302
+    run = GuidedRun(guided.session, "practice")
+    assert run.outcome(3) != "done"
+    assert run.seconds(3) is None
+    assert "step-time" not in html(guided.get(finish()))
+
+
 def test_the_step_page_sends_the_time_with_done(guided):
     assert 'name="seconds"' in html(guided.get(step(4)))
 
