@@ -1166,6 +1166,16 @@ def test_a_skipped_step_keeps_no_time(guided, action):
     assert "step-time" not in html(guided.get(finish()))
 
 
+def test_each_step_page_names_its_run(guided, client):
+    token = GuidedRun(guided.session, "practice").token
+    assert f'data-run="{token}"' in html(guided.get(step(2)))
+
+    client.post("/routines/practice/guide/", {"acknowledged": "on"})
+    other = GuidedRun(client.session, "practice").token
+    assert other != token
+    assert f'data-run="{other}"' in html(client.get(step(2)))
+
+
 def test_the_step_page_sends_the_time_with_done(guided):
     assert 'name="seconds"' in html(guided.get(step(4)))
 

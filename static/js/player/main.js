@@ -14,6 +14,7 @@ import { ScreenLock } from "./wakelock.js";
 const TICK_MS = 250;
 const ADVANCE_MS = 5000; // The pause between a finished step and the next.
 const RUN_KEY = "backcare.player.run";
+const KEEP_MS = 2 * 60 * 60 * 1000; // Timer state older than this is dropped.
 const TIMERS = { hold: HoldTimer, count: Counter, duration: Stopwatch };
 
 function int(value, fallback = 0) {
@@ -39,7 +40,12 @@ class Player {
       leadInMs: this.settings.leadIn * 1000,
     };
     this.nextName = data.nextName || "";
-    this.stateKey = `backcare.player:${window.location.pathname}`;
+    // The run (the server's token, new at each start from the safety check)
+    // and the step: kept state belongs to one step of one run.
+    const guide = root.closest("[data-guide]") || document.querySelector("[data-guide]");
+    this.runToken = guide?.dataset.run || "";
+    this.stepNumber = int(guide?.dataset.stepNumber);
+    this.stateKey = `backcare.player:${this.runToken}:${window.location.pathname}`;
     this.routinePath = window.location.pathname.replace(/[^/]+\/$/, "");
 
     this.nextButton = document.querySelector("[data-guide-next]");
@@ -83,6 +89,8 @@ class Player {
       finish: () => this.finish(),
       markDone: () => this.markDone(),
     };
+    this.restoring = false; // Catching up on time that passed while away.
+    this.ranOut = false;
     this.timer = new TIMERS[this.mode](this.config, this.io);
     this.interval = null;
     this.saving = false;
@@ -97,25 +105,33 @@ class Player {
     this.bindKeyboard();
     this.bindPage();
     const run = session.get(RUN_KEY);
-    const inRun = run && run.routine === this.routinePath;
+    const inRun = this.isThisRun(run);
     this.restore();
     this.root.hidden = false;
+    if (run?.advancing) {
+      // Only the page the auto-advance was headed for starts by itself; an
+      // advance that landed elsewhere (a refusal, a flagged step) is dropped.
+      const target = run.advancing;
+      const here = inRun && target.run === this.runToken && target.step === this.stepNumber;
+      session.set(RUN_KEY, { ...run, advancing: false });
+      if (here && !this.done && !this.timer.state.running) {
+        // Auto-advance: the run goes on without a touch. Audio was
+        // unlocked by a tap on an earlier page; resume it if it can.
+        this.sound.unlock();
+        this.play();
+      }
+    }
     if (inRun) {
       this.screenLock.acquire(); // The whole session keeps the screen on.
-      if (run.advancing) {
-        session.set(RUN_KEY, { ...run, advancing: false });
-        if (!this.done && !this.timer.state.running) {
-          // Auto-advance: the run goes on without a touch. Audio was
-          // unlocked by a tap on an earlier page; resume it if it can.
-          this.sound.unlock();
-          this.play();
-        }
-      }
     }
     if (this.timer.state.running) {
       this.startTicking();
     }
     this.render();
+  }
+
+  isThisRun(run) {
+    return Boolean(run) && run.routine === this.routinePath && run.run === this.runToken;
   }
 
   // ----- wiring -----------------------------------------------------------
@@ -206,9 +222,12 @@ class Player {
 
   bindPage() {
     for (const form of document.querySelectorAll("[data-guide-form], form.skip-for-warning")) {
-      form.addEventListener("submit", () => {
+      form.addEventListener("submit", (event) => {
         this.leaving = true;
-        this.fillSeconds();
+        // Only Done records the stopwatch's time; a Skip records none.
+        if (!event.submitter || event.submitter.value === "done") {
+          this.fillSeconds();
+        }
         session.remove(this.stateKey);
         const last = this.root.closest("[data-guide]");
         if (last && last.dataset.stepNumber === last.dataset.stepTotal) {
@@ -231,9 +250,8 @@ class Player {
   // ----- actions ------------------------------------------------------------
 
   beginRun() {
-    const run = session.get(RUN_KEY);
-    if (!run || run.routine !== this.routinePath) {
-      session.set(RUN_KEY, { routine: this.routinePath, advancing: false });
+    if (!this.isThisRun(session.get(RUN_KEY))) {
+      session.set(RUN_KEY, { routine: this.routinePath, run: this.runToken, advancing: false });
     }
     this.screenLock.acquire();
   }
@@ -324,6 +342,10 @@ class Player {
   // ----- the end of the step ------------------------------------------------
 
   finish() {
+    if (this.restoring) {
+      this.ranOut = true; // The time ran out while away: see restore().
+      return;
+    }
     this.done = true;
     const next = this.nextName ? `Step done, next: ${this.nextName}` : "Step done. Routine finished";
     this.io.announce("Exercise done.");
@@ -348,8 +370,12 @@ class Player {
   advance() {
     this.advanceAt = 0;
     this.stopTicking();
-    const run = session.get(RUN_KEY) || { routine: this.routinePath };
-    session.set(RUN_KEY, { ...run, advancing: true });
+    // Where the advance is headed: only that step of this run starts by itself.
+    session.set(RUN_KEY, {
+      routine: this.routinePath,
+      run: this.runToken,
+      advancing: { run: this.runToken, step: this.stepNumber + 1 },
+    });
     this.leaving = true;
     if (this.form?.requestSubmit) {
       this.form.requestSubmit(this.nextButton);
@@ -359,14 +385,14 @@ class Player {
   }
 
   fillSeconds() {
-    if (this.secondsField && this.mode === "duration") {
+    if (this.secondsField && this.mode === "duration" && this.timer.started()) {
       this.secondsField.value = String(this.timer.seconds(Date.now()));
     }
   }
 
   // Records the outcome as the Done button would, without leaving the page.
   async markDone() {
-    if (!this.form || this.saving) {
+    if (!this.form || this.saving || this.restoring) {
       return;
     }
     this.saving = true;
@@ -404,24 +430,52 @@ class Player {
 
   changed() {
     if (!this.leaving) {
-      session.set(this.stateKey, { mode: this.mode, done: this.done, state: this.timer.state });
+      session.set(this.stateKey, {
+        mode: this.mode,
+        done: this.done,
+        state: this.timer.state,
+        savedAt: Date.now(),
+      });
     }
     this.render();
   }
 
   restore() {
     const kept = session.get(this.stateKey);
-    if (!kept || kept.mode !== this.mode || !kept.state) {
+    if (!kept) {
+      return;
+    }
+    const age = Date.now() - (kept.savedAt || 0);
+    if (kept.mode !== this.mode || !kept.state || !(age >= 0 && age < KEEP_MS)) {
+      session.remove(this.stateKey); // Another kind of step, or too old.
       return;
     }
     this.timer.state = { ...this.timer.initial(), ...kept.state };
     this.done = Boolean(kept.done);
-    this.io.announce(this.done ? "Exercise done." : "Timer restored where you left it.");
     if (this.timer.state.running) {
-      // A reload or a locked phone: the time went on, so catch up (and
-      // finish the step if it ended meanwhile).
-      this.timer.tick(Date.now());
+      // A reload or a locked phone: the time went on, so catch up, quietly
+      // and without saving anything.
+      const io = { ...this.io };
+      Object.assign(this.io, { announce() {}, say() {}, play() {} });
+      this.restoring = true;
+      try {
+        this.timer.tick(Date.now());
+      } finally {
+        this.restoring = false;
+        Object.assign(this.io, io);
+      }
+      if (this.ranOut) {
+        // The step ended while away: nothing is marked and nothing moves on;
+        // the step starts fresh, to be done again or left with Done/Skip.
+        this.ranOut = false;
+        this.timer.state = this.timer.initial();
+        this.done = false;
+        session.remove(this.stateKey);
+        this.io.announce("The timer ran out while you were away. Press Start to begin again.");
+        return;
+      }
     }
+    this.io.announce(this.done ? "Exercise done." : "Timer restored where you left it.");
   }
 
   // ----- drawing -------------------------------------------------------------
