@@ -116,6 +116,9 @@ class PainNotesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not ask_pain_before:
             del self.fields["pain_before"]
+        if self.instance.pk:  # A rating given before may be taken back.
+            for name in ["pain_before", "pain_after"]:
+                self.fields[name].widget.clearable = True
 
 
 class SessionLogForm(PainNotesForm):

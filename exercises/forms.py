@@ -6,6 +6,7 @@ from django.utils.module_loading import import_string
 from .models import StepOutcome
 
 PAIN_MAX = 10
+PAIN_CHOICES = [(n, str(n)) for n in range(PAIN_MAX + 1)]
 PAIN_ENDS = {0: "no pain", PAIN_MAX: "worst pain imaginable"}
 PAIN_HELP = "0 is no pain, 10 the worst pain imaginable."
 PAIN_ERROR = "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."
@@ -33,6 +34,9 @@ class PainScale(forms.widgets.ChoiceWidget):
     buttons, “no pain” at 0 and “worst pain imaginable” at 10. Radio buttons
     work without JavaScript; static/css/site.css makes each label a target of
     at least 44×44 px. The one way pain is asked, wherever it is asked.
+
+    A radio button cannot be unticked: where a rating given before may be
+    taken back (``clearable``), a “Not rated” choice follows the scale.
     """
 
     input_type = "radio"
@@ -42,8 +46,17 @@ class PainScale(forms.widgets.ChoiceWidget):
     # The site's template folders, whatever the form renderer reads.
     site_templates = TemplatesSetting()
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, choices=[(n, str(n)) for n in range(PAIN_MAX + 1)])
+    def __init__(self, attrs=None, clearable=False):
+        super().__init__(attrs, choices=PAIN_CHOICES)
+        self.clearable = clearable
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["clearable"] = self.clearable
+        context["widget"]["rated"] = any(
+            v not in ("", None) for v in context["widget"]["value"]
+        )
+        return context
 
     def build_attrs(self, base_attrs, extra_attrs=None):
         # The label is styled, not the radio: a form-control class (as crispy
@@ -69,7 +82,7 @@ def pain_field(label, **kwargs):
     """An optional answer on the pain scale: a number from 0 to 10, or None."""
     return forms.TypedChoiceField(
         label=label,
-        choices=[(n, str(n)) for n in range(PAIN_MAX + 1)],
+        choices=PAIN_CHOICES,
         coerce=int,
         empty_value=None,
         required=False,

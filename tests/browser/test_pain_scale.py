@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import CompletedSession
 from tests.browser.flows import assert_no_axe_violations, sign_in
+from tests.factories import CompletedSessionFactory
 
 GATE = "/routines/practice/guide/"
 STEPS = 4
@@ -134,3 +135,22 @@ def test_the_scale_and_its_error_pass_axe(page, live_server, practice):
     group = scale(page, "Pain now (before you start)")
     expect(group.get_by_label("7", exact=True)).to_be_checked()
     assert_no_axe_violations(page)
+
+
+def test_a_rating_can_be_taken_back_on_the_session_page(page, live_server, user):
+    completed = CompletedSessionFactory(user=user, pain_before=6, pain_after=4)
+    sign_in(page, user)
+    page.goto(completed.get_absolute_url())
+    before = scale(page, "Pain before (0–10)")
+    expect(before.get_by_label("6", exact=True)).to_be_checked()
+
+    not_rated = before.get_by_label("Not rated")
+    box = before.locator("label.pain-scale-clear").bounding_box()
+    assert box["width"] >= TARGET and box["height"] >= TARGET, box
+    not_rated.check()
+    page.get_by_role("button", name="Save changes").click()
+
+    expect(page.get_by_text("Your changes were saved.")).to_be_visible()
+    expect(scale(page, "Pain before (0–10)").get_by_label("Not rated")).to_be_checked()
+    completed.refresh_from_db()
+    assert (completed.pain_before, completed.pain_after) == (None, 4)

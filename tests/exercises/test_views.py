@@ -993,7 +993,12 @@ def test_a_completed_sessions_page_shows_the_same_form_as_the_finish_page(
 
     for field in rendered(PainNotesForm(instance=completed), PAIN_NOTES):
         assert field in page
+    for field in rendered(PainNotesForm(), PAIN_NOTES):
         assert field in finish
+    # The same scale on both; a rating kept may also be taken back.
+    assert page.count('value="" id="id_pain_') == 2
+    assert "Not rated" in page
+    assert "Not rated" not in finish
     for name in ["pain_before", "pain_after"]:
         for value in range(11):
             radio = f'<input type="radio" name="{name}" value="{value}"'
