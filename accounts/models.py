@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exercises.durations import format_duration
+from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
 
-PAIN_MAX = 10
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(PAIN_MAX)]
 
 

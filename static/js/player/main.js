@@ -12,6 +12,8 @@ import { session } from "./storage.js";
 import { ScreenLock } from "./wakelock.js";
 
 const TICK_MS = 250;
+// A counted step run hands-free counts one repetition this often.
+const PACE_MS = 3000;
 const ADVANCE_MS = 5000; // The pause between a finished step and the next.
 const RUN_KEY = "backcare.player.run";
 const KEEP_MS = 2 * 60 * 60 * 1000; // Timer state older than this is dropped.
@@ -36,7 +38,7 @@ class Player {
       durationMax: int(data.durationMax) || int(data.durationMin),
       restMs: int(data.restSeconds, 3) * 1000,
       switchMs: int(data.switchSeconds, 5) * 1000,
-      paceMs: (int(data.paceSeconds, 3) || 3) * 1000,
+      paceMs: PACE_MS,
       leadInMs: this.settings.leadIn * 1000,
     };
     this.nextName = data.nextName || "";
