@@ -1,0 +1,59 @@
+"""Line drawings of the guide's exercises, rendered from a figure model.
+
+The SVG files live in static/drawings/ so that WhiteNoise and the service
+worker serve them like any static file; ``manage.py render_drawings``
+writes them from exercises/drawings/poses.py.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .poses import FIGURES, Figure
+from .svg import animated, frame_of, frames
+
+DIRECTORY = Path(__file__).resolve().parent.parent.parent / "static" / "drawings"
+
+
+@dataclass(frozen=True)
+class Drawing:
+    figure: Figure
+
+    @property
+    def path(self):
+        """The moving drawing, for ``{% static %}``."""
+        return f"drawings/{self.figure.slug}.svg"
+
+    @property
+    def frames_path(self):
+        """Start and end side by side, in black and white, for print."""
+        return f"drawings/{self.figure.slug}-frames.svg"
+
+    @property
+    def alt(self):
+        return self.figure.alt
+
+    @property
+    def sided(self):
+        return self.figure.sided
+
+    @property
+    def width(self):
+        return round(frame_of(self.figure)[2] * 2)
+
+    @property
+    def height(self):
+        return round(frame_of(self.figure)[3] * 2)
+
+    def files(self):
+        """Each file's name in DIRECTORY and the text it must hold."""
+        return {
+            f"{self.figure.slug}.svg": animated(self.figure),
+            f"{self.figure.slug}-frames.svg": frames(self.figure),
+        }
+
+
+DRAWINGS = {slug: Drawing(figure) for slug, figure in FIGURES.items()}
+
+
+def drawing_for(slug):
+    return DRAWINGS.get(slug)
