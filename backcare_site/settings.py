@@ -214,12 +214,24 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Editors' uploads (pictures of exercises) go to the default storage: files
+# under MEDIA_ROOT, served at MEDIA_URL by the reverse proxy in production
+# (README, "Pictures and media"). An operator may swap the backend for any
+# Django storage; the code only uses the storage API.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "backcare_site.storage.StaticFilesStorage"},
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) goes to a
+# temporary file rather than memory, and the picture form refuses anything
+# over 5 MB. Django has no cap on a whole request's files, so the reverse
+# proxy's client_max_body_size (6m in the README) is the request size cap.
+# DATA_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) caps the rest of a form.
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

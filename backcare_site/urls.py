@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -29,5 +31,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# Editors' pictures, for `make run` only: static() adds nothing when DEBUG is
+# off, and in production the reverse proxy serves /media/ from MEDIA_ROOT.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler500 = "backcare_site.views.server_error"

@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.forms import Script
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
+from .pictures import named_for, picture_replaced, pictures_deleted, validate_picture
 
 ANSWERED = (
     "People have answered its screening question. Their answers are kept, so it "
@@ -78,13 +82,67 @@ class RoutineAdmin(CatalogueAdmin):
         return len(routine.steps.all())
 
 
+class ExercisePictureForm(forms.ModelForm):
+    """The exercise's form, with its picture checked by exercises.pictures."""
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "slug",
+            "name",
+            "position",
+            "instructions",
+            "cues",
+            "contraindications",
+            "picture",
+            "picture_alt",
+        ]
+        # A plain file field: Django's image field would refuse a bad upload
+        # with one vague message before clean_picture could say what is wrong.
+        field_classes = {"picture": forms.FileField}
+
+    def clean_picture(self):
+        picture = self.cleaned_data["picture"]
+        if isinstance(picture, UploadedFile):  # a new upload, not the kept one
+            picture.name = named_for(picture.name, validate_picture(picture))
+        return picture
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("picture") and not cleaned_data.get("picture_alt"):
+            self.add_error(
+                "picture_alt",
+                ValidationError(
+                    "Say in a sentence what the picture shows: it is read aloud "
+                    "to people who cannot see it.",
+                    code="alt_required",
+                ),
+            )
+        return cleaned_data
+
+
 @admin.register(Exercise)
 class ExerciseAdmin(CatalogueAdmin):
+    form = ExercisePictureForm
     list_display = ["name", "slug", "position"]
     list_filter = ["contraindications", "steps__routine"]
     search_fields = ["name", "position", "instructions"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["contraindications"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "picture" in form.changed_data:
+            previous = form.initial.get("picture")
+            picture_replaced(obj, previous=previous.name if previous else "")
+
+    def delete_model(self, request, obj):
+        pictures_deleted([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        pictures_deleted(list(queryset))
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Contraindication)

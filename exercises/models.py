@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .drawings import drawing_for
+
 
 def split_lines(text):
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -179,6 +181,30 @@ class Exercise(models.Model):
     contraindications = models.ManyToManyField(
         Contraindication, blank=True, related_name="exercises"
     )
+    # An editor's own photo or picture, shown instead of the drawing. Its size
+    # and its resized copies are kept on the row, so a page showing it reads
+    # no file and makes no query. Uploads are checked in exercises/pictures.py.
+    picture = models.ImageField(
+        upload_to="exercises/",
+        blank=True,
+        max_length=255,
+        width_field="picture_width",
+        height_field="picture_height",
+        help_text="A PNG, JPEG or WebP picture of the exercise, at most 5 MB. "
+        "It is shown instead of the drawing; clear it to bring the drawing back.",
+    )
+    picture_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    picture_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    picture_alt = models.CharField(
+        "picture's text alternative",
+        max_length=300,
+        blank=True,
+        help_text="What the picture shows, in a sentence: it is read aloud to "
+        "people who cannot see it. Required with a picture.",
+    )
+    # [{"width", "height", "name"}, ...] by width: the copies made on upload,
+    # never wider than the picture. ``name`` is the copy's name in the storage.
+    picture_renditions = models.JSONField(default=list, blank=True, editable=False)
 
     objects = ExerciseQuerySet.as_manager()
 
@@ -195,12 +221,65 @@ class Exercise(models.Model):
         return (self.slug,)
 
     @property
+    def drawing(self):
+        """The line drawing made for this exercise (exercises/drawings/), if any."""
+        return drawing_for(self.slug)
+
+    @property
     def instruction_list(self):
         return split_lines(self.instructions)
 
     @property
     def cue_list(self):
         return split_lines(self.cues)
+
+    @property
+    def has_picture(self):
+        return bool(self.picture)
+
+    @property
+    def picture_srcset(self):
+        """“url 320w, url 640w, …”: the resized copies, for an img's srcset."""
+        if not self.picture:
+            return ""
+        if not self.picture_renditions:
+            return f"{self.picture.url} {self.picture_width}w"
+        return ", ".join(
+            f"{self.picture.storage.url(copy['name'])} {copy['width']}w"
+            for copy in self.picture_renditions
+        )
+
+    @property
+    def picture_default(self):
+        """
+        The copy an img's src names (as {"width", "height", "name"}): the
+        widest up to 640 pixels, or the picture itself when it has no copies.
+        """
+        copies = self.picture_renditions
+        if not copies:
+            return {
+                "name": self.picture.name,
+                "width": self.picture_width,
+                "height": self.picture_height,
+            }
+        fitting = [copy for copy in copies if copy["width"] <= 640]
+        return max(fitting or copies[:1], key=lambda copy: copy["width"])
+
+    @property
+    def picture_src(self):
+        return (
+            self.picture.storage.url(self.picture_default["name"])
+            if self.picture
+            else ""
+        )
+
+    @property
+    def picture_src_width(self):
+        return self.picture_default["width"] if self.picture else None
+
+    @property
+    def picture_src_height(self):
+        return self.picture_default["height"] if self.picture else None
 
 
 class RoutineQuerySet(SlugQuerySet):

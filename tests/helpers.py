@@ -1,5 +1,6 @@
 """Reading what the test client got back: one definition of each helper."""
 
+import io
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver
+from PIL import Image
 
 BLOCK_TAGS = {
     *("article", "br", "div", "footer", "header", "li", "main", "nav"),
@@ -27,6 +29,7 @@ class TextParser(HTMLParser):
         self.chunks = []
         self.articles = {}
         self.open_articles = []
+        self.images = []
         self.skip = 0
 
     def handle_starttag(self, tag, attrs):
@@ -36,6 +39,9 @@ class TextParser(HTMLParser):
             self.chunks.append(" ")
         if tag == "article":
             self.open_articles.append((dict(attrs).get("id"), len(self.chunks)))
+        if tag == "img":
+            article = self.open_articles[-1][0] if self.open_articles else None
+            self.images.append({**dict(attrs), "article": article})
 
     def handle_endtag(self, tag):
         if tag in SKIPPED_TAGS:
@@ -81,6 +87,11 @@ def text_of(response):
 def articles_of(response):
     """The text of each `<article id=…>` of a page, by its id."""
     return parse(html(response)).articles
+
+
+def images_of(response):
+    """Each `<img>` of a page: its attributes, and the id of its `<article>`."""
+    return parse(html(response)).images
 
 
 def page_showing(response, phrases):
@@ -220,3 +231,14 @@ def signed_in_client(user, **kwargs):
 
 def is_signed_in(client):
     return "_auth_user_id" in client.session
+
+
+def picture_bytes(width, height, kind="PNG", *, noise=False):
+    """A picture made in memory: smooth shades, or noise that compresses badly."""
+    if noise:
+        image = Image.effect_noise((width, height), 80).convert("RGB")
+    else:
+        image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, kind)
+    return out.getvalue()

@@ -13,6 +13,7 @@ from collections import namedtuple
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -27,7 +28,7 @@ from tests.factories import (
     RoutineStepFactory,
     UserFactory,
 )
-from tests.helpers import html, signed_in_client, url_patterns
+from tests.helpers import html, picture_bytes, signed_in_client, url_patterns
 
 # Fragments of the markers that must never reach a page unescaped.
 RAW = ('<meta http-equiv="refresh"', "<script>alert(")
@@ -111,13 +112,15 @@ def shown_escaped(pages):
 
 
 @pytest.fixture
-def marked_catalogue(db):
+def marked_catalogue(db, settings, tmp_path):
     """
     Markup in every text field: a warning of each severity, each with a
     screening question, on a routine and on its first exercise; a routine of
-    each kind, with steps that count, hold and time; an exercise no routine
-    uses. Returns the warning whose question was removed (below).
+    each kind, with steps that count, hold and time, one with an editor's
+    picture; an exercise no routine uses. Returns the warning whose question
+    was removed (below).
     """
+    settings.MEDIA_ROOT = tmp_path
     warnings = [
         ContraindicationFactory(
             slug=f"warning-{severity}", severity=severity, **markup(Contraindication)
@@ -135,6 +138,7 @@ def marked_catalogue(db):
         slug="flagged", **markup(Exercise), contraindications=[*warnings, former]
     )
     held = ExerciseFactory(slug="held", **markup(Exercise))
+    held.picture.save("held.png", ContentFile(picture_bytes(400, 300)))
     timed = ExerciseFactory(slug="timed", **markup(Exercise))
     ExerciseFactory(slug="unused", **markup(Exercise))
 

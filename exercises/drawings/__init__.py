@@ -44,6 +44,10 @@ class Drawing:
     def height(self):
         return round(frame_of(self.figure)[3] * 2)
 
+    @property
+    def frames_width(self):
+        return self.width * 2
+
     def files(self):
         """Each file's name in DIRECTORY and the text it must hold."""
         return {

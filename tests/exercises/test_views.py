@@ -11,14 +11,19 @@ from pathlib import Path
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.html import escape
 
 from accounts import services
 from accounts.forms import PainNotesForm
+from exercises.cache import catalogue_changed
+from exercises.drawings import DRAWINGS
 from exercises.forms import DoctorClearanceForm
 from exercises.guide import GuidedRun
 from exercises.models import Exercise, Routine, Severity
+from exercises.pictures import renditions_make
 from tests.exercises.test_admin import change_form_data, change_url
 from tests.factories import (
     CompletedSessionFactory,
@@ -28,7 +33,15 @@ from tests.factories import (
     RoutineStepFactory,
     routine_of_every_kind,
 )
-from tests.helpers import articles_of, assert_in_order, clock_at, html, text_of
+from tests.helpers import (
+    articles_of,
+    assert_in_order,
+    clock_at,
+    html,
+    images_of,
+    picture_bytes,
+    text_of,
+)
 
 GATE = "/routines/{slug}/guide/"
 STEP = "/routines/{slug}/guide/{n}/"
@@ -1211,3 +1224,107 @@ def test_a_day_of_exercise_is_the_longest_time_kept(guided):
         guided.post(step(4), {"action": "done", "seconds": "86400"}).status_code == 302
     )
     assert GuidedRun(guided.session, "practice").seconds(4) == 86400
+
+
+# Drawings and pictures: the exercise page (large), each step of the routine
+# page (with its print pair), the guided step (compact).
+
+SEED_ROUTINES = ("beginner", "intermediate", "advanced", "aerobic")
+
+
+def drawn(images, drawing):
+    """The images of ``images`` that show ``drawing``: moving, then print."""
+    moving = [i for i in images if i["src"] == static(drawing.path)]
+    printed = [i for i in images if i["src"] == static(drawing.frames_path)]
+    return moving, printed
+
+
+def test_each_exercise_page_shows_its_drawing_and_its_print_pair(client, catalogue):
+    for exercise in Exercise.objects.all():
+        drawing = DRAWINGS[exercise.slug]
+        moving, printed = drawn(
+            images_of(client.get(exercise.get_absolute_url())), drawing
+        )
+        assert len(moving) == 1 and len(printed) == 1, exercise.slug
+        assert moving[0]["alt"] == drawing.alt
+        assert printed[0]["alt"] == f"Start and end positions. {drawing.alt}"
+        assert (moving[0]["width"], moving[0]["height"]) == (
+            str(drawing.width),
+            str(drawing.height),
+        )
+        assert "loading" not in moving[0]  # the page's main picture comes at once
+
+
+def test_each_step_of_a_routine_page_shows_its_exercises_drawing(client, catalogue):
+    for routine in Routine.objects.filter(slug__in=SEED_ROUTINES):
+        images = images_of(client.get(routine.get_absolute_url()))
+        steps = list(routine.steps.select_related("exercise"))
+        assert len(images) == 2 * len(steps)
+        for number, routine_step in enumerate(steps, 1):
+            moving, printed = drawn(images, routine_step.exercise.drawing)
+            assert [i["article"] for i in moving + printed] == [f"step-{number}"] * 2
+            assert moving[0]["loading"] == "lazy"
+
+
+def test_a_guided_step_shows_its_drawing_and_each_side_steps_their_side(
+    client, catalogue
+):
+    for slug in SEED_ROUTINES:
+        acknowledge(client, slug)
+        routine = Routine.objects.get(slug=slug)
+        for number, routine_step in enumerate(
+            routine.steps.select_related("exercise"), 1
+        ):
+            response = client.get(step(number, slug))
+            drawing = routine_step.exercise.drawing
+            moving, printed = drawn(images_of(response), drawing)
+            assert (len(moving), printed) == (1, []), (slug, number)
+            assert moving[0]["alt"] == drawing.alt
+            page = html(response)
+            assert ("data-guide-drawing" in page) == drawing.sided
+            assert ("Right side shown" in text_of(response)) == drawing.sided
+
+
+def test_an_editors_picture_replaces_the_drawing_everywhere_until_removed(
+    client, catalogue, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    exercise = Exercise.objects.get(slug="wall-squats")
+    exercise.picture.save("mine.png", ContentFile(picture_bytes(800, 600)), save=False)
+    exercise.picture_alt = "A woman against a wall, knees bent."
+    renditions_make(exercise)
+    with django_capture_on_commit_callbacks(execute=True):
+        exercise.save()
+        catalogue_changed()
+    acknowledge(client, "beginner")
+    pages = ("/exercises/wall-squats/", "/routines/beginner/", step(4, "beginner"))
+
+    for path in pages:
+        images = images_of(client.get(path))
+        assert drawn(images, exercise.drawing) == ([], []), path
+        mine = [i for i in images if i["alt"] == exercise.picture_alt]
+        assert len(mine) == 1, path
+        assert mine[0]["srcset"] == exercise.picture_srcset
+        assert mine[0]["srcset"].count("w, ") == 1  # 320 and 640 wide copies
+        assert mine[0]["src"] == exercise.picture_src
+
+    exercise.picture = ""
+    exercise.picture_renditions = []
+    with django_capture_on_commit_callbacks(execute=True):
+        exercise.save()
+        catalogue_changed()
+    for path in pages:
+        images = images_of(client.get(path))
+        assert len(drawn(images, exercise.drawing)[0]) == 1, path
+        assert not [i for i in images if i.get("srcset")]
+
+
+def test_an_exercise_with_neither_drawing_nor_picture_shows_no_image(client, practice):
+    acknowledge(client)
+    exercise = practice.steps.first().exercise
+    assert exercise.drawing is None and not exercise.has_picture
+    for path in (exercise.get_absolute_url(), practice.get_absolute_url(), step(1)):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert images_of(response) == [], path
+        assert "illustration" not in html(response)

@@ -73,6 +73,9 @@ class Player {
       status: one("status"),
       next: one("next"),
       stay: one("stay"),
+      // The step's drawing, outside the player: turned to the side being worked.
+      drawing: document.querySelector("[data-guide-drawing]"),
+      drawingSide: document.querySelector("[data-guide-drawing-side]"),
       saved: one("saved"),
       mute: one("mute"),
       leadIn: one("lead-in"),
@@ -490,6 +493,10 @@ class Player {
     this.root.dataset.phase = this.done && this.mode !== "duration" ? "done" : state.phase;
     if (this.el.side) {
       this.el.side.textContent = `Now: ${state.side} side`;
+    }
+    if (this.el.drawing && this.config.eachSide) {
+      this.el.drawing.classList.toggle("is-mirrored", state.side === "left");
+      this.el.drawingSide.textContent = state.side === "left" ? "Left side shown" : "Right side shown";
     }
     this.timer.render(this.el, now);
     this.renderToggle();

@@ -1,0 +1,499 @@
+import struct
+import time
+import zlib
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+
+from exercises.cache import VERSION_KEY
+from exercises.models import Exercise
+from exercises.pictures import renditions_make, validate_picture
+from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
+from tests.helpers import count_queries, picture_bytes, text_of
+
+FIELDS = ["slug", "name", "position", "instructions", "cues", "picture_alt"]
+ALT = "Lying on the back, knees bent, the lower back pressed to the floor."
+NOT_AN_IMAGE = "This file is not a PNG, JPEG or WebP picture."
+DAMAGED = "This picture is damaged or incomplete"
+TOO_MANY_PIXELS = "at most 10,000 pixels on a side and 40 megapixels in all"
+SVG = "SVG files cannot be uploaded; use PNG, JPEG or WebP."
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploads go to a folder of the test's own, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def png_claiming(width, height):
+    """A PNG whose header claims ``width`` × ``height`` and holds no pixels."""
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def upload(name, content, content_type="image/png"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def change_url(exercise):
+    return f"/admin/exercises/exercise/{exercise.pk}/change/"
+
+
+def post_picture(client, exercise, picture=None, **changes):
+    """Post the exercise's admin form as it stands, with ``picture`` and ``changes``."""
+    data = model_to_dict(exercise, fields=FIELDS)
+    data["contraindications"] = [w.pk for w in exercise.contraindications.all()]
+    data.update({"picture_alt": ALT, "_save": "Save", **changes})
+    if picture is not None:
+        data["picture"] = picture
+    return client.post(change_url(exercise), data)
+
+
+def stored(media):
+    return sorted(
+        str(path.relative_to(media)) for path in media.rglob("*") if path.is_file()
+    )
+
+
+def row(exercise):
+    fields = [*FIELDS, "picture", "picture_width", "picture_renditions"]
+    return list(Exercise.objects.filter(pk=exercise.pk).values(*fields))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "content_type"),
+    [
+        ("tilt.png", "PNG", "image/png"),
+        ("tilt.jpg", "JPEG", "image/jpeg"),
+        ("tilt.webp", "WEBP", "image/webp"),
+    ],
+)
+def test_an_editor_uploads_a_picture_and_its_resized_copies_are_made(
+    admin_client, exercise, media, name, kind, content_type
+):
+    content = picture_bytes(1200, 900, kind)
+
+    response = post_picture(admin_client, exercise, upload(name, content, content_type))
+
+    assert response.status_code == 302
+    exercise.refresh_from_db()
+    assert exercise.has_picture
+    assert exercise.picture.name == f"exercises/{name}"
+    assert (exercise.picture_width, exercise.picture_height) == (1200, 900)
+    assert exercise.picture_alt == ALT
+    assert (media / "exercises" / name).read_bytes() == content
+    stem = name.rsplit(".", 1)[0]
+    assert exercise.picture_renditions == [
+        {"width": w, "height": h, "name": f"exercises/{stem}-{w}w.webp"}
+        for w, h in [(320, 240), (640, 480), (1024, 768)]
+    ]
+    for copy in exercise.picture_renditions:
+        with Image.open(media / copy["name"]) as made:
+            assert (made.format, made.size) == ("WEBP", (copy["width"], copy["height"]))
+    assert exercise.picture_srcset == (
+        f"/media/exercises/{stem}-320w.webp 320w, "
+        f"/media/exercises/{stem}-640w.webp 640w, "
+        f"/media/exercises/{stem}-1024w.webp 1024w"
+    )
+    assert exercise.picture_src == f"/media/exercises/{stem}-640w.webp"
+    assert (exercise.picture_src_width, exercise.picture_src_height) == (640, 480)
+
+
+@pytest.mark.parametrize(
+    ("width", "widths"),
+    [(700, [320, 640]), (400, [320]), (200, [200])],
+)
+def test_a_picture_is_never_enlarged(admin_client, exercise, width, widths):
+    post_picture(admin_client, exercise, upload("small.png", picture_bytes(width, 100)))
+
+    exercise.refresh_from_db()
+    assert [copy["width"] for copy in exercise.picture_renditions] == widths
+    assert exercise.picture_src == f"/media/exercises/small-{widths[-1]}w.webp"
+    assert exercise.picture_srcset.endswith(f"-{widths[-1]}w.webp {widths[-1]}w")
+
+
+def test_an_exercise_without_a_picture_offers_none(exercise):
+    assert not exercise.has_picture
+    assert exercise.picture_srcset == exercise.picture_src == ""
+    assert exercise.picture_src_width is None
+
+
+def test_a_picture_without_copies_is_offered_itself():
+    # As a row may be made outside the admin: loaddata, the shell.
+    exercise = Exercise(
+        picture="exercises/tiny.png", picture_width=200, picture_height=100
+    )
+
+    assert exercise.picture_srcset == "/media/exercises/tiny.png 200w"
+    assert exercise.picture_src == "/media/exercises/tiny.png"
+    assert (exercise.picture_src_width, exercise.picture_src_height) == (200, 100)
+
+
+def test_copies_made_before_a_failure_are_removed(exercise, media, monkeypatch):
+    exercise.picture.save("tilt.png", ContentFile(picture_bytes(700, 500)), save=False)
+    real_save = FileSystemStorage._save
+
+    def full_at_640(storage, name, content):
+        if "-640w" in name:
+            raise OSError("No space left on device")
+        return real_save(storage, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full_at_640)
+
+    with pytest.raises(OSError):
+        renditions_make(exercise)
+    assert stored(media) == ["exercises/tilt.png"]
+    assert exercise.picture_renditions == []
+
+
+def test_the_picture_is_read_from_the_row_alone(admin_client, exercise):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(900, 600)))
+
+    with CaptureQueriesContext(connection) as captured:
+        pictured = Exercise.objects.get(slug="pelvic-tilt")
+        shown = (
+            pictured.has_picture,
+            pictured.picture_srcset,
+            pictured.picture_src,
+            pictured.picture_src_width,
+            pictured.picture_alt,
+        )
+    assert len(captured) == 1
+    assert shown[0] and shown[1] and shown[2] and shown[3] == 640
+
+
+def test_an_exercise_page_with_a_picture_costs_no_more_queries(
+    admin_client, client, exercise
+):
+    plain = ExerciseFactory(slug="knee-rocks", name="Knee rocks")
+    routine = RoutineFactory(slug="gentle", title="Gentle")
+    RoutineStepFactory(routine=routine, exercise=exercise, order=1)
+    RoutineStepFactory(routine=routine, exercise=plain, order=2)
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(900, 600)))
+    assert Exercise.objects.get(slug="pelvic-tilt").has_picture
+    cache.clear()
+
+    pictured_page = count_queries(client, "/exercises/pelvic-tilt/")
+    plain_page = count_queries(client, "/exercises/knee-rocks/")
+
+    assert len(pictured_page) <= len(plain_page)
+    # The routine's pages pickle the exercise into the shared cache: served
+    # again from there with its picture.
+    assert client.get("/routines/gentle/").status_code == 200
+    assert len(count_queries(client, "/routines/gentle/")) == 0
+
+
+def test_a_picture_change_renews_the_cached_catalogue_pages(
+    admin_client, exercise, django_capture_on_commit_callbacks
+):
+    visitor = Client()
+    url = "/exercises/pelvic-tilt/"
+    visitor.get(url)
+    assert len(count_queries(visitor, url)) == 0  # served from the cache
+    version = cache.get(VERSION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_picture(
+            admin_client, exercise, upload("tilt.png", picture_bytes(900, 600))
+        )
+
+    assert response.status_code == 302
+    assert Exercise.objects.get(slug="pelvic-tilt").has_picture
+    assert cache.get(VERSION_KEY) != version
+    assert len(count_queries(visitor, url)) > 0  # rendered afresh
+
+    version = cache.get(VERSION_KEY)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_picture(admin_client, exercise, **{"picture-clear": "on"})
+    assert cache.get(VERSION_KEY) != version
+
+
+def refused(admin_client, exercise, media, picture, message, **changes):
+    """Post ``picture``: the form comes back with ``message`` and nothing is kept."""
+    before = row(exercise)
+
+    response = post_picture(admin_client, exercise, picture, **changes)
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Please correct the error below." in page
+    assert message in page
+    assert stored(media) == []
+    assert row(exercise) == before
+    return page
+
+
+TEXT = b"Hello, I am a text file.\n" * 40
+SVG_FILE = b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'
+SVG_XML = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'
+PIXELS = "This picture is {} pixels; a picture can be " + TOO_MANY_PIXELS
+# (name, content, content type, what the editor reads, the error's code)
+BAD_UPLOADS = [
+    ("photo.png", TEXT, "image/png", NOT_AN_IMAGE, "not_image"),
+    (
+        "photo.gif",
+        picture_bytes(300, 200, "GIF"),
+        "image/gif",
+        NOT_AN_IMAGE,
+        "not_image",
+    ),
+    ("drawing.svg", SVG_FILE, "image/svg+xml", SVG, "svg"),
+    ("drawing.png", SVG_XML, "image/png", SVG, "svg"),
+    (
+        "cut.png",
+        picture_bytes(300, 300, noise=True)[:20_000],
+        "image/png",
+        DAMAGED,
+        "damaged",
+    ),
+    (
+        "cut.jpg",
+        picture_bytes(300, 300, "JPEG", noise=True)[:10_000],
+        "image/jpeg",
+        DAMAGED,
+        "damaged",
+    ),
+    (
+        "bomb.png",
+        png_claiming(30_000, 30_000),
+        "image/png",
+        "This picture has too many pixels; a picture can be " + TOO_MANY_PIXELS,
+        "too_many_pixels",
+    ),
+    (
+        "wide.png",
+        png_claiming(12_000, 100),
+        "image/png",
+        PIXELS.format("12,000 × 100"),
+        "too_many_pixels",
+    ),
+    (
+        "big.png",
+        png_claiming(8_000, 6_000),
+        "image/png",
+        PIXELS.format("8,000 × 6,000"),
+        "too_many_pixels",
+    ),
+]
+NAMES = [upload[0] for upload in BAD_UPLOADS]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "message", "code"), BAD_UPLOADS, ids=NAMES
+)
+def test_a_bad_upload_is_refused_with_a_message_and_nothing_is_stored(
+    admin_client, exercise, media, name, content, content_type, message, code
+):
+    refused(admin_client, exercise, media, upload(name, content, content_type), message)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "message", "code"), BAD_UPLOADS, ids=NAMES
+)
+def test_each_refusal_has_its_code(name, content, content_type, message, code):
+    with pytest.raises(ValidationError) as refusal:
+        validate_picture(upload(name, content, content_type))
+
+    assert refusal.value.code == code
+
+
+def test_an_empty_file_is_refused(admin_client, exercise, media):
+    empty = upload("photo.jpg", b"", "image/jpeg")
+    refused(admin_client, exercise, media, empty, "The submitted file is empty.")
+
+
+def test_a_picture_is_taken_for_what_it_decodes_to_not_its_name(
+    admin_client, exercise, media
+):
+    png = upload("notes.txt", picture_bytes(400, 300), "text/plain")
+    jpeg = upload("photo.JPEG", picture_bytes(400, 300, "JPEG"), "image/png")
+
+    for picture, name, kind in [
+        (png, "notes.png", "PNG"),
+        (jpeg, "photo.JPEG", "JPEG"),
+    ]:
+        response = post_picture(admin_client, exercise, picture)
+
+        assert response.status_code == 302
+        assert Exercise.objects.get(pk=exercise.pk).picture.name == f"exercises/{name}"
+        with Image.open(media / "exercises" / name) as image:
+            assert image.format == kind
+
+
+@pytest.mark.parametrize("megabytes", [6, 50])
+def test_a_picture_over_5_mb_is_refused_before_it_is_decoded(
+    admin_client, exercise, media, megabytes
+):
+    # A real PNG followed by padding that decoders ignore: only its size is wrong.
+    content = picture_bytes(300, 200) + b"\0" * (megabytes * 1024 * 1024)
+    started = time.monotonic()
+
+    refused(
+        admin_client,
+        exercise,
+        media,
+        upload("huge.png", content),
+        f"This file is {megabytes} MB; a picture can be at most 5 MB.",
+    )
+    assert time.monotonic() - started < 10
+
+
+def test_a_bad_upload_keeps_the_picture_already_there(admin_client, exercise, media):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
+    kept = stored(media)
+    before = row(exercise)
+
+    response = post_picture(admin_client, exercise, upload("photo.png", b"text"))
+
+    assert NOT_AN_IMAGE in text_of(response)
+    assert stored(media) == kept
+    assert row(exercise) == before
+
+
+def test_a_picture_needs_its_text_alternative(admin_client, exercise, media):
+    page = refused(
+        admin_client,
+        exercise,
+        media,
+        upload("tilt.png", picture_bytes(700, 500)),
+        "Say in a sentence what the picture shows: it is read aloud to people "
+        "who cannot see it.",
+        picture_alt="",
+    )
+    assert "read aloud to people who cannot see it" in page  # the help text
+
+
+def test_a_kept_picture_cannot_lose_its_text_alternative(admin_client, exercise, media):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
+    exercise.refresh_from_db()
+
+    response = post_picture(admin_client, exercise, picture_alt="")
+
+    assert response.status_code == 200
+    assert "Say in a sentence what the picture shows" in text_of(response)
+    assert Exercise.objects.get(pk=exercise.pk).picture_alt == ALT
+
+
+def test_clearing_the_picture_removes_it_and_its_copies(
+    admin_client, exercise, media, django_capture_on_commit_callbacks
+):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(1100, 800)))
+    assert len(stored(media)) == 4
+    exercise.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_picture(
+            admin_client, exercise, picture_alt="", **{"picture-clear": "on"}
+        )
+
+    assert response.status_code == 302
+    exercise.refresh_from_db()
+    assert not exercise.has_picture
+    assert exercise.picture_renditions == []
+    assert exercise.picture_width is None
+    assert exercise.picture_srcset == exercise.picture_src == ""
+    assert stored(media) == []
+
+
+def test_replacing_the_picture_replaces_its_copies(
+    admin_client, exercise, media, django_capture_on_commit_callbacks
+):
+    post_picture(admin_client, exercise, upload("first.png", picture_bytes(1100, 800)))
+    exercise.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_picture(
+            admin_client,
+            exercise,
+            upload("second.jpg", picture_bytes(500, 250, "JPEG")),
+        )
+
+    exercise.refresh_from_db()
+    assert exercise.picture.name == "exercises/second.jpg"
+    assert stored(media) == ["exercises/second-320w.webp", "exercises/second.jpg"]
+    assert exercise.picture_srcset == "/media/exercises/second-320w.webp 320w"
+
+
+def test_an_unchanged_picture_keeps_its_files(
+    admin_client, exercise, media, django_capture_on_commit_callbacks
+):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
+    exercise.refresh_from_db()
+    kept = stored(media)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_picture(admin_client, exercise, name="Pelvic tilts")
+
+    assert response.status_code == 302
+    assert stored(media) == kept
+    assert Exercise.objects.get(pk=exercise.pk).picture_renditions == (
+        exercise.picture_renditions
+    )
+
+
+def test_deleting_an_exercise_removes_its_picture(
+    admin_client, exercise, media, django_capture_on_commit_callbacks
+):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
+    assert len(stored(media)) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/exercises/exercise/{exercise.pk}/delete/", {"post": "yes"}
+        )
+
+    assert response.status_code == 302
+    assert not Exercise.objects.filter(pk=exercise.pk).exists()
+    assert stored(media) == []
+
+
+def test_deleting_exercises_from_the_list_removes_their_pictures(
+    admin_client, exercise, media, django_capture_on_commit_callbacks
+):
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(400, 300)))
+    assert len(stored(media)) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/exercises/exercise/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [exercise.pk],
+                "post": "yes",
+            },
+        )
+
+    assert response.status_code == 302
+    assert not Exercise.objects.filter(pk=exercise.pk).exists()
+    assert stored(media) == []
+
+
+def test_the_change_form_offers_the_picture_and_its_text_alternative(
+    admin_client, exercise
+):
+    page = admin_client.get(change_url(exercise)).content.decode()
+
+    assert 'enctype="multipart/form-data"' in page
+    assert '<input type="file" name="picture"' in page
+    assert 'name="picture_alt"' in page
+    assert "PNG, JPEG or WebP picture of the exercise, at most 5 MB" in page
