@@ -16,7 +16,11 @@ DIRECTORY = Path(__file__).resolve().parent.parent.parent / "static" / "drawings
 
 @dataclass(frozen=True)
 class Drawing:
+    """A figure's files and what a page needs to show them (sizes in pixels)."""
+
     figure: Figure
+    width: int
+    height: int
 
     @property
     def path(self):
@@ -37,14 +41,6 @@ class Drawing:
         return self.figure.sided
 
     @property
-    def width(self):
-        return round(frame_of(self.figure)[2] * 2)
-
-    @property
-    def height(self):
-        return round(frame_of(self.figure)[3] * 2)
-
-    @property
     def frames_width(self):
         return self.width * 2
 
@@ -56,7 +52,12 @@ class Drawing:
         }
 
 
-DRAWINGS = {slug: Drawing(figure) for slug, figure in FIGURES.items()}
+def drawing_of(figure):
+    _left, _top, width, height = frame_of(figure)
+    return Drawing(figure, width=round(width * 2), height=round(height * 2))
+
+
+DRAWINGS = {slug: drawing_of(figure) for slug, figure in FIGURES.items()}
 
 
 def drawing_for(slug):
