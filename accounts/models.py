@@ -20,6 +20,8 @@ from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
 
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(PAIN_MAX)]
+# A week's streaks are kept for every target a person may choose.
+WEEKLY_TARGET_MAX = 14
 
 
 def iso(value, zone=None):
@@ -83,7 +85,7 @@ class User(AbstractUser):
 
     weekly_target = models.PositiveSmallIntegerField(
         default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(14)],
+        validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_TARGET_MAX)],
         help_text="Sessions per week to aim for.",
     )
     conditions = models.ManyToManyField(
@@ -117,7 +119,8 @@ class User(AbstractUser):
         constraints = [
             # The streak counts weeks that reach the target: 0 would never end.
             models.CheckConstraint(
-                condition=Q(weekly_target__gte=1) & Q(weekly_target__lte=14),
+                condition=Q(weekly_target__gte=1)
+                & Q(weekly_target__lte=WEEKLY_TARGET_MAX),
                 name="user_weekly_target_1_14",
             )
         ]
@@ -470,6 +473,135 @@ class StepResult(models.Model):
         if self.seconds is None:
             return ""
         return format_duration(timedelta(seconds=self.seconds))
+
+
+class ProgressTotal(models.Model):
+    """
+    A person's figures that would otherwise be read from their whole history,
+    kept by the services that write completed sessions (in the same
+    transaction) with a ``DayTotal`` and ``WeekTotal`` per day and week in
+    which something was done and a ``RoutineTotal`` per routine. Days and
+    weeks are in ``time_zone``: counted in another zone than the person's,
+    every figure is rebuilt (``services.totals_rebuild``).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    time_zone = models.CharField(max_length=64)
+    recorded = models.PositiveIntegerField(
+        default=0, help_text="Completed sessions kept, whatever was done in them."
+    )
+    sessions = models.PositiveIntegerField(
+        default=0, help_text="Completed sessions in which something was done."
+    )
+    time = models.DurationField(
+        default=timedelta(0), help_text="The time exercised in those sessions."
+    )
+    skipped_for_safety = models.PositiveIntegerField(
+        default=0, help_text="Steps skipped for safety, in every completed session."
+    )
+
+    def __str__(self):
+        return "A person's progress figures"
+
+    @property
+    def not_counted(self):
+        return self.recorded - self.sessions
+
+
+class DayTotal(models.Model):
+    """A day (in the person's time zone) with sessions in which something was done."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField()
+    sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="day_total_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.date}: {self.sessions}"
+
+
+class WeekTotal(models.Model):
+    """
+    A week from Monday (in the person's time zone) with sessions in which
+    something was done: their count and pain ratings, and ``streaks``, the
+    weeks in a row up to this one that reach each target from 1 to
+    ``WEEKLY_TARGET_MAX``, so that a streak never reads older weeks.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    monday = models.DateField()
+    sessions = models.PositiveIntegerField(default=0)
+    pain_before_sum = models.PositiveIntegerField(default=0)
+    pain_before_count = models.PositiveIntegerField(default=0)
+    pain_after_sum = models.PositiveIntegerField(default=0)
+    pain_after_count = models.PositiveIntegerField(default=0)
+    streaks = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "monday"], name="week_total_unique")
+        ]
+
+    def __str__(self):
+        return f"Week of {self.monday}: {self.sessions}"
+
+    @property
+    def pain_before(self):
+        """The average rating, or None without one."""
+        if not self.pain_before_count:
+            return None
+        return self.pain_before_sum / self.pain_before_count
+
+    @property
+    def pain_after(self):
+        if not self.pain_after_count:
+            return None
+        return self.pain_after_sum / self.pain_after_count
+
+    def streak(self, target):
+        """Weeks in a row, up to this one, with at least ``target`` sessions."""
+        return self.streaks[target - 1] if 0 < target <= len(self.streaks) else 0
+
+
+def week_streaks(sessions, before):
+    """A week's ``streaks``, from its count and the week before's (or [])."""
+    return [
+        (before[target - 1] if before else 0) + 1 if sessions >= target else 0
+        for target in range(1, WEEKLY_TARGET_MAX + 1)
+    ]
+
+
+class RoutineTotal(models.Model):
+    """Sessions in which something was done, per routine (by the title kept)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    routine_title = models.CharField(max_length=120)
+    sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "routine_title"], name="routine_total_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.routine_title}: {self.sessions}"
 
 
 class BrowserSession(AbstractBaseSession):

@@ -1,14 +1,23 @@
-"""The figures of a person's dashboard, each from one database aggregation."""
+"""
+The figures of a person's dashboard, read from the totals kept for them
+(``ProgressTotal`` and its day, week and routine rows): a bounded number of
+rows however long their history.
+"""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from exercises.durations import format_duration
+from exercises.models import StepOutcome
 
-from .models import CompletedSession
+from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal
 
 WEEKS = 12
 CHART_WIDTH = 360
@@ -17,6 +26,15 @@ CHART_PAD = 24
 
 
 CELL = 10
+
+# What a week row adds up, in the order ``Tally.weeks`` keeps them.
+WEEK_FIGURES = (
+    "sessions",
+    "pain_before_sum",
+    "pain_before_count",
+    "pain_after_sum",
+    "pain_after_count",
+)
 
 
 @dataclass
@@ -39,12 +57,26 @@ class Day:
         return min(self.count, 3)
 
 
+def tenths(total, count):
+    """
+    ``total / count`` to one decimal, halves rounded up, as the
+    ``floatformat:1`` filter shows it; "–" without a count. In integers: no
+    filter call per figure, and no float to round.
+    """
+    if not count:
+        return "–"
+    rounded = (20 * total + count) // (2 * count)
+    return f"{rounded // 10}.{rounded % 10}"
+
+
 @dataclass
 class Week:
     start: object
     count: int
     pain_before: float | None
     pain_after: float | None
+    pain_before_text: str = "–"
+    pain_after_text: str = "–"
 
 
 def start_of_week(day):
@@ -56,37 +88,90 @@ def start_of_day(day, zone=None):
     return timezone.make_aware(datetime.combine(day, time.min), zone)
 
 
-class Progress:
+def is_exercised(outcomes):
     """
-    A person's figures. Days and weeks are theirs, in their time zone, even
-    where it is not the active one. Only sessions in which something was done
-    count; the others stay in the history.
+    Something was done in a completed session with these step outcomes: one
+    of its steps, or, for one logged by hand (no steps), the session itself.
+    The rule of ``CompletedSessionQuerySet.exercised()``.
+    """
+    return not outcomes or StepOutcome.DONE in outcomes
+
+
+class Tally:
+    """
+    What completed sessions add to (or, counted with ``sign=-1``, take from)
+    their person's totals, row by row: days and weeks in ``zone``.
     """
 
-    def __init__(self, user, today=None):
+    def __init__(self, zone):
+        self.zone = zone
+        self.recorded = 0
+        self.sessions = 0
+        self.time = timedelta(0)
+        self.skipped_for_safety = 0
+        self.days = defaultdict(int)
+        self.weeks = defaultdict(lambda: dict.fromkeys(WEEK_FIGURES, 0))
+        self.routines = defaultdict(int)
+
+    def add(self, session, outcomes, sign=1):
+        """Count ``session`` with its steps' ``outcomes`` (a list)."""
+        self.recorded += sign
+        self.skipped_for_safety += sign * outcomes.count(StepOutcome.SKIPPED_FOR_SAFETY)
+        if not is_exercised(outcomes):
+            return
+        self.sessions += sign
+        self.time += sign * (session.finished_at - session.started_at)
+        day = timezone.localdate(session.started_at, self.zone)
+        self.days[day] += sign
+        week = self.weeks[start_of_week(day)]
+        week["sessions"] += sign
+        for name in ("pain_before", "pain_after"):
+            rating = getattr(session, name)
+            if rating is not None:
+                week[f"{name}_sum"] += sign * rating
+                week[f"{name}_count"] += sign
+        self.routines[session.routine_title] += sign
+
+
+class Progress:
+    """
+    A person's figures, from ``totals`` (their ``ProgressTotal``; read when
+    not given). Days and weeks are theirs, in their time zone, even where it
+    is not the active one. Only sessions in which something was done count;
+    the others stay in the history.
+    """
+
+    def __init__(self, user, today=None, totals=None):
         self.user = user
         self.zone = user.zone
         self.today = today or timezone.localdate(timezone=self.zone)
         self.week_start = start_of_week(self.today)
-        self.all_sessions = CompletedSession.objects.for_user(user)
-        self.sessions = self.all_sessions.exercised()
-
-    @cached_property
-    def totals(self):
-        return self.all_sessions.totals(since=start_of_day(self.week_start, self.zone))
+        self.first_day = self.week_start - timedelta(weeks=WEEKS - 1)
+        if totals is None:
+            totals = ProgressTotal.objects.filter(user=user).first()
+        self.totals = totals or ProgressTotal(user=user)
 
     @property
     def is_empty(self):
-        return self.totals["recorded"] == 0
+        return self.totals.recorded == 0
 
     @property
     def not_counted(self):
         """Sessions kept in the history in which nothing was done."""
-        return self.totals["recorded"] - self.totals["count"]
+        return self.totals.not_counted
+
+    @cached_property
+    def weeks_with_sessions(self):
+        """The twelve weeks' rows with sessions, newest first, keyed by Monday."""
+        rows = WeekTotal.objects.filter(
+            user=self.user, monday__gte=self.first_day
+        ).order_by("-monday")
+        return {row.monday: row for row in rows}
 
     @property
     def this_week(self):
-        return self.totals["count_since"]
+        row = self.weeks_with_sessions.get(self.week_start)
+        return row.sessions if row else 0
 
     @property
     def target_met(self):
@@ -94,29 +179,17 @@ class Progress:
 
     @property
     def time_text(self):
-        return format_duration(self.totals["time"] or timedelta(0))
-
-    @cached_property
-    def weeks_with_sessions(self):
-        """Every week with a session, newest first, keyed by its Monday."""
-        return {row["week"]: row for row in self.sessions.per_week(self.zone)}
+        return format_duration(self.totals.time)
 
     @cached_property
     def streak(self):
         """Weeks in a row meeting the weekly target; this week counts once met."""
         target = self.user.weekly_target
         week = self.week_start
-        if self._week_count(week) < target:
+        if self.this_week < target:
             week -= timedelta(weeks=1)
-        streak = 0
-        while self._week_count(week) >= target:
-            streak += 1
-            week -= timedelta(weeks=1)
-        return streak
-
-    def _week_count(self, monday):
-        row = self.weeks_with_sessions.get(monday)
-        return row["count"] if row else 0
+        row = self.weeks_with_sessions.get(week)
+        return row.streak(target) if row else 0
 
     @cached_property
     def weeks(self):
@@ -124,27 +197,31 @@ class Progress:
         weeks = []
         for back in range(WEEKS - 1, -1, -1):
             monday = self.week_start - timedelta(weeks=back)
-            row = self.weeks_with_sessions.get(monday) or {}
-            weeks.append(
-                Week(
-                    monday,
-                    row.get("count", 0),
-                    row.get("pain_before"),
-                    row.get("pain_after"),
+            row = self.weeks_with_sessions.get(monday)
+            if row is None:
+                weeks.append(Week(monday, 0, None, None))
+            else:
+                weeks.append(
+                    Week(
+                        monday,
+                        row.sessions,
+                        row.pain_before,
+                        row.pain_after,
+                        tenths(row.pain_before_sum, row.pain_before_count),
+                        tenths(row.pain_after_sum, row.pain_after_count),
+                    )
                 )
-            )
         return weeks
 
     @cached_property
     def calendar(self):
         """Twelve weeks of days, as rows of seven (Monday first), oldest week first."""
-        first = self.week_start - timedelta(weeks=WEEKS - 1)
-        counts = {
-            row["day"]: row["count"]
-            for row in self.sessions.per_day(
-                since=start_of_day(first, self.zone), zone=self.zone
-            )
-        }
+        first = self.first_day
+        counts = dict(
+            DayTotal.objects.filter(
+                user=self.user, date__gte=first, date__lte=self.today
+            ).values_list("date", "sessions")
+        )
         days = (first + timedelta(days=n) for n in range(WEEKS * 7))
         return [
             Day(day, counts.get(day, 0), (day - first).days // 7)
@@ -152,15 +229,43 @@ class Progress:
             if day <= self.today
         ]
 
-    @cached_property
+    @property
+    def calendar_svg(self):
+        """
+        The calendar's squares, drawn here rather than by a template loop:
+        numbers, and day and month names (as the date filter's "D j M")
+        escaped once each.
+        """
+        weekdays = [escape(WEEKDAYS_ABBR[n]) for n in range(7)]
+        months = {}
+        squares = []
+        for day in self.calendar:
+            date = day.date
+            if date.month not in months:
+                months[date.month] = escape(MONTHS_3[date.month].title())
+            count = day.count
+            squares.append(
+                f'<rect class="cal-day cal-level-{day.level}" x="{day.x}" '
+                f'y="{day.y}" width="8" height="8" rx="1"><title>'
+                f"{weekdays[date.weekday()]} {date.day} {months[date.month]}: "
+                f"{count} session{'' if count == 1 else 's'}</title></rect>"
+            )
+        return mark_safe("".join(squares))
+
+    @property
     def skipped_for_safety(self):
         # Every session's: skipping for safety is worth seeing even when it
         # left nothing to do.
-        return self.all_sessions.steps_skipped_for_safety()
+        return self.totals.skipped_for_safety
 
     @cached_property
     def per_routine(self):
-        return list(self.sessions.per_routine())
+        rows = RoutineTotal.objects.filter(user=self.user, sessions__gt=0).order_by(
+            "-sessions", "routine_title"
+        )
+        return [
+            {"routine_title": row.routine_title, "count": row.sessions} for row in rows
+        ]
 
     @property
     def has_pain_data(self):
@@ -197,6 +302,26 @@ class Progress:
     @property
     def pain_after_segments(self):
         return self._segments("pain_after")
+
+    @staticmethod
+    def _lines_svg(segments, kind):
+        # Numbers only: nothing here needs escaping.
+        return "".join(
+            f'<polyline class="line-{kind}" points="{run["points"]}"/>'
+            + "".join(
+                f'<circle class="dot-{kind}" cx="{x}" cy="{y}" r="3.5"/>'
+                for x, y in run["dots"]
+            )
+            for run in segments
+        )
+
+    @property
+    def pain_lines_svg(self):
+        """The chart's lines and dots, before then after, drawn here."""
+        return mark_safe(
+            self._lines_svg(self.pain_before_segments, "before")
+            + self._lines_svg(self.pain_after_segments, "after")
+        )
 
     @property
     def calendar_box(self):

@@ -1,6 +1,6 @@
 """Writes that touch several models, each one transaction."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -12,7 +12,19 @@ from django.utils import timezone
 
 from exercises.models import Contraindication, Exercise, Routine
 
-from .models import BrowserSession, CompletedSession, StepResult
+from .models import (
+    BrowserSession,
+    CompletedSession,
+    DayTotal,
+    ProgressTotal,
+    RoutineTotal,
+    StepResult,
+    WeekTotal,
+    week_streaks,
+)
+from .progress import Tally
+
+ONE_WEEK = timedelta(weeks=1)
 
 
 @transaction.atomic
@@ -75,7 +87,36 @@ def session_record(
         )
         for step in steps
     )
+    _totals_change(user=user, added=[(session, [step["outcome"] for step in steps])])
     return session, True
+
+
+@transaction.atomic
+def session_update(*, session, **fields):
+    """
+    Change a completed session's pain ratings or notes (``fields``, by the
+    model's names) and the person's totals with them.
+    """
+    before = CompletedSession.objects.select_for_update().get(pk=session.pk)
+    outcomes = list(before.steps.values_list("outcome", flat=True))
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.save(update_fields=list(fields))
+    _totals_change(
+        user=session.user, removed=[(before, outcomes)], added=[(session, outcomes)]
+    )
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session):
+    """Delete a completed session, its steps, and what it added to the totals."""
+    kept = CompletedSession.objects.select_for_update().filter(pk=session.pk).first()
+    if kept is None:  # Another request deleted it first.
+        return
+    outcomes = list(kept.steps.values_list("outcome", flat=True))
+    kept.delete()
+    _totals_change(user=session.user, removed=[(kept, outcomes)])
 
 
 def guided_session_record(*, user, record, pain_before=None, pain_after=None, notes=""):
@@ -151,6 +192,212 @@ def screening_update(*, user, conditions):
         user.doctor_cleared_on = None
     user.save(update_fields=["screening_answered_at", "doctor_cleared_on"])
     return withdrawn
+
+
+@transaction.atomic
+def user_time_zone_update(*, user, time_zone):
+    """Move the person to another time zone: their days and weeks are counted anew."""
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    totals_rebuild(user=user)
+
+
+def totals_get(*, user):
+    """
+    The person's ``ProgressTotal``, built from their completed sessions first
+    when it never was (sessions kept before totals were) or when its days are
+    in another time zone than the person's (a zone changed elsewhere).
+    """
+    totals = ProgressTotal.objects.filter(user=user).first()
+    if totals is None or totals.time_zone != user.zone.key:
+        totals = totals_rebuild(user=user)
+    return totals
+
+
+def _outcomes_by_session(sessions):
+    outcomes = {}
+    steps = StepResult.objects.filter(session__in=sessions).values_list(
+        "session_id", "outcome"
+    )
+    for session_id, outcome in steps.iterator(chunk_size=5000):
+        outcomes.setdefault(session_id, []).append(outcome)
+    return outcomes
+
+
+@transaction.atomic
+def totals_rebuild(*, user):
+    """
+    Count the person's totals afresh from every completed session of theirs,
+    in their time zone; returns their ``ProgressTotal``.
+    """
+    totals = _totals_locked(user)
+    zone = user.zone
+    tally = Tally(zone)
+    sessions = CompletedSession.objects.for_user(user).only(
+        "pk",
+        "routine_title",
+        "started_at",
+        "finished_at",
+        "pain_before",
+        "pain_after",
+    )
+    outcomes = _outcomes_by_session(sessions)
+    for session in sessions.iterator(chunk_size=5000):
+        tally.add(session, outcomes.get(session.pk, []))
+    for model in (DayTotal, WeekTotal, RoutineTotal):
+        model.objects.filter(user=user).delete()
+    DayTotal.objects.bulk_create(
+        DayTotal(user=user, date=day, sessions=count)
+        for day, count in tally.days.items()
+        if count
+    )
+    weeks, before = [], None
+    for monday in sorted(tally.weeks):
+        figures = tally.weeks[monday]
+        if not figures["sessions"]:
+            continue
+        previous = before if before and before.monday == monday - ONE_WEEK else None
+        before = WeekTotal(
+            user=user,
+            monday=monday,
+            streaks=week_streaks(
+                figures["sessions"], previous.streaks if previous else []
+            ),
+            **figures,
+        )
+        weeks.append(before)
+    WeekTotal.objects.bulk_create(weeks, batch_size=500)
+    RoutineTotal.objects.bulk_create(
+        RoutineTotal(user=user, routine_title=title, sessions=count)
+        for title, count in tally.routines.items()
+        if count
+    )
+    totals.time_zone = zone.key
+    totals.recorded = tally.recorded
+    totals.sessions = tally.sessions
+    totals.time = tally.time
+    totals.skipped_for_safety = tally.skipped_for_safety
+    totals.save()
+    return totals
+
+
+def _totals_locked(user):
+    """The person's ``ProgressTotal``, made if missing, locked to this transaction."""
+    ProgressTotal.objects.get_or_create(user=user)
+    return ProgressTotal.objects.select_for_update().get(user=user)
+
+
+def _totals_change(*, user, added=(), removed=()):
+    """
+    Count completed sessions ``added`` and uncount those ``removed`` (each a
+    pair: the session, its steps' outcomes) in the person's totals; inside
+    the transaction that wrote them. Totals never built, or built in another
+    time zone, are built afresh instead, from the sessions as now written.
+    """
+    totals = ProgressTotal.objects.select_for_update().filter(user=user).first()
+    zone = user.zone
+    if totals is None or totals.time_zone != zone.key:
+        totals_rebuild(user=user)
+        return
+    try:
+        _totals_count(user, totals, added, removed)
+    except _TotalsMismatch:
+        totals_rebuild(user=user)
+
+
+class _TotalsMismatch(Exception):
+    """
+    A kept figure would fall below zero: sessions were written or deleted
+    other than through these services, and only a rebuild is right again.
+    """
+
+
+def _totals_count(user, totals, added, removed):
+    tally = Tally(user.zone)
+    for session, outcomes in added:
+        tally.add(session, outcomes)
+    for session, outcomes in removed:
+        tally.add(session, outcomes, sign=-1)
+    _rows_add(
+        DayTotal, user, "date", {d: {"sessions": n} for d, n in tally.days.items()}
+    )
+    mondays = _rows_add(WeekTotal, user, "monday", tally.weeks)
+    if mondays:
+        _streaks_update(user, min(mondays), max(mondays))
+    _rows_add(
+        RoutineTotal,
+        user,
+        "routine_title",
+        {title: {"sessions": n} for title, n in tally.routines.items()},
+    )
+    totals.recorded += tally.recorded
+    totals.sessions += tally.sessions
+    totals.time += tally.time
+    totals.skipped_for_safety += tally.skipped_for_safety
+    figures = (totals.recorded, totals.sessions, totals.skipped_for_safety)
+    if min(figures) < 0 or totals.time < timedelta(0):
+        raise _TotalsMismatch
+    totals.save()
+
+
+def _rows_add(model, user, key, changes):
+    """
+    Add ``changes`` ({key: {field: amount}}) to the person's rows of ``model``,
+    making the rows missing and deleting those left with no session; returns
+    the keys changed.
+    """
+    changes = {k: c for k, c in changes.items() if any(c.values())}
+    if not changes:
+        return []
+    rows = {
+        getattr(row, key): row
+        for row in model.objects.filter(user=user, **{f"{key}__in": list(changes)})
+    }
+    made, kept, gone = [], [], []
+    for value, change in changes.items():
+        row = rows.get(value)
+        if row is None:
+            row = model(user=user, **{key: value})
+            made.append(row)
+        for field, amount in change.items():
+            setattr(row, field, getattr(row, field) + amount)
+            if getattr(row, field) < 0:
+                raise _TotalsMismatch
+        if row.sessions == 0:
+            if row.pk:
+                gone.append(row.pk)
+        elif row.pk:
+            kept.append(row)
+    model.objects.filter(pk__in=gone).delete()
+    fields = list(next(iter(changes.values())))
+    model.objects.bulk_update(kept, fields)
+    model.objects.bulk_create(row for row in made if row.sessions)
+    return list(changes)
+
+
+def _streaks_update(user, first, last):
+    """
+    Count anew the streaks of the weeks from ``first`` on, after the counts
+    from ``first`` to ``last`` changed: up to the end of the run of weeks
+    after ``last`` whose streaks change too.
+    """
+    before = (
+        WeekTotal.objects.filter(user=user, monday=first - ONE_WEEK)
+        .values_list("monday", "streaks")
+        .first()
+    )
+    changed = []
+    rows = WeekTotal.objects.filter(user=user, monday__gte=first).order_by("monday")
+    for row in rows.iterator(chunk_size=100):
+        previous = before[1] if before and before[0] == row.monday - ONE_WEEK else []
+        streaks = week_streaks(row.sessions, previous)
+        if streaks == row.streaks and row.monday > last:
+            break
+        if streaks != row.streaks:
+            row.streaks = streaks
+            changed.append(row)
+        before = (row.monday, streaks)
+    WeekTotal.objects.bulk_update(changed, ["streaks"])
 
 
 def doctor_clearance_record(*, user):

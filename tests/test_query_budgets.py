@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import resolve
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import CompletedSession, StepResult
 from exercises.models import Contraindication, Severity, StepOutcome
 from tests.factories import (
@@ -187,6 +188,8 @@ def grow_sessions(person, routine, count, *, start=0):
         ],
         batch_size=1000,
     )
+    # Written past the services: the person's kept figures are counted anew.
+    services.totals_rebuild(user=person)
 
 
 def grow_catalogue(practice, long_routine):

@@ -142,7 +142,7 @@ def time_zone_update(request):
     form = TimeZoneForm(request.POST, instance=copy.copy(request.user))
     if not form.is_valid():
         return render_profile(request, status=400, time_zone_form=form)
-    form.instance.save(update_fields=["time_zone"])
+    services.user_time_zone_update(user=request.user, time_zone=form.instance.time_zone)
     messages.success(
         request,
         f"Your time zone is now {form.instance.time_zone}: your dates, your "

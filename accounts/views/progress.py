@@ -91,7 +91,9 @@ class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(progress=Progress(self.request.user), **kwargs)
+        user = self.request.user
+        progress = Progress(user, totals=services.totals_get(user=user))
+        return super().get_context_data(progress=progress, **kwargs)
 
 
 class HistoryView(LoginRequiredMixin, ListView):
@@ -123,7 +125,7 @@ def session_detail(request, pk):
         instance=copy.copy(completed),
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.session_update(session=completed, **form.cleaned_data)
         messages.success(request, "Your changes were saved.")
         return redirect(completed)
     context = {"session": completed, "steps": completed.steps.all(), "form": form}
@@ -139,7 +141,7 @@ def session_delete(request, pk):
     )
     if request.method == "POST":
         GuidedRun.forget_saved(request.session, completed.get_absolute_url())
-        completed.delete()
+        services.session_delete(session=completed)
         messages.success(request, "The session was deleted.")
         return redirect("accounts:history")
     return render(request, "accounts/session_delete.html", {"session": completed})

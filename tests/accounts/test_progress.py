@@ -1,12 +1,18 @@
-"""The dashboard's figures (``accounts.progress.Progress``) on a fixed date."""
+"""
+The dashboard's figures (``accounts.progress.Progress``) on a fixed date,
+from totals counted afresh from sessions the factories made.
+"""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.template import Context, Template
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
-from accounts.progress import Progress
+from accounts import services
+from accounts.progress import Progress, tenths
 from exercises.models import StepOutcome
 from tests.factories import CompletedSessionFactory, StepResultFactory, UserFactory
 
@@ -15,6 +21,10 @@ WEDNESDAY = date(2026, 3, 11)
 
 def at(day, hour=12):
     return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def progress_of(user, today=None):
+    return Progress(user, today=today, totals=services.totals_rebuild(user=user))
 
 
 def test_progress_streak_on_a_fixed_date(user):
@@ -28,7 +38,7 @@ def test_progress_streak_on_a_fixed_date(user):
     ]:
         CompletedSessionFactory(user=user, started_at=at(day))
 
-    progress = Progress(user, today=WEDNESDAY)
+    progress = progress_of(user, today=WEDNESDAY)
 
     assert progress.week_start == date(2026, 3, 9)
     assert progress.this_week == 1
@@ -40,14 +50,14 @@ def test_progress_week_starts_at_monday_midnight(user):
     CompletedSessionFactory(user=user, started_at=at(date(2026, 3, 8), hour=23))
     CompletedSessionFactory(user=user, started_at=at(date(2026, 3, 9), hour=0))
 
-    progress = Progress(user, today=WEDNESDAY)
+    progress = progress_of(user, today=WEDNESDAY)
 
     assert progress.this_week == 1
     assert [w.count for w in progress.weeks][-2:] == [1, 1]
 
 
 def test_progress_weeks_are_twelve_oldest_first(user):
-    progress = Progress(user, today=WEDNESDAY)
+    progress = progress_of(user, today=WEDNESDAY)
 
     assert len(progress.weeks) == 12
     assert progress.weeks[0].start == date(2025, 12, 22)
@@ -57,7 +67,7 @@ def test_progress_weeks_are_twelve_oldest_first(user):
 def test_progress_calendar_stops_today(user):
     CompletedSessionFactory(user=user, started_at=at(WEDNESDAY))
 
-    calendar = Progress(user, today=WEDNESDAY).calendar
+    calendar = progress_of(user, today=WEDNESDAY).calendar
 
     assert calendar[0].date == date(2025, 12, 22)
     assert calendar[-1].date == WEDNESDAY
@@ -68,13 +78,13 @@ def test_progress_calendar_shading_tops_out_at_three(user):
     for _ in range(5):
         CompletedSessionFactory(user=user, started_at=at(WEDNESDAY))
 
-    day = Progress(user, today=WEDNESDAY).calendar[-1]
+    day = progress_of(user, today=WEDNESDAY).calendar[-1]
 
     assert (day.count, day.level) == (5, 3)
 
 
 def test_progress_time_of_nobody_is_zero(user):
-    progress = Progress(user)
+    progress = progress_of(user)
 
     assert progress.is_empty is True
     assert progress.time_text == "0 s"
@@ -92,7 +102,7 @@ def test_sessions_with_nothing_done_make_no_streak(user):
         StepResultFactory(session=skipped, order=1, outcome=StepOutcome.SKIPPED)
     CompletedSessionFactory(user=user, started_at=at(WEDNESDAY) - timedelta(weeks=3))
 
-    progress = Progress(user, today=WEDNESDAY)
+    progress = progress_of(user, today=WEDNESDAY)
 
     assert progress.this_week == 0
     assert progress.streak == 0
@@ -121,7 +131,7 @@ def test_progress_counts_a_session_on_its_local_day_and_week(
     moment = datetime(*started, tzinfo=ZoneInfo(zone))
     CompletedSessionFactory(user=person, started_at=moment)
 
-    progress = Progress(person, today=today)
+    progress = progress_of(person, today=today)
 
     week_start = today.replace(day=monday)
     assert progress.calendar[-1].date == today
@@ -131,3 +141,32 @@ def test_progress_counts_a_session_on_its_local_day_and_week(
     assert progress.weeks[-1].start == week_start
     assert [week.count for week in progress.weeks][-2:] == [0, 1]
     assert list(progress.weeks_with_sessions) == [week_start]
+
+
+def test_the_calendar_drawn_in_python_is_the_markup_of_a_template_loop(user):
+    for back in (0, 1, 1, 5, 40):
+        CompletedSessionFactory(user=user, started_at=at(WEDNESDAY) - timedelta(back))
+    progress = progress_of(user, today=WEDNESDAY)
+    loop = Template(
+        "{% for day in progress.calendar %}"
+        '<rect class="cal-day cal-level-{{ day.level }}" x="{{ day.x }}" '
+        'y="{{ day.y }}" width="8" height="8" rx="1"><title>{{ day.date|date:"D j M" }}: '
+        "{{ day.count }} session{{ day.count|pluralize }}</title></rect>"
+        "{% endfor %}"
+    )
+
+    assert progress.calendar_svg == loop.render(Context({"progress": progress}))
+    assert "Tue 10 Mar: 2 sessions" in progress.calendar_svg
+
+
+def test_average_pain_is_shown_as_floatformat_shows_it():
+    shown = {
+        (total, count): tenths(total, count)
+        for count in range(1, 60)
+        for total in range(0, 10 * count + 1)
+    }
+
+    assert shown == {
+        (total, count): floatformat(total / count, 1) for total, count in shown
+    }
+    assert tenths(0, 0) == "–"

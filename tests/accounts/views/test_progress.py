@@ -63,22 +63,44 @@ THURSDAY_NIGHT = datetime.combine(THURSDAY, time(22, 30), LOS_ANGELES)
 THURSDAY_NOW = datetime.combine(THURSDAY, time(23, 0), LOS_ANGELES)
 
 
+def recorded(
+    user,
+    *,
+    started_at=None,
+    finished_at=None,
+    outcomes=(),
+    minutes=None,
+    routine_title="Beginner",
+    **fields,
+):
+    """
+    A session recorded as the site records one (its person's totals kept),
+    by default started this very moment, with steps of these ``outcomes``.
+    """
+    start = started_at or timezone.now()
+    session, _ = services.session_record(
+        user=user,
+        routine=None,
+        routine_title=routine_title,
+        started_at=start,
+        finished_at=finished_at or start + (minutes or timedelta(minutes=20)),
+        client_token=f"now-{CompletedSession.objects.count()}",
+        **{"pain_before": 5, "pain_after": 3, **fields},
+        steps=[
+            {"order": order, "name": f"Exercise {order}", "outcome": outcome}
+            for order, outcome in enumerate(outcomes, start=1)
+        ],
+    )
+    return session
+
+
 def now_session(user, **kwargs):
     """A session started this very moment: always in this week, whatever the day."""
-    start = timezone.now()
-    return CompletedSessionFactory(
-        user=user,
-        started_at=start,
-        finished_at=start + kwargs.pop("minutes", timedelta(minutes=20)),
-        **kwargs,
-    )
+    return recorded(user, **kwargs)
 
 
 def session_with_steps(user, outcomes, **kwargs):
-    session = now_session(user, **kwargs)
-    for order, outcome in enumerate(outcomes, start=1):
-        StepResultFactory(session=session, order=order, outcome=outcome)
-    return session
+    return now_session(user, outcomes=outcomes, **kwargs)
 
 
 def nothing_done(user, **kwargs):
@@ -94,9 +116,7 @@ def sessions_in_weeks(user, counts):
             if weeks_back == 0:
                 now_session(user)
             else:
-                CompletedSessionFactory(
-                    user=user, started_at=week_noon(weeks_back) + timedelta(days=n)
-                )
+                recorded(user, started_at=week_noon(weeks_back) + timedelta(days=n))
 
 
 def stat(page, label):
@@ -223,8 +243,8 @@ def test_streak_counts_weeks_in_a_row_meeting_the_target(
 def test_time_exercised_adds_up_every_session(signed_in, user):
     now_session(user, minutes=timedelta(minutes=20))
     now_session(user, minutes=timedelta(minutes=25))
-    CompletedSessionFactory(
-        user=user,
+    recorded(
+        user,
         started_at=week_noon(20),
         finished_at=week_noon(20) + timedelta(minutes=30),
     )
@@ -247,7 +267,7 @@ def test_sessions_are_counted_per_routine(signed_in, user):
 def test_the_calendar_has_a_square_for_every_day_of_12_weeks_so_far(signed_in, user):
     now_session(user)
     now_session(user)
-    CompletedSessionFactory(user=user, started_at=week_noon(3))
+    recorded(user, started_at=week_noon(3))
 
     page = html(signed_in.get("/progress/"))
 
@@ -266,9 +286,7 @@ def test_the_calendar_has_a_square_for_every_day_of_12_weeks_so_far(signed_in, u
 def test_the_calendar_has_a_table_with_the_same_figures(signed_in, user):
     now_session(user, pain_before=6, pain_after=2)
     now_session(user, pain_before=4, pain_after=2)
-    CompletedSessionFactory(
-        user=user, started_at=week_noon(2), pain_before=7, pain_after=5
-    )
+    recorded(user, started_at=week_noon(2), pain_before=7, pain_after=5)
 
     rows = week_rows(html(signed_in.get("/progress/")))
 
@@ -286,9 +304,7 @@ def polylines(page, kind):
 def test_the_pain_trend_draws_weekly_averages(signed_in, user):
     now_session(user, pain_before=6, pain_after=2)
     now_session(user, pain_before=4, pain_after=4)
-    CompletedSessionFactory(
-        user=user, started_at=week_noon(1), pain_before=8, pain_after=None
-    )
+    recorded(user, started_at=week_noon(1), pain_before=8, pain_after=None)
 
     page = html(signed_in.get("/progress/"))
 
@@ -307,9 +323,7 @@ def test_the_pain_trend_draws_weekly_averages(signed_in, user):
 
 def test_a_week_without_ratings_breaks_the_pain_line(signed_in, user):
     now_session(user, pain_before=5, pain_after=3)
-    CompletedSessionFactory(
-        user=user, started_at=week_noon(11), pain_before=10, pain_after=0
-    )
+    recorded(user, started_at=week_noon(11), pain_before=10, pain_after=0)
 
     page = html(signed_in.get("/progress/"))
 
