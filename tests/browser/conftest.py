@@ -79,7 +79,9 @@ def open_screen(browser, request, live_server):
             if report is not None and report.failed:
                 SCREENSHOTS.mkdir(exist_ok=True)
                 name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-                page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+                # A page that is an SVG file alone has no full page to take.
+                full = page.evaluate("document.documentElement.tagName") == "HTML"
+                page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full)
             context.close()
 
         request.addfinalizer(close)

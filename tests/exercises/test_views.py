@@ -1328,3 +1328,17 @@ def test_an_exercise_with_neither_drawing_nor_picture_shows_no_image(client, pra
         assert response.status_code == 200
         assert images_of(response) == [], path
         assert "illustration" not in html(response)
+
+
+def test_a_sided_drawing_on_a_step_done_once_names_no_side(client, db):
+    """An editor may use an each-side exercise for a step done once."""
+    exercise = ExerciseFactory(slug="knee-to-chest")
+    routine = RoutineFactory(slug="once")
+    RoutineStepFactory(routine=routine, exercise=exercise, order=1, each_side=False)
+    acknowledge(client, "once")
+    response = client.get(step(1, "once"))
+    assert len(drawn(images_of(response), exercise.drawing)[0]) == 1
+    assert "data-guide-drawing" not in html(response)
+    assert "side shown" not in text_of(response)
+    # The exercise's own page still says which side its drawing shows.
+    assert "Right side shown" in text_of(client.get(exercise.get_absolute_url()))
