@@ -1,0 +1,18 @@
+"""
+The ceiling `make bench` measures BackCare's /livez against: a bare Django
+project, one view answering "ok", no middleware, no apps, no database, debug
+off. gunicorn serves it with the same gunicorn.conf.py, workers and threads
+as BackCare (Django's own WSGI application, through backcare_site.wsgi, which
+reads DJANGO_SETTINGS_MODULE).
+"""
+
+import os
+
+DEBUG = False
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1").split(",")
+ROOT_URLCONF = "tests.bare.urls"
+INSTALLED_APPS = []
+MIDDLEWARE = []
+DATABASES = {}
+USE_TZ = True
