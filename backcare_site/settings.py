@@ -65,7 +65,7 @@ MIDDLEWARE = [
     # to PostgreSQL, so a database that hangs answers 503 instead of nothing.
     "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "backcare_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ScreeningMiddleware",
     "accounts.middleware.TimeZoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "backcare_site.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",

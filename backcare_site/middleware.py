@@ -1,0 +1,69 @@
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage import default_storage
+from django.utils.functional import SimpleLazyObject, empty
+
+# What django-csp's decorators leave on a response that has a policy of its own.
+PER_RESPONSE = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """
+    django-csp's middleware with the site's policy built once.
+
+    django-csp builds the header afresh for every response: 37 µs of the
+    167 µs `/livez` cost in `make bench --middleware`. BackCare's pages use
+    no nonce and no report-only policy, so every response gets the same
+    header; one with a policy of its own (django-csp's decorators) still
+    goes django-csp's way.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.policy = build_policy()
+        self.report_only = bool(
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        )
+
+    def process_request(self, request):
+        """No nonce to offer: the templates use none."""
+
+    def process_response(self, request, response):
+        if self.report_only or any(hasattr(response, name) for name in PER_RESPONSE):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response  # Django's debug pages, as django-csp leaves them
+        if HEADER not in response:
+            response[HEADER] = self.policy
+        return response
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """
+    Django's, with the message storage made when a page first uses it.
+
+    Most requests never read or add a message, yet Django's middleware makes
+    the storage (a cookie and a session store) for each: 14 µs of `/livez`.
+    Storage never made has nothing to write back: messages not read stay in
+    their cookie or session, as Django's would leave them.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        if request._messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)
