@@ -1,19 +1,25 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from exercises.models import RED_FLAGS, Contraindication
 from exercises.screening import UNSCREENED, Screening
 
 
 def screening_of(user):
     if not user.is_authenticated:
         return UNSCREENED
-    # A retired warning's answers are kept, but no longer count.
-    answers = list(user.conditions.active().by_severity())
+    # A retired warning's answers are kept, but no longer count. Which answers
+    # apply is one light query (no instances); only the red flags, shown in
+    # full and rare, cost a second.
+    answers = list(user.conditions.active().values_list("pk", "severity"))
+    red_flags = [pk for pk, severity in answers if severity in RED_FLAGS]
     return Screening(
         signed_in=True,
         answered=user.screening_answered_at is not None,
-        applies=frozenset(warning.pk for warning in answers),
-        red_flags=tuple(warning for warning in answers if warning.is_red_flag),
+        applies=frozenset(pk for pk, _ in answers),
+        red_flags=tuple(Contraindication.objects.filter(pk__in=red_flags).by_severity())
+        if red_flags
+        else (),
         doctor_cleared_on=user.doctor_cleared_on,
     )
 

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 
+from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
 VERSION_KEY = "catalogue:version"
@@ -47,9 +48,10 @@ def source_version(*roots):
     return digest.hexdigest()
 
 
-# What a cached plan or page is made of: the catalogue app's code (its models
-# and RoutinePlan are pickled), the templates and the static files (a page
-# names the static files by their hashed names). Read once, at start-up.
+# What a cached plan or page is made of: the catalogue app's code (its models,
+# RoutinePlan and the parts of pages in exercises/pages.py are pickled), the
+# templates and the static files (a page names the static files by their
+# hashed names). Read once, at start-up.
 CODE_VERSION = source_version(
     Path(__file__).resolve().parent,
     *settings.TEMPLATES[0]["DIRS"],
@@ -137,16 +139,47 @@ def cache_public_page(view):
     return wrapped
 
 
+def cached(kind, name, build):
+    """
+    The ``kind`` of entry for ``name`` from the shared cache, or else
+    ``build()``'s and kept; None, not kept, when ``build()`` finds nothing
+    (an unknown slug is not worth an entry).
+    """
+    key = entry_key(kind, name)
+    version, value = current(key)
+    if value is None:
+        value = build()
+        if value is not None:
+            keep(key, version, value)
+    return value
+
+
 def cached_plan(slug):
     """
     A routine's ``RoutinePlan`` from the shared cache, or None when it has no
     steps: the guide's pages need no catalogue query once warm, and three cold.
     """
-    key = plan_key(slug)
-    version, plan = current(key)
-    if plan is None:
-        plan = RoutinePlan.of(slug)
-        if plan is None:  # an unknown slug is not worth an entry
-            return None
-        keep(key, version, plan)
-    return plan
+    return cached("plan", slug, lambda: RoutinePlan.of(slug))
+
+
+def cached_guide(slug):
+    """
+    A routine's guided steps, rendered (``GuidePages``), or None when it has
+    no steps; built from its plan.
+    """
+
+    def build():
+        plan = cached_plan(slug)
+        return GuidePages.of(plan) if plan else None
+
+    return cached("guide", slug, build)
+
+
+def cached_routine_page(slug):
+    """The catalogue's part of a routine's page, or None when there is no such routine."""
+    return cached("routine-page", slug, lambda: RoutinePage.of(slug))
+
+
+def cached_exercise_page(slug):
+    """The catalogue's part of an exercise's page, or None when there is none."""
+    return cached("exercise-page", slug, lambda: ExercisePage.of(slug))

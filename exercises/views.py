@@ -3,12 +3,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_safe
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
 
-from .cache import cache_public_page, cached_plan
+from .cache import (
+    cache_public_page,
+    cached_exercise_page,
+    cached_guide,
+    cached_plan,
+    cached_routine_page,
+)
 from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
 from .guide import GuidedRun, Refusal, refusal
-from .models import Contraindication, Exercise, Routine, StepOutcome
+from .models import Contraindication, Routine, StepOutcome
 from .screening import screening_for
 
 
@@ -27,19 +33,20 @@ class HomeView(ListView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class RoutineDetailView(DetailView):
+class RoutineDetailView(TemplateView):
     template_name = "exercises/routine.html"
-    context_object_name = "routine"
-    queryset = Routine.objects.with_steps()
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, slug, **kwargs):
+        page = cached_routine_page(slug)
+        if page is None:
+            raise Http404("No routine at this address.")
         screening = screening_for(self.request)
-        steps = self.object.steps.all()
-        guide = GuidedRun(self.request.session, self.object.slug)
+        guide = GuidedRun(self.request.session, slug)
         return super().get_context_data(
+            page=page,
             screening=screening,
-            flagged_steps=screening.flag(steps),
-            resume_at=guide.resume_at(len(steps)),
+            steps=[(card, screening.reasons_to_avoid(card)) for card in page.steps],
+            resume_at=guide.resume_at(len(page.steps)),
             **kwargs,
         )
 
@@ -50,10 +57,14 @@ class AboutView(TemplateView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class ExerciseDetailView(DetailView):
+class ExerciseDetailView(TemplateView):
     template_name = "exercises/exercise.html"
-    context_object_name = "exercise"
-    queryset = Exercise.objects.with_routines()
+
+    def get_context_data(self, slug, **kwargs):
+        page = cached_exercise_page(slug)
+        if page is None:
+            raise Http404("No exercise at this address.")
+        return super().get_context_data(page=page, **kwargs)
 
 
 def plan_or_404(slug):
@@ -101,39 +112,39 @@ def refuse(request, slug, reason):
 
 @require_http_methods(["GET", "POST"])
 def guide_step(request, slug, number):
-    plan = plan_or_404(slug)
-    steps = plan.steps
-    if not 1 <= number <= len(steps):
+    pages = cached_guide(slug)
+    if pages is None:
+        raise Http404("No routine with steps at this address.")
+    total = len(pages.steps)
+    if not 1 <= number <= total:
         raise Http404("This routine has no such step.")
     guide = GuidedRun(request.session, slug)
     screening = screening_for(request)
-    if refused := refusal(guide, screening, plan):
+    if refused := refusal(guide, screening, pages):
         return refuse(request, slug, refused)
-    step = steps[number - 1]
+    step = pages.steps[number - 1]
     reasons = screening.reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
     form = StepActionForm(
         request.POST if request.method == "POST" else None,
         flagged=flagged,
         can_override=bool(reasons),
-        avoidable=bool(step.avoid_warnings),
+        avoidable=step.avoidable,
     )
     if request.method == "POST" and form.is_valid():
         if form.overrides:
             guide.override(number)
             return redirect("exercises:guide_step", slug=slug, number=number)
         guide.mark(number, form.outcome, seconds=form.cleaned_data["seconds"])
-        if number < len(steps):
+        if number < total:
             return redirect("exercises:guide_step", slug=slug, number=number + 1)
         guide.finish()
         return redirect("exercises:guide_finish", slug=slug)
     context = {
-        "routine": step.routine,
         "step": step,
-        "next_step": steps[number] if number < len(steps) else None,
         "run_token": guide.token,
         "number": number,
-        "total": len(steps),
+        "total": total,
         "outcome": guide.outcome(number),
         "reasons": reasons,
         "flagged": flagged,

@@ -4,6 +4,7 @@ Behaviour is tested on routines built by factories, mostly the `practice`
 routine; what the seed catalogue says on these pages is in test_catalogue.py.
 """
 
+import pickle
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -11,8 +12,12 @@ from pathlib import Path
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.contrib.staticfiles import finders
+from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.templatetags.static import static
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -31,6 +36,7 @@ from tests.factories import (
     ExerciseFactory,
     RoutineFactory,
     RoutineStepFactory,
+    UserFactory,
     routine_of_every_kind,
 )
 from tests.helpers import (
@@ -1047,13 +1053,7 @@ def test_an_editor_sets_a_steps_pauses_and_the_guide_reads_them(
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client.post(change_url(practice), data).status_code == 302
 
-    response = guided.get(step(3))
-
-    assert (
-        response.context["step"].rest_seconds,
-        response.context["step"].switch_seconds,
-    ) == (8, 12)
-    markup = player(response)
+    markup = player(guided.get(step(3)))
     assert 'data-rest-seconds="8"' in markup
     assert 'data-switch-seconds="12"' in markup
     other = player(guided.get(step(2)))
@@ -1074,9 +1074,8 @@ def test_a_pause_out_of_range_in_the_admin_is_refused(admin_client, practice):
 
 def test_each_step_names_the_next_one_and_the_last_none(guided):
     for number, (name, _) in enumerate(PRACTICE[1:], start=1):
-        response = guided.get(step(number))
-        assert response.context["next_step"].exercise.name == name
-    assert guided.get(step(4)).context["next_step"] is None
+        assert f'data-next-name="{name}"' in player(guided.get(step(number)))
+    assert 'data-next-name=""' in player(guided.get(step(4)))
 
 
 # Pain before, on the safety check
@@ -1342,3 +1341,106 @@ def test_a_sided_drawing_on_a_step_done_once_names_no_side(client, db):
     assert "side shown" not in text_of(response)
     # The exercise's own page still says which side its drawing shows.
     assert "Right side shown" in text_of(client.get(exercise.get_absolute_url()))
+
+
+# The catalogue's part from the cache, the person's part rendered for them
+
+
+@pytest.fixture
+def answered(db, avoid_warning):
+    """Two people who answered the screening: one said yes to the leg
+    stretch's avoid-warning, the other to nothing."""
+    flagged, clear = UserFactory(username="flagged"), UserFactory(username="clear")
+    services.screening_update(user=flagged, conditions=[avoid_warning])
+    services.screening_update(user=clear, conditions=[])
+    return flagged, clear
+
+
+def signed_in_client(person):
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_two_people_with_different_answers_each_see_their_own_marks(answered):
+    flagged, clear = map(signed_in_client, answered)
+    for client in (flagged, clear):
+        acknowledge(client)
+
+    # Each page twice, in turns: the second from the catalogue's cache.
+    pages = {}
+    for _ in range(2):
+        for who, client in (("flagged", flagged), ("clear", clear)):
+            for path in ("/routines/practice/", step(3)):
+                pages[who, path] = text_of(client.get(path))
+            assert "Not recommended for you" not in text_of(client.get(step(1)))
+
+    routine = articles_of(flagged.get("/routines/practice/"))
+    assert "Not recommended for you" in routine["step-3"]
+    assert "Not recommended for you" not in routine["step-1"]
+    assert "Not recommended for you" not in pages["clear", "/routines/practice/"]
+    assert "Skipped for safety" in pages["flagged", step(3)]
+    assert "Skipped for safety" not in pages["clear", step(3)]
+    assert AVOID in pages["clear", step(3)]
+    assert "flagged" in pages["flagged", step(3)]
+    assert "flagged" not in pages["clear", step(3)]
+
+
+def test_a_change_of_answers_shows_at_once_on_a_cached_page(answered):
+    flagged, _ = answered
+    client = signed_in_client(flagged)
+    assert "Not recommended for you" in text_of(client.get("/routines/practice/"))
+
+    services.screening_update(user=flagged, conditions=[])
+
+    assert "Not recommended for you" not in text_of(client.get("/routines/practice/"))
+    assert "Skipped for safety" not in text_of(client.get(step(3)))
+
+
+def test_an_editors_change_shows_on_the_signed_in_pages_at_once(
+    signed_in, practice, django_capture_on_commit_callbacks
+):
+    pages = ["/routines/practice/", "/exercises/knee-rocks/", step(1)]
+    acknowledge(signed_in)
+    for path in pages:
+        assert "Knee rocks" in text_of(signed_in.get(path))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Exercise.objects.filter(slug="knee-rocks").update(name="Knee circles")
+        catalogue_changed()
+
+    for path in pages:
+        page = text_of(signed_in.get(path))
+        assert "Knee circles" in page, path
+        assert "Knee rocks" not in page, path
+
+
+def test_a_guided_step_read_writes_nothing(signed_in, practice):
+    acknowledge(signed_in)
+    signed_in.get(step(2))
+    session = dict(signed_in.session)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_in.get(step(2))
+
+    assert response.status_code == 200
+    assert [q["sql"] for q in queries if not q["sql"].startswith("SELECT")] == []
+    assert "Set-Cookie" not in str(response.cookies.get("sessionid", ""))
+    assert dict(signed_in.session) == session
+
+
+def test_the_cached_parts_of_a_page_hold_nothing_personal(answered):
+    flagged, _ = answered
+    client = signed_in_client(flagged)
+    acknowledge(client)
+    for path in ("/routines/practice/", "/exercises/leg-stretch/", step(3)):
+        client.get(path)
+
+    kept = b"".join(
+        pickle.dumps(cache.get(key))
+        for key in cache._cache  # LocMemCache: every entry, whatever its key
+    )
+
+    assert kept
+    for personal in (b"flagged", b"Not recommended for you", b"csrfmiddlewaretoken"):
+        assert personal not in kept
