@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from exercises.models import Contraindication, Exercise, Routine
@@ -191,6 +192,8 @@ def screening_update(*, user, conditions):
     if withdrawn:
         user.doctor_cleared_on = None
     user.save(update_fields=["screening_answered_at", "doctor_cleared_on"])
+    # The dashboard shows the answers that call for a doctor.
+    _version_bump(user)
     return withdrawn
 
 
@@ -202,13 +205,15 @@ def user_time_zone_update(*, user, time_zone):
     totals_rebuild(user=user)
 
 
-def totals_get(*, user):
+def totals_get(*, user, totals=None):
     """
-    The person's ``ProgressTotal``, built from their completed sessions first
-    when it never was (sessions kept before totals were) or when its days are
-    in another time zone than the person's (a zone changed elsewhere).
+    The person's ``ProgressTotal`` (``totals`` when the row was read already),
+    built from their completed sessions first when it never was (sessions
+    kept before totals were) or when its days are in another time zone than
+    the person's (a zone changed elsewhere).
     """
-    totals = ProgressTotal.objects.filter(user=user).first()
+    if totals is None:
+        totals = ProgressTotal.objects.filter(user=user).first()
     if totals is None or totals.time_zone != user.zone.key:
         totals = totals_rebuild(user=user)
     return totals
@@ -277,6 +282,7 @@ def totals_rebuild(*, user):
     totals.sessions = tally.sessions
     totals.time = tally.time
     totals.skipped_for_safety = tally.skipped_for_safety
+    totals.version += 1
     totals.save()
     return totals
 
@@ -337,6 +343,7 @@ def _totals_count(user, totals, added, removed):
     figures = (totals.recorded, totals.sessions, totals.skipped_for_safety)
     if min(figures) < 0 or totals.time < timedelta(0):
         raise _TotalsMismatch
+    totals.version += 1
     totals.save()
 
 
@@ -400,6 +407,17 @@ def _streaks_update(user, first, last):
     WeekTotal.objects.bulk_update(changed, ["streaks"])
 
 
+@transaction.atomic
 def doctor_clearance_record(*, user):
     user.doctor_cleared_on = timezone.localdate()
     user.save(update_fields=["doctor_cleared_on"])
+    _version_bump(user)
+
+
+def _version_bump(user):
+    """
+    A change to what the person's progress pages show other than their
+    sessions: pages kept for the version before are not served again.
+    Without a row no page was kept (accounts/cache.py keeps none).
+    """
+    ProgressTotal.objects.filter(user=user).update(version=F("version") + 1)

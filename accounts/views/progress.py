@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
@@ -13,6 +14,7 @@ from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
 
 from .. import services
+from ..cache import cache_progress_page, page_context
 from ..forms import PainNotesForm, SessionLogForm
 from ..middleware import screening_of
 from ..models import CompletedSession
@@ -87,19 +89,28 @@ def guided_save(request, slug):
     return redirect(completed)
 
 
+@method_decorator(cache_progress_page, name="dispatch")
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/dashboard.html"
 
     def get_context_data(self, **kwargs):
-        user = self.request.user
-        progress = Progress(user, totals=services.totals_get(user=user))
-        return super().get_context_data(progress=progress, **kwargs)
+        request = self.request
+        kept = getattr(request, "progress_totals", None)
+        totals = services.totals_get(user=request.user, totals=kept)
+        progress = Progress(request.user, totals=totals)
+        return super().get_context_data(
+            progress=progress, **page_context(request), **kwargs
+        )
 
 
+@method_decorator(cache_progress_page(query=["page"]), name="dispatch")
 class HistoryView(LoginRequiredMixin, ListView):
     template_name = "accounts/history.html"
     context_object_name = "sessions"
     paginate_by = 20
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**page_context(self.request), **kwargs)
 
     def get_queryset(self):
         return (
@@ -111,6 +122,7 @@ class HistoryView(LoginRequiredMixin, ListView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@cache_progress_page
 def session_detail(request, pk):
     """A completed session's page, where its pain ratings and notes are edited."""
     # The steps once, for the page and for whether anything was done.
@@ -128,7 +140,12 @@ def session_detail(request, pk):
         services.session_update(session=completed, **form.cleaned_data)
         messages.success(request, "Your changes were saved.")
         return redirect(completed)
-    context = {"session": completed, "steps": completed.steps.all(), "form": form}
+    context = {
+        "session": completed,
+        "steps": completed.steps.all(),
+        "form": form,
+        **page_context(request),
+    }
     status = 400 if form.is_bound else 200
     return render(request, "accounts/session.html", context, status=status)
 
