@@ -46,6 +46,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "exercises",
     "accounts",
+    # For its management command (render_icons); it has no models.
+    "backcare_site",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

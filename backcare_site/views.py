@@ -1,15 +1,26 @@
+import hashlib
+import json
 import sys
+from dataclasses import dataclass
+from functools import cache as once
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import etag, require_safe
+from django.views.generic import TemplateView
 
 from backcare_site.db import database_answers
+from exercises import cache as catalogue_cache
 
 
 @never_cache
@@ -65,3 +76,151 @@ def server_error(request):
         body = loader.render_to_string("503.html")
         return HttpResponse(body, status=503, headers={"Retry-After": "30"})
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+# The installable app (issue 18): manifest, icons and service worker.
+
+THEME_COLOR = "#0a58ca"
+BACKGROUND_COLOR = "#ffffff"
+# The service worker's source; the view puts this deployment's values first.
+WORKER_SOURCE = "js/service-worker.js"
+# What the worker keeps on install, beside the offline page: the site's own
+# styles, scripts, drawings and icons (not the admin's), and Bootstrap's CSS.
+PRECACHED_FOLDERS = ("css", "js", "drawings", "icons")
+PRECACHED_PACKAGE_FILES = ("bootstrap/css/bootstrap.min.css",)
+
+
+def precached_static_files():
+    """Names (for ``{% static %}``) of the static files the worker keeps."""
+    names = set(PRECACHED_PACKAGE_FILES)
+    for root in map(Path, settings.STATICFILES_DIRS):
+        for folder in PRECACHED_FOLDERS:
+            for path in (root / folder).rglob("*"):
+                name = path.relative_to(root).as_posix()
+                if path.is_file() and not path.name.startswith("admin-"):
+                    names.add(name)
+    names.discard(WORKER_SOURCE)
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class OfflineApp:
+    version: str
+    precache: list
+    worker: bytes
+    manifest: bytes
+
+
+def manifest_of():
+    icon = staticfiles_storage.url
+    return {
+        "name": "BackCare",
+        "short_name": "BackCare",
+        "description": "Guided exercise routines for low-back pain, "
+        "one step at a time.",
+        "lang": "en-GB",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOR,
+        "background_color": BACKGROUND_COLOR,
+        "icons": [
+            {
+                "src": icon("icons/icon-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+            },
+            {
+                "src": icon("icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+            },
+            {
+                "src": icon("icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {
+                "src": icon("icons/icon.svg"),
+                "sizes": "any",
+                "type": "image/svg+xml",
+            },
+        ],
+    }
+
+
+@once
+def offline_app():
+    """
+    This deployment's manifest and service worker, built once per process:
+    the static files and the code cannot change without a restart. The
+    worker's version covers the code, templates and static files
+    (``CODE_VERSION``) and the hashed names it precaches, so any deployment
+    that changes a page or a file installs a new worker, which drops the
+    caches of the one before.
+    """
+    precache = [reverse("offline")] + [
+        staticfiles_storage.url(name) for name in precached_static_files()
+    ]
+    source = Path(finders.find(WORKER_SOURCE)).read_bytes()
+    digest = hashlib.blake2b(digest_size=8)
+    for part in (catalogue_cache.CODE_VERSION, *precache):
+        digest.update(part.encode() + b"\0")
+    digest.update(source)
+    version = digest.hexdigest()
+    values = {
+        "VERSION": version,
+        "PRECACHE": precache,
+        "OFFLINE_URL": reverse("offline"),
+        "STATIC_URL": staticfiles_storage.base_url,
+    }
+    head = "".join(
+        f"const {name} = {json.dumps(value)};\n" for name, value in values.items()
+    )
+    worker = (
+        "// Written by /sw.js for this deployment; the worker follows.\n" + head
+    ).encode() + source
+    manifest = json.dumps(manifest_of(), indent=2).encode()
+    return OfflineApp(version, precache, worker, manifest)
+
+
+@require_safe
+@cache_control(no_cache=True)
+@etag(lambda request: offline_app().version)
+def web_manifest(request):
+    return HttpResponse(
+        offline_app().manifest, content_type="application/manifest+json"
+    )
+
+
+@require_safe
+@cache_control(no_cache=True)
+@etag(lambda request: offline_app().version)
+def service_worker(request):
+    """
+    The worker at the root, so that its scope is the whole site. Browsers
+    ask for it on every navigation: no-cache with an ETag answers them 304
+    while the deployment stays the same.
+    """
+    return HttpResponse(offline_app().worker, content_type="text/javascript")
+
+
+@once
+def favicon_bytes():
+    return Path(finders.find("icons/favicon.ico")).read_bytes()
+
+
+@require_safe
+@cache_control(max_age=24 * 60 * 60)
+def favicon(request):
+    # Served here rather than redirected: browsers that ask for /favicon.ico
+    # by themselves get it in one round trip.
+    return HttpResponse(favicon_bytes(), content_type="image/x-icon")
+
+
+class OfflineView(TemplateView):
+    """What the service worker shows for a page it cannot fetch nor has kept."""
+
+    template_name = "offline.html"

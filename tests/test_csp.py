@@ -25,6 +25,9 @@ NOT_PAGES = {
     "accounts:export_json",
     "healthz",
     "livez",
+    "manifest",
+    "service_worker",
+    "favicon",
     "logout",
     "accounts:doctor_clearance",
 }
@@ -76,6 +79,7 @@ def every_page(user):
     for slug in Exercise.objects.values_list("slug", flat=True):
         visit(anonymous, "get", f"/exercises/{slug}/", 200)
     visit(anonymous, "get", "/no-such-page/", 404)
+    visit(anonymous, "get", "/offline/", 200)
     for url in [LOGIN, "/accounts/signup/", RESET, f"{RESET}done/"]:
         visit(anonymous, "get", url, 200)
     for url in ["/accounts/reset/x/x/", "/accounts/reset/done/"]:

@@ -81,6 +81,15 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # Nothing of the person stays in the browser's HTTP cache; the
+        # service worker drops the pages it kept when it sees this POST.
+        response["Clear-Site-Data"] = '"cache"'
+        return response
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """
     At most a few mails an hour per email address and per client address;
