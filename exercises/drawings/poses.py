@@ -224,8 +224,11 @@ def striding(near_thigh, far_thigh, near_knee, far_knee):
         "far_forearm": near_thigh - 95,
     }
     pose = pose.with_angles(**angles)
-    lowest = max(pose.heel(side)[1] for side in ("near", "far"))
-    lowest = max([lowest] + [pose.toe(side)[1] for side in ("near", "far")])
+    lowest = max(
+        point[1]
+        for side in ("near", "far")
+        for point in (pose.heel(side), pose.toe(side))
+    )
     return pose.moved(hip=(0, pose.hip[1] + BELT_TOP - lowest))
 
 
