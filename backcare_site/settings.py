@@ -152,6 +152,10 @@ CATALOGUE_CACHE_SECONDS = int(os.environ.get("DJANGO_CATALOGUE_CACHE_SECONDS", "
 # catalogue (exercises) shows it and names no module of the accounts app.
 GUIDED_RUN_SAVE_FORM = "accounts.forms.PainNotesForm"
 
+# Who did which routine last, for the home page's first action: the
+# catalogue keeps no one's sessions, so it asks the app that does.
+LAST_ROUTINE = "accounts.routines.last_routine_id"
+
 # Sessions live in the database, so any number of hosts share them. With Redis
 # they are also read from the cache; a per-process local-memory cache would
 # keep a stale copy on one worker after another changed it (a log-out, a

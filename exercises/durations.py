@@ -11,3 +11,19 @@ def format_duration(delta):
     if minutes:
         return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
     return f"{seconds} s"
+
+
+def about_minutes(shortest, longest=None):
+    """
+    “about 15 minutes”, or “about 25–35 minutes” for a range: seconds to the
+    nearest minute, and never less than one (a routine takes some time).
+    """
+
+    def minutes(seconds):
+        return max(1, (int(seconds) + 30) // 60)
+
+    low = minutes(shortest)
+    high = low if longest is None else minutes(longest)
+    if high == low:
+        return f"about {low} minute{'s' if low != 1 else ''}"
+    return f"about {low}–{high} minutes"

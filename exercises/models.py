@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from .drawings import drawing_for
+from .durations import about_minutes
 
 
 def split_lines(text):
@@ -30,6 +31,11 @@ class StepOutcome(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
     SKIPPED_FOR_SAFETY = "skipped_for_safety", "Skipped for safety"
 
+
+# The guided player counts a counted step's repetitions, run hands-free, one
+# every so many seconds (PACE_MS in static/js/player/main.js). Estimates also
+# allow it for each hold, to get into position and out of it.
+PACE_SECONDS = 3
 
 RED_FLAGS = (Severity.URGENT, Severity.RED_FLAG)
 # What a person must have their doctor's clearance for before a guided run.
@@ -346,6 +352,33 @@ class Routine(models.Model):
     def cue_list(self):
         return split_lines(self.cues)
 
+    @property
+    def estimated_time(self):
+        """
+        “about 15 minutes”, “about 25–35 minutes”: the sum of its steps'
+        ``estimated_seconds``, from the steps fetched with it (prefetch them:
+        ``with_exercises()``, ``with_steps()``); empty when it has no steps.
+        """
+        steps = self.steps.all()
+        if not steps:
+            return ""
+        shortest = sum(step.estimated_seconds[0] for step in steps)
+        longest = sum(step.estimated_seconds[1] for step in steps)
+        return about_minutes(shortest, longest)
+
+
+def next_routine(ladder, last_id=None):
+    """
+    The routine the home page's first screen offers to start, from the
+    routines of ``ladder`` (fetched already): the one of the person's most
+    recent session (``last_id``) while it is on the ladder, and otherwise the
+    ladder's first, the beginner's. Kept simple on purpose: going on to a
+    harder routine is the person's choice, made on the ladder below it.
+    """
+    routines = list(ladder)
+    chosen = [routine for routine in routines if routine.pk == last_id]
+    return (chosen or routines or [None])[0]
+
 
 class RoutineStepQuerySet(models.QuerySet):
     def get_by_natural_key(self, routine_slug, order):
@@ -478,6 +511,28 @@ class RoutineStep(models.Model):
             return reps
         hold = f"hold {self.hold_seconds} second{'s' if self.hold_seconds != 1 else ''}"
         return f"{reps}, {hold}" if self.each_side else f"{reps}, {hold} each"
+
+    @property
+    def estimated_seconds(self):
+        """
+        (shortest, longest) time the step takes in the guided player, in
+        seconds. Counted: a pace per repetition. Held: each hold and a pace,
+        with a rest between holds. On each side: twice that and the switch
+        between sides. Timed: its range of minutes. The player's lead-in and
+        the pause between steps are a person's settings, not counted.
+        """
+        if self.is_timed:
+            low = self.duration_min_minutes
+            return low * 60, (self.duration_max_minutes or low) * 60
+        repetitions = self.repetitions
+        if self.hold_seconds:
+            side = repetitions * (self.hold_seconds + PACE_SECONDS)
+            side += (repetitions - 1) * self.rest_seconds
+        else:
+            side = repetitions * PACE_SECONDS
+        if self.has_sides:
+            side = 2 * side + self.switch_seconds
+        return side, side
 
     @property
     def warnings(self):

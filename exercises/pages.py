@@ -70,6 +70,7 @@ class RoutinePage:
     head: str  # the breadcrumb and heading
     lead: str  # the summary and the routine's own warnings
     cues: str
+    estimate: str  # “about 15 minutes”, shown by the Start button
     steps: tuple  # StepCard, in order
 
     @classmethod
@@ -85,6 +86,7 @@ class RoutinePage:
             head=rendered("exercises/_partials/routine_head.html", **context),
             lead=rendered("exercises/_partials/routine_lead.html", **context),
             cues=rendered("exercises/_partials/routine_cues.html", **context),
+            estimate=routine.estimated_time,
             steps=tuple(
                 StepCard.of(step, number)
                 for number, step in enumerate(routine.steps.all(), start=1)

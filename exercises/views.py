@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
 
@@ -14,8 +16,20 @@ from .cache import (
 )
 from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
 from .guide import GuidedRun, Refusal, refusal
-from .models import Contraindication, Routine, StepOutcome
+from .models import Contraindication, Routine, StepOutcome, next_routine
 from .screening import screening_for
+
+
+def last_routine_id(request):
+    """
+    The pk of the routine a signed-in person did last, or None. The catalogue
+    keeps no one's sessions: the LAST_ROUTINE setting names the callable
+    (given the user) of whoever does, the accounts app.
+    """
+    path = getattr(settings, "LAST_ROUTINE", None)
+    if not path or not request.user.is_authenticated:
+        return None
+    return import_string(path)(request.user)
 
 
 @method_decorator(cache_public_page, name="dispatch")
@@ -25,9 +39,12 @@ class HomeView(ListView):
     queryset = Routine.objects.ladder().with_exercises()
 
     def get_context_data(self, **kwargs):
+        # A visitor's page is cached for every visitor: only a signed-in
+        # person's own page offers their last routine.
         return super().get_context_data(
             general_warnings=Contraindication.objects.general(),
             screening=screening_for(self.request),
+            next_routine=next_routine(self.object_list, last_routine_id(self.request)),
             **kwargs,
         )
 

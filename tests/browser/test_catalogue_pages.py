@@ -14,7 +14,7 @@ from tests.browser.flows import (
 
 def test_home_to_beginner_routine_shows_steps_in_order(page, catalogue):
     page.goto("/")
-    page.get_by_role("link", name="Beginner").click()
+    page.get_by_role("link", name="Beginner", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/routines/beginner/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Beginner routine")

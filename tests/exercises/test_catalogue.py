@@ -337,7 +337,10 @@ def test_home_page_shows_the_ladder_purpose_and_consult_warning(client, catalogu
     text = text_of(response)
     assert_site_look(text)
     links = re.findall(r'href="(/routines/[^"]+)"', html(response))
-    assert links == [f"/routines/{slug}/" for slug in ROUTINE_SLUGS]
+    # The first action (the beginner's safety check), then the ladder.
+    assert links == ["/routines/beginner/guide/"] + [
+        f"/routines/{slug}/" for slug in ROUTINE_SLUGS
+    ]
     assert_in_order(
         text,
         [

@@ -1,14 +1,26 @@
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from exercises.models import Contraindication, Exercise, Routine, RoutineStep
+from exercises.models import (
+    PACE_SECONDS,
+    Contraindication,
+    Exercise,
+    Routine,
+    RoutineStep,
+    next_routine,
+)
 from tests.factories import (
     ContraindicationFactory,
     ExerciseFactory,
     RoutineFactory,
     RoutineStepFactory,
+    routine_of_every_kind,
 )
 
 
@@ -224,6 +236,136 @@ def test_the_duration_range_uses_an_en_dash():
 )
 def test_has_sides_is_each_side_of_repetitions_only(dose, has_sides):
     assert RoutineStep(order=1, **dose).has_sides is has_sides
+
+
+# Estimated time, from the doses and the player's pauses (3 s pace, 3 s rest
+# between holds, 5 s to switch sides unless a step says otherwise).
+
+
+def test_the_estimates_pace_is_the_players():
+    main = Path(settings.BASE_DIR, "static/js/player/main.js").read_text()
+
+    assert re.search(r"^const PACE_MS = (\d+);", main, re.M).group(1) == "3000"
+    assert PACE_SECONDS == 3
+
+
+@pytest.mark.parametrize(
+    ("dose", "seconds"),
+    [
+        # Counted: 10 × 3 s pace.
+        ({"repetitions": 10}, 30),
+        ({"repetitions": 1}, 3),
+        # Counted on each side: 2 × (8 × 3) + 5 to switch.
+        ({"repetitions": 8, "each_side": True}, 53),
+        # Held: 5 × (6 + 3) + 4 rests of 3.
+        ({"repetitions": 5, "hold_seconds": 6}, 57),
+        # One hold has no rest: 1 × (30 + 3).
+        ({"repetitions": 1, "hold_seconds": 30}, 33),
+        # Held on each side: 2 × (3 × (20 + 3) + 2 × 3) + 5.
+        ({"repetitions": 3, "hold_seconds": 20, "each_side": True}, 155),
+        # The step's own pauses: 2 × (2 × (10 + 3) + 1 × 10) + 30.
+        (
+            {
+                "repetitions": 2,
+                "hold_seconds": 10,
+                "each_side": True,
+                "rest_seconds": 10,
+                "switch_seconds": 30,
+            },
+            102,
+        ),
+        # No pauses at all: 4 × (5 + 3).
+        (
+            {
+                "repetitions": 4,
+                "hold_seconds": 5,
+                "each_side": True,
+                "rest_seconds": 0,
+                "switch_seconds": 0,
+            },
+            64,
+        ),
+    ],
+)
+def test_a_steps_estimate_counts_paces_holds_rests_and_the_switch(dose, seconds):
+    assert step_with(**dose).estimated_seconds == (seconds, seconds)
+
+
+@pytest.mark.parametrize(
+    ("dose", "seconds"),
+    [
+        ({"duration_min_minutes": 20, "duration_max_minutes": 30}, (1200, 1800)),
+        ({"duration_min_minutes": 12}, (720, 720)),
+        # A timed step is a stopwatch: repetitions and sides do not count.
+        (
+            {"repetitions": 3, "duration_min_minutes": 5, "each_side": True},
+            (300, 300),
+        ),
+    ],
+)
+def test_a_timed_steps_estimate_is_its_range_of_minutes(dose, seconds):
+    assert step_with(**dose).estimated_seconds == seconds
+
+
+def test_a_routine_of_every_kind_takes_about_14_to_19_minutes(db):
+    routine = Routine.objects.with_exercises().get(pk=routine_of_every_kind().pk)
+
+    # Knee rocks 30 s, bridge 57 s, leg stretch 155 s: 242 s; walk 10–15 min.
+    # 842 s and 1,142 s: 14 min 2 s and 19 min 2 s.
+    assert routine.estimated_time == "about 14–19 minutes"
+
+
+@pytest.mark.parametrize(
+    ("slug", "text"),
+    [
+        # Three counted steps of 10 × 3 s, and three holds of
+        # 10 × (5 + 3) + 9 × 3 = 107 s: 411 s, 6 min 51 s.
+        ("beginner", "about 7 minutes"),
+        # Knee to chest, 5 holds of 20 s each side: 2 × (5 × 23 + 4 × 3) + 5
+        # = 259 s, 4 min 19 s.
+        ("intermediate", "about 4 minutes"),
+        # Two steps as knee to chest: 518 s, 8 min 38 s.
+        ("advanced", "about 9 minutes"),
+        # Bike and treadmill, 20–30 minutes each.
+        ("aerobic", "about 40–60 minutes"),
+    ],
+)
+def test_each_seed_routine_has_its_estimated_time(catalogue, slug, text):
+    routine = Routine.objects.with_steps().get(slug=slug)
+
+    assert routine.estimated_time == text
+
+
+def test_the_estimates_of_the_ladder_read_the_prefetched_steps_only(
+    catalogue, django_assert_num_queries
+):
+    routines = list(Routine.objects.ladder().with_exercises())
+
+    with django_assert_num_queries(0):
+        times = [routine.estimated_time for routine in routines]
+
+    assert times == [
+        "about 7 minutes",
+        "about 4 minutes",
+        "about 9 minutes",
+        "about 40–60 minutes",
+    ]
+
+
+def test_a_routine_with_no_steps_has_no_estimate(routine):
+    assert routine.estimated_time == ""
+
+
+def test_the_next_routine_is_the_last_one_done_or_else_the_ladders_first(catalogue):
+    ladder = list(Routine.objects.ladder())
+    intermediate = Routine.objects.get(slug="intermediate")
+
+    assert next_routine(ladder).slug == "beginner"
+    assert next_routine(ladder, None).slug == "beginner"
+    assert next_routine(ladder, intermediate.pk).slug == "intermediate"
+    # A routine no longer on the ladder (removed since): the beginner's.
+    assert next_routine(ladder, 10_000).slug == "beginner"
+    assert next_routine([], intermediate.pk) is None
 
 
 # Natural keys, so fixtures refer to rows by slug.

@@ -46,6 +46,7 @@ from tests.helpers import (
     html,
     images_of,
     picture_bytes,
+    text,
     text_of,
 )
 
@@ -1444,3 +1445,196 @@ def test_the_cached_parts_of_a_page_hold_nothing_personal(answered):
     assert kept
     for personal in (b"flagged", b"Not recommended for you", b"csrfmiddlewaretoken"):
         assert personal not in kept
+
+
+# The home page's first action and each routine's estimated time (issue 18)
+
+LAST_ROUTINE = "accounts.routines.last_routine_id"
+# Each seed routine's estimated time, as tests/exercises/test_models.py works it out.
+SEED_TIMES = {
+    "beginner": "About 7 minutes",
+    "intermediate": "About 4 minutes",
+    "advanced": "About 9 minutes",
+    "aerobic": "About 40–60 minutes",
+}
+
+
+@pytest.fixture
+def last_routine(settings):
+    """The site as settings.py names the accounts app's reader of a person's last routine."""
+    settings.LAST_ROUTINE = LAST_ROUTINE
+
+
+def primary_action(response):
+    """(href, text) of the home page's one primary action."""
+    page = html(response)
+    found = re.findall(
+        r'<a [^>]*href="([^"]*)"[^>]*data-primary-action[^>]*>(.*?)</a>', page, re.S
+    )
+    assert len(found) == 1, found
+    href, markup = found[0]
+    return href, text(markup)
+
+
+def test_the_home_page_starts_a_visitor_on_the_beginner_routine(client, catalogue):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert primary_action(response) == (
+        "/routines/beginner/guide/",
+        "Start the beginner routine About 7 minutes",
+    )
+    # First on the page, before the introduction and the ladder.
+    assert_in_order(
+        text_of(response),
+        [
+            "Start the beginner routine",
+            "BackCare walks you through",
+            "Routines Stretching",
+        ],
+    )
+
+
+def test_the_visitors_action_leads_to_the_safety_check(client, catalogue):
+    href, _ = primary_action(client.get("/"))
+
+    response = client.get(href)
+
+    assert response.status_code == 200
+    assert "Before you start: safety check" in text_of(response)
+
+
+def test_the_home_page_offers_a_person_the_routine_they_did_last(
+    signed_in, user, catalogue, last_routine
+):
+    routines = {routine.slug: routine for routine in Routine.objects.all()}
+    now = timezone.now()
+    for days, slug in [(3, "advanced"), (1, "intermediate"), (2, "beginner")]:
+        CompletedSessionFactory(
+            user=user, routine=routines[slug], started_at=now - timedelta(days=days)
+        )
+
+    response = signed_in.get("/")
+
+    assert primary_action(response) == (
+        "/routines/intermediate/guide/",
+        "Start the intermediate routine About 4 minutes",
+    )
+
+
+def test_a_person_with_no_session_is_offered_the_beginner_routine(
+    signed_in, catalogue, last_routine
+):
+    assert primary_action(signed_in.get("/")) == (
+        "/routines/beginner/guide/",
+        "Start the beginner routine About 7 minutes",
+    )
+
+
+def test_a_routine_removed_since_is_passed_over_for_the_one_done_before(
+    signed_in, user, catalogue, last_routine
+):
+    now = timezone.now()
+    advanced = Routine.objects.get(slug="advanced")
+    CompletedSessionFactory(
+        user=user, routine=advanced, started_at=now - timedelta(days=2)
+    )
+    CompletedSessionFactory(user=user, routine=None, routine_title="Gone")
+
+    href, label = primary_action(signed_in.get("/"))
+
+    assert (href, label) == (
+        "/routines/advanced/guide/",
+        "Start the advanced routine About 9 minutes",
+    )
+
+
+def test_another_persons_sessions_do_not_count(
+    signed_in, other_user, catalogue, last_routine
+):
+    aerobic = Routine.objects.get(slug="aerobic")
+    CompletedSessionFactory(user=other_user, routine=aerobic)
+
+    assert primary_action(signed_in.get("/"))[0] == "/routines/beginner/guide/"
+
+
+def test_without_the_setting_everyone_is_offered_the_ladders_first(
+    signed_in, user, catalogue, settings
+):
+    settings.LAST_ROUTINE = None
+    CompletedSessionFactory(user=user, routine=Routine.objects.get(slug="intermediate"))
+
+    assert primary_action(signed_in.get("/"))[0] == "/routines/beginner/guide/"
+
+
+def test_the_visitors_cached_home_page_stays_impersonal(
+    client, user, catalogue, last_routine
+):
+    CompletedSessionFactory(user=user, routine=Routine.objects.get(slug="intermediate"))
+    person = Client()
+    person.force_login(user)
+
+    first = client.get("/")
+    theirs = person.get("/")
+    again = Client().get("/")
+
+    assert "Start the intermediate routine" in text_of(theirs)
+    assert html(again) == html(first)
+    assert "Start the beginner routine" in text_of(again)
+    assert "intermediate routine" not in text_of(again)
+
+
+def test_a_persons_home_page_reads_their_last_routine_in_one_query(
+    signed_in, user, catalogue, settings
+):
+    CompletedSessionFactory.create_batch(
+        20, user=user, routine=Routine.objects.get(slug="advanced")
+    )
+    settings.LAST_ROUTINE = None
+    signed_in.get("/")
+    with CaptureQueriesContext(connection) as without:
+        signed_in.get("/")
+    settings.LAST_ROUTINE = LAST_ROUTINE
+
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_in.get("/")
+
+    assert "Start the advanced routine" in text_of(response)
+    assert len(queries) == len(without) + 1
+    assert len(queries) <= 8  # DESIGN §7: a signed-in page
+
+
+def test_the_home_ladder_shows_each_routines_estimated_time(client, catalogue):
+    page = text_of(client.get("/"))
+
+    ladder = page[page.index("Routines Stretching and strengthening") :]
+    assert_in_order(
+        ladder,
+        [
+            f"{title} {SEED_TIMES[slug]}"
+            for slug, title in [
+                ("beginner", "Beginner"),
+                ("intermediate", "Intermediate"),
+                ("advanced", "Advanced"),
+                ("aerobic", "Aerobic"),
+            ]
+        ],
+    )
+
+
+@pytest.mark.parametrize("slug", SEED_TIMES)
+def test_every_routine_page_shows_its_time_by_the_start_button(client, catalogue, slug):
+    page = text_of(client.get(f"/routines/{slug}/"))
+
+    assert f"Start guided session {SEED_TIMES[slug]}" in page
+
+
+def test_the_routine_pages_time_comes_with_its_cached_part(client, practice):
+    client.get("/routines/practice/")
+    Routine.objects.filter(slug="practice").update(title="Renamed")  # no new version
+
+    with CaptureQueriesContext(connection) as queries:
+        response = signed_in_client(UserFactory()).get("/routines/practice/")
+
+    assert "Start guided session About 14–19 minutes" in text_of(response)
+    assert not [q for q in queries if "exercises_routinestep" in q["sql"]]
