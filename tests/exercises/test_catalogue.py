@@ -344,10 +344,10 @@ def test_home_page_shows_the_ladder_purpose_and_consult_warning(client, catalogu
     assert_in_order(
         text,
         [
-            "Beginner Six gentle exercises",
-            "Intermediate A knee-to-chest stretch",
-            "Advanced Two stretches",
-            "Aerobic Steady exercise",
+            "Beginner About 7 minutes Six gentle exercises",
+            "Intermediate About 4 minutes A knee-to-chest stretch",
+            "Advanced About 9 minutes Two stretches",
+            "Aerobic About 40–60 minutes Steady exercise",
         ],
     )
     assert "stretch and strengthen the muscles of your back" in text
