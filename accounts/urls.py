@@ -25,6 +25,7 @@ urlpatterns = [
         name="session_delete",
     ),
     path("progress/save/<slug:slug>/", progress.guided_save, name="guided_save"),
+    path("progress/save-offline/", progress.offline_save, name="offline_save"),
     path("progress/export.csv", export.export_csv, name="export"),
     path("progress/export.json", export.export_json, name="export_json"),
 ]

@@ -175,6 +175,7 @@ def offline_app():
         "PRECACHE": precache,
         "OFFLINE_URL": reverse("offline"),
         "STATIC_URL": staticfiles_storage.base_url,
+        "SAVE_URL": reverse("accounts:offline_save"),
     }
     head = "".join(
         f"const {name} = {json.dumps(value)};\n" for name, value in values.items()

@@ -14,4 +14,16 @@ urlpatterns = [
     ),
     path("routines/<slug:slug>/guide/finish/", views.guide_finish, name="guide_finish"),
     path("exercises/<slug:slug>/", views.ExerciseDetailView.as_view(), name="exercise"),
+    path("routines/<slug:slug>/plan.json", views.routine_plan, name="routine_plan"),
+    path("routines/<slug:slug>/offline/", views.guide_offline, name="guide_offline"),
+    path(
+        "routines/<slug:slug>/offline/<int:number>/",
+        views.guide_offline,
+        name="guide_offline_step",
+    ),
+    path(
+        "routines/<slug:slug>/offline/finish/",
+        views.guide_offline,
+        name="guide_offline_finish",
+    ),
 ]

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
 
@@ -17,6 +18,7 @@ from .cache import (
 from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
 from .guide import GuidedRun, Refusal, refusal
 from .models import Contraindication, Routine, StepOutcome, next_routine
+from .offline import plan_json
 from .screening import screening_for
 
 
@@ -189,3 +191,26 @@ def guide_finish(request, slug):
         "save_form": None if guide.saved_url else run_save_form(guide),
     }
     return render(request, "exercises/guide_finish.html", context)
+
+
+@require_safe
+@cache_control(no_cache=True)
+def routine_plan(request, slug):
+    """
+    The routine's plan for the offline guide (exercises/offline.py), kept by
+    the service worker when the routine's page is opened: catalogue data only,
+    the same for everyone.
+    """
+    content = plan_json(slug)
+    if content is None:
+        raise Http404("No routine with steps at this address.")
+    return HttpResponse(content, content_type="application/json")
+
+
+@require_safe
+def guide_offline(request, slug, number=None):
+    """
+    The offline guide's addresses are answered by the service worker; a
+    browser without it (or that lost it) is sent to the guide online.
+    """
+    return redirect("exercises:guide_start", slug=slug)

@@ -47,10 +47,19 @@ ACCESS = {
     # Before the safety check is acknowledged: back to it.
     "exercises:guide_step": Route(EVERYONE, 302, True),
     "exercises:guide_finish": Route(EVERYONE, 302, False),
+    # The offline guide's plan, and its addresses (the service worker answers
+    # them; without it, back to the guide online).
+    "exercises:routine_plan": Route(EVERYONE, 200, False),
+    "exercises:guide_offline": Route(EVERYONE, 302, False),
+    "exercises:guide_offline_step": Route(EVERYONE, 302, False),
+    "exercises:guide_offline_finish": Route(EVERYONE, 302, False),
     "accounts:privacy": Route(EVERYONE, 200, False),
     "accounts:signup": Route(EVERYONE, 200, True),
     # Saving a guided session works signed out too: it waits for sign-up or log-in.
     "accounts:guided_save": Route(EVERYONE, 405, True),
+    # A run saved offline: GET gives anyone a CSRF token; the JSON POST answers
+    # a visitor 401 (tests/accounts/views/test_offline_save.py tries it).
+    "accounts:offline_save": Route(EVERYONE, 200, False),
     "login": Route(EVERYONE, 200, True),
     "logout": Route(EVERYONE, 405, True),
     "password_reset": Route(EVERYONE, 200, True),
@@ -141,7 +150,8 @@ def test_the_personal_urls_are_the_progress_and_account_pages():
         )
     }
 
-    assert personal - {"accounts:guided_save"} == set(names(SIGNED_IN, OWNER))
+    open_to_all = {"accounts:guided_save", "accounts:offline_save"}
+    assert personal - open_to_all == set(names(SIGNED_IN, OWNER))
     assert len(personal) >= 12
 
 

@@ -30,6 +30,13 @@ NOT_PAGES = {
     "favicon",
     "logout",
     "accounts:doctor_clearance",
+    # The offline guide's JSON (its plan, its save) and its addresses, which
+    # only redirect when the service worker does not answer them.
+    "exercises:routine_plan",
+    "accounts:offline_save",
+    "exercises:guide_offline",
+    "exercises:guide_offline_step",
+    "exercises:guide_offline_finish",
 }
 
 

@@ -1,17 +1,25 @@
 """A person's completed sessions (the records), and saving a guided run as one."""
 
 import copy
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
 from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
+from exercises.offline import OfflineRun
 
 from .. import services
 from ..cache import cache_progress_page, page_context
@@ -187,3 +195,73 @@ def session_log(request):
         return redirect(completed)
     status = 400 if form.is_bound else 200
     return render(request, "accounts/log.html", {"form": form}, status=status)
+
+
+def offline_refusal(message, status, code):
+    return JsonResponse({"error": message, "code": code}, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def offline_save(request):
+    """
+    Where the service worker sends a guided run saved on the phone offline
+    (static/js/service-worker.js). GET: a fresh CSRF token for the POST (the
+    cookie is HTTP-only) and whether anyone is signed in to save it for.
+    POST, JSON: the run (``OfflineRun``) with its pain ratings and notes;
+    sent twice, its token finds the session the first one recorded.
+    """
+    signed_in = request.user.is_authenticated
+    if request.method == "GET":
+        return JsonResponse({"csrfToken": get_token(request), "signedIn": signed_in})
+    if not signed_in:
+        return offline_refusal(
+            "Log in, and the session saved on this phone will be added to your record.",
+            401,
+            "login",
+        )
+    try:
+        data = json.loads(request.body)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return offline_refusal(
+            "The saved session is not in a form BackCare reads.", 400, "invalid"
+        )
+    slug = data.get("routine")
+    plan = cached_plan(slug) if isinstance(slug, str) else None
+    if plan is None:
+        return offline_refusal(
+            "The routine of the saved session is no longer in BackCare.", 400, "invalid"
+        )
+    try:
+        run = OfflineRun(data, plan)
+    except ValidationError as error:
+        return offline_refusal(" ".join(error.messages), 400, "invalid")
+    # The person's screening, as it is now: the phone could not ask it.
+    if refused := refusal(run, request.screening, plan):
+        return offline_refusal(refused.value, 409, "refused")
+    fields = ("pain_before", "pain_after", "notes")
+    form = PainNotesForm(
+        {name: "" if data.get(name) is None else str(data[name]) for name in fields}
+    )
+    if not form.is_valid():
+        problems = [
+            f"{form.fields[name].label}: {error}"
+            for name, errors in form.errors.items()
+            for error in errors
+        ]
+        return offline_refusal(" ".join(problems), 400, "invalid")
+    completed, created = services.guided_session_record(
+        user=request.user, record=run.record(), **form.cleaned_data
+    )
+    when = date_format(timezone.localtime(completed.started_at), "j F, H:i")
+    return JsonResponse(
+        {
+            "message": f"Your {completed.routine_title} session from {when} "
+            "was added to your record.",
+            "url": completed.get_absolute_url(),
+            "created": created,
+        },
+        status=201 if created else 200,
+    )

@@ -3,8 +3,9 @@
 //   VERSION      changes with the code, templates and static files;
 //   PRECACHE     the offline page and the hashed static files to keep;
 //   OFFLINE_URL  the page shown for a navigation it cannot serve;
-//   STATIC_URL   where the static files live.
-/* global VERSION, PRECACHE, OFFLINE_URL, STATIC_URL */
+//   STATIC_URL   where the static files live;
+//   SAVE_URL     where a guided run saved offline is sent (GET: a CSRF token).
+/* global VERSION, PRECACHE, OFFLINE_URL, STATIC_URL, SAVE_URL */
 
 const STATIC_CACHE = `backcare-static-${VERSION}`;
 const PAGES_CACHE = `backcare-pages-${VERSION}`;
@@ -25,6 +26,19 @@ const KEEPABLE = /<meta name="backcare-offline" content="keep">/;
 // Posting these ends the person's session: what was kept goes with them.
 const LOG_OUTS = ["/accounts/logout/", "/accounts/delete/"];
 
+// The offline guide (issue 18). Opening a routine's page, or its guide, keeps
+// the routine's plan (catalogue data only: /routines/<slug>/plan.json) in
+// IndexedDB; offline, its guide runs in the browser at the addresses below,
+// which the worker always answers with the offline page: the page's script
+// (static/js/offline/guide.js) draws the steps from the plan. A finished run
+// saved there waits in IndexedDB ("saves", by its token) until it is sent.
+const ROUTINE_OR_GUIDE = /^\/routines\/([-\w]+)\/(?:guide\/(?:[-\w]+\/)?)?$/;
+// Where the plan is fetched again: the routine's page and its safety check.
+const KEEPS_PLAN = /^\/routines\/[-\w]+\/(?:guide\/)?$/;
+const OFFLINE_GUIDE = /^\/routines\/([-\w]+)\/offline\//;
+const DATABASE = "backcare-offline";
+const SYNC_TAG = "backcare-saves";
+
 // A page is kept only after an earlier forgetting has finished.
 let forgetting = Promise.resolve();
 
@@ -33,7 +47,9 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(dropOtherVersions().then(() => self.clients.claim()));
+  event.waitUntil(
+    Promise.all([dropOtherVersions(), dropOtherPlans()]).then(() => self.clients.claim()),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
@@ -53,12 +69,33 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.method === "GET" && url.pathname.startsWith(STATIC_URL)) {
     event.respondWith(staticFile(request));
+  } else if (request.method === "POST" && OFFLINE_GUIDE.test(url.pathname)) {
+    event.respondWith(markOffline(event, url));
   }
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "forget") {
-    event.waitUntil(forgetPerson());
+  const data = event.data || {};
+  const reply = event.ports[0];
+  const answer = (value) => reply && reply.postMessage(value);
+  if (data.type === "forget") {
+    event.waitUntil(forgetPerson().then(() => answer(true)));
+  } else if (data.type === "plan") {
+    event.waitUntil(keptPlan(data.slug).then(answer, () => answer(null)));
+  } else if (data.type === "queue") {
+    event.waitUntil(queueSave(data.run).then(() => answer(true), () => answer(false)));
+  } else if (data.type === "queued") {
+    event.waitUntil(queuedSaves().then((saves) => answer(saves.length), () => answer(0)));
+  } else if (data.type === "send") {
+    // A page is open and online: a failure waits for the next try.
+    event.waitUntil(sendSaves().then(() => answer(true), () => answer(false)));
+  }
+});
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === SYNC_TAG) {
+    // A rejection asks the browser to try again later.
+    event.waitUntil(sendSaves());
   }
 });
 
@@ -89,10 +126,22 @@ function isPublicPage(url) {
 // offline page.
 async function navigate(event, url) {
   const keepable = isPublicPage(url);
+  const routine = url.search === "" && url.pathname.match(ROUTINE_OR_GUIDE);
+  const offlineGuide = url.pathname.match(OFFLINE_GUIDE);
+  if (offlineGuide && (await keptPlan(offlineGuide[1]).catch(() => null))) {
+    // Online too: a run started offline goes on in the browser.
+    const shell = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
+    if (shell) {
+      return shell;
+    }
+  }
   try {
     const response = await fetch(event.request);
     if (keepable) {
       event.waitUntil(keepPage(url, response.clone()));
+    }
+    if (routine && response.ok && KEEPS_PLAN.test(url.pathname)) {
+      event.waitUntil(keepPlan(routine[1]).catch(() => {}));
     }
     return response;
   } catch (error) {
@@ -102,9 +151,29 @@ async function navigate(event, url) {
     if (kept) {
       return kept;
     }
+    if (routine && (await keptPlan(routine[1]).catch(() => null))) {
+      return Response.redirect(`/routines/${routine[1]}/offline/`, 302);
+    }
     const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
     return offline || Response.error();
   }
+}
+
+// The player marks a step done when its timer ends by posting the step's
+// form from the page; offline, the page keeps the run, so it is told.
+async function markOffline(event, url) {
+  const data = await event.request.formData().catch(() => new FormData());
+  const page = await self.clients.get(event.clientId);
+  if (!page) {
+    return new Response(null, { status: 409 });
+  }
+  page.postMessage({
+    backcare: "offline-mark",
+    path: url.pathname,
+    action: data.get("action"),
+    seconds: data.get("seconds"),
+  });
+  return new Response(null, { status: 204 });
 }
 
 async function keepPage(url, response) {
@@ -141,10 +210,162 @@ async function staticFile(request) {
 // Everything kept while a person used this browser. Pages for a signed-in
 // person are never kept, but the visitor's pages they opened say what they
 // looked at. The static files and the offline page are nobody's.
-// Hook for the offline saves (issue 18): queued saves in IndexedDB are the
-// person's too and are deleted here, after the page has asked them whether
-// to drop any not yet sent (before it posts the log-out form).
+// Queued saves are the person's too; the page asks before it posts the
+// log-out form whether to drop any not yet sent (sw-register.js).
+// The plans are the catalogue's, but which ones were kept says what was
+// looked at; the queued saves are the person's runs.
 function forgetPerson() {
-  forgetting = forgetting.then(() => caches.delete(PAGES_CACHE));
+  forgetting = forgetting.then(() =>
+    Promise.all([
+      caches.delete(PAGES_CACHE),
+      inStore("plans", "readwrite", (store) => store.clear()),
+      inStore("saves", "readwrite", (store) => store.clear()),
+    ]),
+  );
   return forgetting;
+}
+
+// ----- IndexedDB: the plans and the queued saves ----------------------------
+
+function database() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DATABASE, 1);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore("plans", { keyPath: "slug" });
+      request.result.createObjectStore("saves", { keyPath: "token" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+// ``work(store)`` in one transaction; resolves with its request's result
+// once the transaction has committed.
+async function inStore(name, mode, work) {
+  const db = await database();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(name, mode);
+      const request = work(transaction.objectStore(name));
+      transaction.oncomplete = () => resolve(request && request.result);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+async function keepPlan(slug) {
+  // Without cookies: the plan is the catalogue's, the same for everyone.
+  const response = await fetch(`/routines/${slug}/plan.json`, { credentials: "omit" });
+  if (!response.ok) {
+    return;
+  }
+  const plan = await response.json();
+  await forgetting;
+  await inStore("plans", "readwrite", (store) => store.put({ slug, version: VERSION, plan }));
+}
+
+// A plan kept by this deployment (its pages name this deployment's files).
+async function keptPlan(slug) {
+  const kept = await inStore("plans", "readonly", (store) => store.get(slug));
+  return kept && kept.version === VERSION ? kept.plan : null;
+}
+
+async function dropOtherPlans() {
+  const plans = await inStore("plans", "readonly", (store) => store.getAll());
+  const old = plans.filter((kept) => kept.version !== VERSION).map((kept) => kept.slug);
+  await inStore("plans", "readwrite", (store) => {
+    for (const slug of old) {
+      store.delete(slug);
+    }
+  });
+}
+
+function queueSave(run) {
+  if (!run || typeof run.token !== "string") {
+    return Promise.reject(new Error("A save needs its run's token."));
+  }
+  return inStore("saves", "readwrite", (store) =>
+    store.put({ token: run.token, run, queued: new Date().toISOString() }),
+  );
+}
+
+function queuedSaves() {
+  return inStore("saves", "readonly", (store) => store.getAll());
+}
+
+// ----- sending the queued saves ---------------------------------------------
+
+// One sending at a time: the sync event, an online page and a page load may
+// all ask at once. Each save carries its run's token, so one sent twice (by
+// two tries, or by two devices) is still recorded once.
+let sending = null;
+
+function sendSaves() {
+  if (!sending) {
+    sending = sendQueued().finally(() => {
+      sending = null;
+    });
+  }
+  return sending;
+}
+
+async function sendQueued() {
+  const saves = await queuedSaves();
+  if (saves.length === 0) {
+    return;
+  }
+  // A fresh CSRF token (its cookie is HTTP-only), and whether anyone is
+  // signed in to record the runs for.
+  const answer = await fetch(SAVE_URL, { cache: "no-store" });
+  if (!answer.ok) {
+    throw new Error(`The save address answered ${answer.status}.`);
+  }
+  const { csrfToken, signedIn } = await answer.json();
+  if (!signedIn) {
+    await tell({
+      type: "waiting",
+      message:
+        "Log in, and the session saved on this phone will be added to your record.",
+    });
+    return;
+  }
+  let failed = null;
+  for (const save of saves) {
+    const response = await fetch(SAVE_URL, {
+      method: "POST",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify(save.run),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      await inStore("saves", "readwrite", (store) => store.delete(save.token));
+      await tell({ type: "arrived", message: body.message, url: body.url });
+    } else if (response.status === 400) {
+      // It will never be recorded as it is: kept, it would be sent forever.
+      await inStore("saves", "readwrite", (store) => store.delete(save.token));
+      await tell({
+        type: "rejected",
+        message: `A session saved on this phone could not be added: ${body.error || ""}`,
+      });
+    } else if (response.status === 401 || response.status === 409) {
+      // Kept until the person logs in or confirms their doctor's clearance.
+      await tell({ type: "waiting", message: body.error });
+    } else {
+      failed = new Error(`The save answered ${response.status}.`);
+    }
+  }
+  if (failed) {
+    throw failed;
+  }
+}
+
+async function tell(message) {
+  const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const page of pages) {
+    page.postMessage({ backcare: "offline-save", ...message });
+  }
 }

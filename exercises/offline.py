@@ -1,0 +1,172 @@
+"""
+A routine's guided run on a phone with no connection (issue 18).
+
+Offline the server cannot keep the run (``GuidedRun`` lives in the session),
+so the service worker keeps the routine's plan as JSON (``plan_json``: the
+catalogue's rendered parts of every guided step, nothing of any person) and
+the browser runs the steps itself (static/js/offline/guide.js). The finished
+run comes back later as an ``OfflineRun``, checked here against the plan: the
+browser says only which step it marked how and when, never what a step is.
+"""
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+
+from .cache import cached, cached_guide, cached_plan
+from .models import StepOutcome
+
+# A token the browser made for the run; "guided:" ones are the server's.
+TOKEN = re.compile(r"offline:[0-9a-f]{32}")
+# A run recorded offline reaches the server within weeks, not years; a
+# phone's clock may be off, but not by days. A step takes minutes, not days.
+OLDEST = timedelta(days=90)
+CLOCK_SLACK = timedelta(days=1)
+LONGEST_STEP = 24 * 60 * 60
+
+
+def plan_json(slug):
+    """
+    The JSON the offline guide runs ``slug``'s routine from, or None when it
+    has no steps; kept in the catalogue's cache like its pages.
+    """
+
+    def build():
+        plan = cached_plan(slug)
+        pages = cached_guide(slug)
+        if plan is None or pages is None:
+            return None
+        routine = plan.routine
+        safety = render_to_string(
+            "exercises/_partials/offline_safety.html",
+            {
+                "warning_groups": plan.warnings_by_severity(),
+                "red_flags": plan.red_flags,
+            },
+        )
+        return json.dumps(
+            {
+                "slug": routine.slug,
+                "title": routine.title,
+                "url": routine.get_absolute_url(),
+                "guide_url": reverse("exercises:guide_start", args=[routine.slug]),
+                "player": static("js/player/main.js"),
+                "styles": [static("css/player.css"), static("css/offline.css")],
+                "safety": safety,
+                "steps": [
+                    {
+                        "name": step.exercise.name,
+                        "dose": step.dose_text,
+                        "avoidable": page.avoidable,
+                        "html": {
+                            "head": page.head,
+                            "warnings": page.warnings_html,
+                            "player": page.player,
+                            "previous": page.previous,
+                            "how": page.how,
+                        },
+                    }
+                    for step, page in zip(plan.steps, pages.steps, strict=True)
+                ],
+            }
+        )
+
+    return cached("offline-plan", slug, build)
+
+
+def _moment(value, name):
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"The {name} time is not a date and time.") from None
+    if timezone.is_naive(moment):
+        raise ValidationError(f"The {name} time has no time zone.")
+    now = timezone.now()
+    if not now - OLDEST <= moment <= now + CLOCK_SLACK:
+        raise ValidationError(f"The {name} time is not a time this run could have had.")
+    return moment
+
+
+class OfflineRun:
+    """
+    A guided run recorded by the browser offline, as sent: the same questions
+    as ``GuidedRun`` answers (``refusal`` asks it ``acknowledged``), checked
+    against ``plan`` (a ``RoutinePlan``). Raises ValidationError, its message
+    for the person, when the data is not a run of this routine.
+    """
+
+    def __init__(self, data, plan):
+        if not isinstance(data, dict):
+            raise ValidationError("The saved session is not in a form BackCare reads.")
+        self.plan = plan
+        token = data.get("token")
+        if not isinstance(token, str) or not TOKEN.fullmatch(token):
+            raise ValidationError("The saved session has no valid token.")
+        self.token = token
+        # The safety check was read on the phone before step 1.
+        self.acknowledged = data.get("acknowledged") is True
+        if not self.acknowledged:
+            raise ValidationError("The safety check was not read before this session.")
+        self.started = _moment(data.get("started"), "start")
+        self.finished = max(_moment(data.get("finished"), "finish"), self.started)
+        self.steps = self._steps(data.get("steps"))
+
+    def _steps(self, steps):
+        total = len(self.plan.steps)
+        if not isinstance(steps, list) or len(steps) != total:
+            raise ValidationError(
+                f"The saved session does not have this routine's {total} steps."
+            )
+        found = []
+        for number, step in enumerate(steps, start=1):
+            if not isinstance(step, dict):
+                raise ValidationError(
+                    f"Step {number} of the saved session is unreadable."
+                )
+            try:
+                outcome = StepOutcome(step.get("outcome"))
+            except ValueError:
+                raise ValidationError(
+                    f"Step {number} of the saved session is neither done nor skipped."
+                ) from None
+            seconds = step.get("seconds")
+            if seconds is not None and (
+                isinstance(seconds, bool)
+                or not isinstance(seconds, int)
+                or not 0 <= seconds <= LONGEST_STEP
+            ):
+                raise ValidationError(
+                    f"Step {number}'s time is not a number of seconds."
+                )
+            found.append((outcome, seconds if outcome is StepOutcome.DONE else None))
+        return found
+
+    def record(self):
+        """What an account needs to keep this run, as ``GuidedRun.record()``."""
+        return {
+            "routine": self.plan.routine.slug,
+            "title": self.plan.routine.title,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "token": self.token,
+            "pain_before": None,
+            "steps": [
+                {
+                    "exercise": step.exercise.slug,
+                    "name": step.exercise.name,
+                    "order": number,
+                    "outcome": outcome.value,
+                    "cleared_by_clinician": False,
+                    "seconds": seconds,
+                }
+                for number, (step, (outcome, seconds)) in enumerate(
+                    zip(self.plan.steps, self.steps, strict=True), start=1
+                )
+            ],
+        }

@@ -1,0 +1,355 @@
+// The guided session with no connection (issue 18). The service worker
+// answers /routines/<slug>/offline/... with the offline page; this draws the
+// routine's safety check, its steps and its finish page there, from the
+// routine's plan the worker kept (/routines/<slug>/plan.json: the catalogue's
+// rendered parts of each step, the same HTML the guide shows online), and
+// runs the steps with the guide's own player (static/js/player/main.js).
+// Each step is a page of its own, as online. The run is kept in the tab
+// (sessionStorage); saved, it waits in the worker's queue with its token
+// until it can be sent, and is recorded once however often it is sent.
+import { ask, sendSaves } from "./worker.js";
+
+const PATH = /^\/routines\/([-\w]+)\/offline\/(?:(\d+|finish)\/)?$/;
+const OUTCOMES = { done: "done", skip: "skipped", skip_safety: "skipped_for_safety" };
+const LABELS = { done: "Done", skipped: "Skipped", skipped_for_safety: "Skipped for safety" };
+const BADGES = {
+  done: "text-bg-success",
+  skipped: "text-bg-secondary",
+  skipped_for_safety: "text-bg-warning",
+};
+export const SAVED_TEXT =
+  "Saved on this phone; it will be added to your record when you are back online.";
+
+function escape(text) {
+  const span = document.createElement("span");
+  span.textContent = String(text ?? "");
+  return span.innerHTML;
+}
+
+function runKey(slug) {
+  return `backcare.offline-run:${slug}`;
+}
+
+function loadRun(slug) {
+  try {
+    return JSON.parse(sessionStorage.getItem(runKey(slug)));
+  } catch {
+    return null;
+  }
+}
+
+function saveRun(slug, run) {
+  sessionStorage.setItem(runKey(slug), JSON.stringify(run));
+}
+
+function newToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `offline:${[...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function durationText(ms) {
+  const minutes = Math.floor(ms / 60000);
+  const seconds = Math.floor((ms % 60000) / 1000);
+  return minutes ? `${minutes} min ${seconds} s` : `${seconds} s`;
+}
+
+function addStyles(urls) {
+  for (const href of urls) {
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
+// The step's rendered parts link to the guide online; here they stay offline.
+function keepLinksOffline(root, plan, base) {
+  const guide = plan.guide_url;
+  for (const link of root.querySelectorAll("a[href]")) {
+    const path = new URL(link.href, window.location.href).pathname;
+    if (path === guide) {
+      link.href = base;
+    } else if (path.startsWith(guide) && /^\d+\/$/.test(path.slice(guide.length))) {
+      link.href = `${base}${path.slice(guide.length)}`;
+    }
+  }
+}
+
+function note() {
+  return `<p class="alert alert-info offline-note" data-offline-note>
+    You are using BackCare offline: this session runs on this phone. Once
+    saved, it will be added to your record when you are back online. If your
+    health screening asks for your doctor's clearance, it is checked then.
+  </p>`;
+}
+
+function renderStart(main, plan, base) {
+  document.title = `Safety check · ${plan.title} · BackCare`;
+  main.innerHTML = `
+    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
+      <li class="breadcrumb-item"><a href="/">Routines</a></li>
+      <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
+      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
+    </ol></nav>
+    <h1>Before you start: safety check</h1>
+    ${note()}
+    <p class="lead">${escape(plan.title)} routine, ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}. Please read every warning below.</p>
+    ${plan.safety}
+    <form class="card card-body bg-body-tertiary" data-offline-start novalidate>
+      <div class="alert alert-danger" role="alert" data-offline-error hidden>
+        Please confirm that you have read the warnings.
+      </div>
+      <div class="form-check mb-3">
+        <input class="form-check-input" type="checkbox" id="offline-acknowledged" required>
+        <label class="form-check-label" for="offline-acknowledged">I have read these warnings</label>
+      </div>
+      <div class="mb-3">
+        <label class="form-label" for="offline-pain-before">Pain before you start (0–10, optional)</label>
+        <input class="form-control" type="number" id="offline-pain-before" min="0" max="10" step="1" inputmode="numeric">
+      </div>
+      <div class="d-flex flex-wrap gap-2">
+        <button type="submit" class="btn btn-primary btn-lg">Start guided session</button>
+      </div>
+    </form>`;
+  const form = main.querySelector("[data-offline-start]");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const acknowledged = form.querySelector("#offline-acknowledged");
+    const pain = form.querySelector("#offline-pain-before");
+    const error = form.querySelector("[data-offline-error]");
+    const painValue = pain.value === "" ? null : Number(pain.value);
+    if (!acknowledged.checked || (painValue !== null && !(painValue >= 0 && painValue <= 10))) {
+      error.textContent = acknowledged.checked
+        ? "Pain before: choose a number from 0 to 10, or leave it empty."
+        : "Please confirm that you have read the warnings.";
+      error.hidden = false;
+      (acknowledged.checked ? pain : acknowledged).focus();
+      return;
+    }
+    saveRun(plan.slug, {
+      token: newToken(),
+      acknowledged: true,
+      started: new Date().toISOString(),
+      finished: null,
+      pain_before: painValue === null ? null : Math.round(painValue),
+      outcomes: {},
+      seconds: {},
+      saved: false,
+    });
+    window.location.assign(`${base}1/`);
+  });
+}
+
+async function renderStep(main, plan, base, number, run) {
+  const total = plan.steps.length;
+  const step = plan.steps[number - 1];
+  const parts = step.html;
+  const outcome = run.outcomes[number];
+  const last = number === total;
+  document.title = `Step ${number} of ${total}: ${step.name} · BackCare`;
+  main.innerHTML = `
+    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${total}"
+      data-run="${escape(run.token)}">
+      ${parts.head}
+      ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
+      ${parts.warnings}
+      ${
+        step.avoidable
+          ? `<form class="mb-2 skip-for-warning">
+              <button type="submit" name="action" value="skip_safety" class="btn btn-danger btn-sm">Skip this exercise</button>
+            </form>`
+          : ""
+      }
+      ${parts.player}
+      <nav class="guide-controls d-flex flex-wrap gap-2 mb-4" aria-label="Step navigation">
+        ${parts.previous}
+        <form class="d-flex flex-wrap gap-2" data-guide-form>
+          <input type="hidden" name="seconds" value="" data-player-seconds>
+          <button type="submit" name="action" value="done" class="btn btn-primary btn-lg" data-guide-next>${last ? "Done, finish →" : "Done, next step →"}</button>
+          <button type="submit" name="action" value="skip" class="btn btn-outline-danger btn-lg" data-guide-skip>Skip</button>
+        </form>
+      </nav>
+      ${parts.how}
+      <p class="small text-body-secondary mt-2 keyboard-hint" data-guide-keyboard-hint hidden>Keyboard: Space starts or pauses the timer, → goes to the next step, ← to the previous one.</p>
+    </div>`;
+  keepLinksOffline(main, plan, base);
+  const mark = (action, secondsText) => {
+    const marked = OUTCOMES[action] || "skipped";
+    const seconds = Number.parseInt(secondsText, 10);
+    const current = loadRun(plan.slug) || run;
+    current.outcomes[number] = marked;
+    if (marked === "done" && !Number.isNaN(seconds)) {
+      current.seconds[number] = seconds;
+    } else {
+      delete current.seconds[number];
+    }
+    if (last && !current.finished) {
+      current.finished = new Date().toISOString();
+    }
+    saveRun(plan.slug, current);
+  };
+  // On the document, so that it runs after the player's own listener on the
+  // form has written the time it measured into the form.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.matches("[data-guide-form], form.skip-for-warning")) {
+      return;
+    }
+    event.preventDefault();
+    mark(event.submitter?.value || "done", form.querySelector("[data-player-seconds]")?.value);
+    window.location.assign(last ? `${base}finish/` : `${base}${number + 1}/`);
+  });
+  // The player marks the step done when its timer ends, as online, by
+  // posting the form; the worker hands the post back here (service-worker.js).
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    const data = event.data;
+    if (data?.backcare === "offline-mark" && data.path === window.location.pathname) {
+      mark(data.action || "done", data.seconds);
+    }
+  });
+  await import(plan.player);
+}
+
+function record(plan, run, form) {
+  const value = (name) => form.querySelector(`[name=${name}]`)?.value ?? "";
+  const pain = (name) => (value(name) === "" ? null : Number(value(name)));
+  return {
+    routine: plan.slug,
+    token: run.token,
+    acknowledged: run.acknowledged,
+    started: run.started,
+    finished: run.finished || new Date().toISOString(),
+    pain_before: run.pain_before ?? pain("pain_before"),
+    pain_after: pain("pain_after"),
+    notes: value("notes"),
+    steps: plan.steps.map((_, index) => {
+      const outcome = run.outcomes[index + 1] || "skipped";
+      const seconds = run.seconds[index + 1];
+      return { outcome, seconds: outcome === "done" && seconds !== undefined ? seconds : null };
+    }),
+  };
+}
+
+function renderFinish(main, plan, base, run) {
+  const outcomes = plan.steps.map((_, index) => run.outcomes[index + 1] || "skipped");
+  const exercised = outcomes.includes("done");
+  const finished = run.finished ? new Date(run.finished) : new Date();
+  document.title = `Finished · ${plan.title} · BackCare`;
+  const painBefore =
+    run.pain_before === null
+      ? `<div class="mb-3">
+          <label class="form-label" for="offline-pain-before">Pain before (0–10, optional)</label>
+          <input class="form-control" type="number" name="pain_before" id="offline-pain-before" min="0" max="10" step="1" inputmode="numeric">
+        </div>`
+      : `<p class="pain-before-given">Pain before you started: <strong>${run.pain_before}</strong> out of 10, as you said on the safety check.</p>`;
+  main.innerHTML = `
+    ${
+      exercised
+        ? `<h1>Well done: ${escape(plan.title)} routine finished</h1>`
+        : `<h1>${escape(plan.title)} routine: no exercise done</h1>`
+    }
+    <p class="lead">Time from start to finish: <strong>${durationText(finished - new Date(run.started))}</strong>.</p>
+    <h2 class="h5">Your steps</h2>
+    <ol class="list-group list-group-numbered mb-4 guide-summary">
+      ${plan.steps
+        .map((step, index) => {
+          const outcome = outcomes[index];
+          const seconds = run.seconds[index + 1];
+          const time = seconds === undefined ? "" : `: <span class="step-time">${durationText(seconds * 1000)}</span>`;
+          return `<li class="list-group-item d-flex justify-content-between align-items-start gap-2">
+            <span class="me-auto">${escape(step.name)}${time} <span class="text-body-secondary small">(${escape(step.dose)})</span></span>
+            <span class="badge ${BADGES[outcome]} outcome-${outcome}">${LABELS[outcome]}</span>
+          </li>`;
+        })
+        .join("")}
+    </ol>
+    <section class="card card-body mb-4 finish-save" aria-labelledby="save-title" data-offline-save-section>
+      <h2 class="h5" id="save-title">Save this session</h2>
+      ${note()}
+      <form data-offline-save novalidate>
+        <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
+        ${painBefore}
+        <div class="mb-3">
+          <label class="form-label" for="offline-pain-after">Pain after (0–10, optional)</label>
+          <input class="form-control" type="number" name="pain_after" id="offline-pain-after" min="0" max="10" step="1" inputmode="numeric">
+        </div>
+        <div class="mb-3">
+          <label class="form-label" for="offline-notes">Notes</label>
+          <textarea class="form-control" name="notes" id="offline-notes" rows="3" maxlength="2000"></textarea>
+        </div>
+        <button type="submit" class="btn btn-primary">Save session</button>
+      </form>
+    </section>
+    <p class="alert alert-success offline-saved" role="status" data-offline-saved ${run.saved ? "" : "hidden"}>${SAVED_TEXT}</p>
+    <div class="d-flex flex-wrap gap-2">
+      <a class="btn btn-outline-primary" href="${base}">Do this routine again</a>
+      <a class="btn btn-outline-secondary" href="/">Back to all routines</a>
+    </div>`;
+  const section = main.querySelector("[data-offline-save-section]");
+  const saved = main.querySelector("[data-offline-saved]");
+  section.hidden = run.saved;
+  const form = main.querySelector("[data-offline-save]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const error = form.querySelector("[data-offline-error]");
+    const bad = [...form.querySelectorAll("input[type=number]")].find(
+      (input) => input.value !== "" && !/^(10|[0-9])$/.test(input.value),
+    );
+    if (bad) {
+      error.textContent = "Pain: choose a number from 0 to 10, or leave it empty.";
+      error.hidden = false;
+      bad.focus();
+      return;
+    }
+    const queued = await ask({ type: "queue", run: record(plan, run, form) });
+    if (!queued) {
+      error.textContent =
+        "This phone could not keep the session (its storage may be full or switched off).";
+      error.hidden = false;
+      return;
+    }
+    saveRun(plan.slug, { ...run, saved: true });
+    section.hidden = true;
+    saved.hidden = false;
+    saved.focus?.();
+    await sendSaves({ later: true });
+  });
+}
+
+export async function runOffline() {
+  const match = window.location.pathname.match(PATH);
+  const main = document.querySelector("main");
+  if (!match || !main) {
+    return;
+  }
+  const [, slug, page] = match;
+  // The offline page's own text shows only when there is no plan to run.
+  main.hidden = true;
+  const plan = await ask({ type: "plan", slug });
+  main.hidden = false;
+  if (!plan) {
+    return;
+  }
+  addStyles(plan.styles);
+  const base = `/routines/${slug}/offline/`;
+  const run = loadRun(slug);
+  if (!page) {
+    renderStart(main, plan, base);
+    return;
+  }
+  // As online: no step before the safety check.
+  if (!run?.acknowledged) {
+    window.location.replace(base);
+    return;
+  }
+  if (page === "finish") {
+    renderFinish(main, plan, base, run);
+    return;
+  }
+  const number = Number.parseInt(page, 10);
+  if (number < 1 || number > plan.steps.length) {
+    window.location.replace(base);
+    return;
+  }
+  await renderStep(main, plan, base, number, run);
+}

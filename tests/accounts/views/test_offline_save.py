@@ -1,0 +1,223 @@
+"""A guided run saved on a phone offline, sent when it is back online (issue 18)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import CompletedSession, StepResult
+from tests.factories import UserFactory
+from tests.helpers import signed_in_client
+
+SAVE = "/progress/save-offline/"
+TOKEN = "offline:" + "a1" * 16
+
+
+def run(**changes):
+    """The practice routine's four steps, as the offline guide sends them."""
+    finished = timezone.now() - timedelta(minutes=30)
+    data = {
+        "routine": "practice",
+        "token": TOKEN,
+        "acknowledged": True,
+        "started": (finished - timedelta(minutes=12)).isoformat(),
+        "finished": finished.isoformat(),
+        "pain_before": 5,
+        "pain_after": 3,
+        "notes": "On the floor at the cabin.",
+        "steps": [
+            {"outcome": "done", "seconds": 95},
+            {"outcome": "done", "seconds": 120},
+            {"outcome": "skipped_for_safety", "seconds": None},
+            {"outcome": "skipped", "seconds": None},
+        ],
+    }
+    return {**data, **changes}
+
+
+def send(client, data, *, token=None):
+    headers = {"X-CSRFToken": token} if token else {}
+    return client.post(
+        SAVE, json.dumps(data), content_type="application/json", headers=headers
+    )
+
+
+def csrf_checked(user):
+    """A signed-in client that checks CSRF, and the token GET gave it."""
+    client = signed_in_client(user, enforce_csrf_checks=True)
+    answer = client.get(SAVE)
+    return client, answer.json()["csrfToken"]
+
+
+def test_a_run_sent_is_recorded_with_its_steps_and_the_page_is_told(practice, user):
+    client, token = csrf_checked(user)
+
+    response = send(client, run(), token=token)
+
+    assert response.status_code == 201
+    session = CompletedSession.objects.get()
+    assert (session.user, session.routine, session.client_token) == (
+        user,
+        practice,
+        TOKEN,
+    )
+    assert (session.pain_before, session.pain_after) == (5, 3)
+    assert session.notes == "On the floor at the cabin."
+    steps = StepResult.objects.filter(session=session).order_by("order")
+    assert [(s.exercise_name, s.outcome, s.seconds) for s in steps] == [
+        (step.exercise.name, outcome, seconds)
+        for step, (outcome, seconds) in zip(
+            practice.steps.all(),
+            [
+                ("done", 95),
+                ("done", 120),
+                ("skipped_for_safety", None),
+                ("skipped", None),
+            ],
+            strict=True,
+        )
+    ]
+    body = response.json()
+    assert body["message"].startswith(f"Your {practice.title} session from ")
+    assert body["message"].endswith("was added to your record.")
+    assert body["url"] == session.get_absolute_url()
+    assert client.get("/progress/history/").content.count(b"/progress/sessions/") >= 1
+
+
+def test_the_same_run_sent_twice_or_from_two_devices_is_recorded_once(practice, user):
+    phone, phone_token = csrf_checked(user)
+    laptop, laptop_token = csrf_checked(user)
+
+    first = send(phone, run(), token=phone_token)
+    again = send(phone, run(), token=phone_token)
+    elsewhere = send(laptop, run(), token=laptop_token)
+
+    assert [first.status_code, again.status_code, elsewhere.status_code] == [
+        201,
+        200,
+        200,
+    ]
+    assert CompletedSession.objects.count() == 1
+    assert StepResult.objects.count() == 4
+    assert again.json()["url"] == first.json()["url"]
+
+
+def test_another_persons_run_with_the_same_token_is_their_own(practice, user):
+    send(signed_in_client(user), run())
+    other = UserFactory(username="sam")
+
+    response = send(signed_in_client(other), run())
+
+    assert response.status_code == 201
+    assert CompletedSession.objects.filter(client_token=TOKEN).count() == 2
+    assert CompletedSession.objects.filter(user=other).count() == 1
+
+
+def test_the_get_gives_a_fresh_csrf_token_and_says_who_is_signed_in(practice, user):
+    visitor = Client().get(SAVE)
+    assert visitor.json()["signedIn"] is False
+    assert visitor.json()["csrfToken"]
+    assert "no-cache" in visitor["Cache-Control"]
+
+    assert signed_in_client(user).get(SAVE).json()["signedIn"] is True
+
+
+def test_without_the_csrf_token_nothing_is_saved(practice, user):
+    client = signed_in_client(user, enforce_csrf_checks=True)
+    client.get(SAVE)
+
+    response = send(client, run())
+
+    assert response.status_code == 403
+    assert CompletedSession.objects.count() == 0
+
+
+def test_a_visitor_is_told_to_log_in_and_nothing_is_saved(practice):
+    client = Client(enforce_csrf_checks=True)
+    token = client.get(SAVE).json()["csrfToken"]
+
+    response = send(client, run(), token=token)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "login"
+    assert "Log in" in response.json()["error"]
+    assert CompletedSession.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ("not json", "not in a form BackCare reads"),
+        ([1, 2], "not in a form BackCare reads"),
+        ({"routine": "nowhere"}, "no longer in BackCare"),
+        (run(token="guided:" + "a" * 32), "no valid token"),
+        (run(token="offline:" + "z" * 32), "no valid token"),
+        (run(acknowledged=False), "safety check was not read"),
+        (run(started="yesterday"), "start time is not a date and time"),
+        (run(started="2026-01-01T10:00:00"), "start time has no time zone"),
+        (
+            run(finished="2001-01-01T10:00:00+00:00"),
+            "not a time this run could have had",
+        ),
+        (run(steps=[{"outcome": "done"}]), "does not have this routine's 4 steps"),
+        (
+            run(steps=[{"outcome": "done"}] * 3 + [{"outcome": "cheered"}]),
+            "Step 4 of the saved session is neither done nor skipped",
+        ),
+        (
+            run(
+                steps=[{"outcome": "done", "seconds": "ten"}]
+                + [{"outcome": "done"}] * 3
+            ),
+            "Step 1's time is not a number of seconds",
+        ),
+        (
+            run(steps=[{"outcome": "done", "seconds": -4}] * 4),
+            "not a number of seconds",
+        ),
+        (run(pain_after=11), "Pain after"),
+    ],
+)
+def test_bad_data_is_refused_with_a_clear_message_and_nothing_saved(
+    practice, user, data, says
+):
+    client = signed_in_client(user)
+    body = data if isinstance(data, str) else json.dumps(data)
+
+    response = client.post(SAVE, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert says in response.json()["error"]
+    assert CompletedSession.objects.count() == 0
+
+
+def test_pain_errors_name_the_rating(practice, user):
+    response = send(signed_in_client(user), run(pain_after=11))
+
+    assert "10" in response.json()["error"]
+
+
+def test_a_screening_asking_for_the_doctors_clearance_refuses_until_confirmed(
+    practice, user, consult_warning
+):
+    services.screening_update(user=user, conditions=[consult_warning])
+    client = signed_in_client(user)
+
+    refused = send(client, run())
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "refused"
+    assert "talk to your doctor" in refused.json()["error"]
+    assert CompletedSession.objects.count() == 0
+
+    client.post("/accounts/doctor-clearance/", {"cleared": "on"})
+    assert send(client, run()).status_code == 201
+    assert CompletedSession.objects.count() == 1
+
+
+def test_only_get_and_post_are_answered(practice, user):
+    assert signed_in_client(user).put(SAVE).status_code == 405

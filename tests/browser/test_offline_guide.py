@@ -1,0 +1,305 @@
+"""A routine's guided session with no connection (issue 18): run on the phone
+from the plan the service worker kept, saved there, and recorded once when
+the connection returns, however often (and from however many devices) the
+save is sent. Logging out asks before it drops a save not yet sent."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from accounts import services
+from accounts.models import CompletedSession
+from tests.browser.flows import NO_LEAD_IN, log_in, press, sign_in, stub_player_apis
+from tests.factories import UserFactory
+
+ROUTINE = "/routines/practice/"
+OFFLINE = "/routines/practice/offline/"
+SAVED = "Saved on this phone; it will be added to your record when you are back online."
+ARRIVED = re.compile(r"Your Practice session from .+ was added to your record\.")
+
+READY = """Promise.race([
+  navigator.serviceWorker.ready.then(() => true),
+  new Promise((resolve) => setTimeout(() => resolve(false), 10000)),
+])"""
+
+# Ask the worker as the pages do (static/js/offline/worker.js).
+ASK = """(message) => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => resolve(event.data);
+  navigator.serviceWorker.controller.postMessage(message, [channel.port2]);
+})"""
+
+QUEUED = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("backcare-offline");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const request = open.result.transaction("saves").objectStore("saves").getAll();
+    request.onsuccess = () => { open.result.close(); resolve(request.result); };
+  };
+})"""
+
+
+def controlled(page):
+    """Wait for the worker, then reload so that it controls the page."""
+    assert page.evaluate(READY), "no service worker"
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+
+def ask(page, **message):
+    return page.evaluate(ASK, message)
+
+
+def wait_for_plan(page, slug="practice"):
+    for _ in range(50):
+        if ask(page, type="plan", slug=slug):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the worker kept no plan")
+
+
+class Dialogs:
+    """Every question the page asks; answered yes unless `decline` is set."""
+
+    def __init__(self):
+        self.asked = []
+        self.decline = False
+
+    def __call__(self, dialog):
+        self.asked.append(dialog.message)
+        if self.decline and dialog.type == "confirm":
+            dialog.dismiss()
+        else:
+            dialog.accept()  # Leaving a running timer, say.
+
+
+@pytest.fixture
+def dialogs():
+    return Dialogs()
+
+
+@pytest.fixture
+def phone(page, practice, dialogs):
+    """Signed in, the routine's page opened once under the worker; the
+    player's timers on Playwright's clock."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.on("dialog", dialogs)
+    stub_player_apis(page)
+    page.add_init_script(NO_LEAD_IN)
+    sign_in(page, UserFactory(username="casey"))
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    yield page
+    assert errors == []
+
+
+def run_offline_and_save(page):
+    page.context.set_offline(True)
+    page.reload()
+
+    # The page for a signed-in person is not kept: the offline guide is.
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Before you start: safety check"
+    )
+    expect(page.locator("[data-offline-note]")).to_contain_text("offline")
+    # Every warning, as online, before step 1.
+    expect(page.get_by_text("if you had back surgery this year")).to_be_visible()
+    expect(page.get_by_text("pain running down one leg")).to_be_visible()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page.get_by_role("alert")).to_contain_text("read the warnings")
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_label(re.compile("Pain before")).fill("5")
+    page.get_by_role("button", name="Start guided session").click()
+
+    # 1. Knee rocks, counted by the player to the end.
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}1/$"))
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
+    player = page.locator("[data-player]")
+    press(player, "Start")
+    page.clock.run_for(60_000)
+    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    expect(player.locator("[data-player-saved]")).to_have_text(
+        "Saved: this step is marked done."
+    )
+    page.get_by_role("button", name="Done, next step →").click()
+
+    # 2. Bridge: five holds of 6 s, timed by the player.
+    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
+    player = page.locator("[data-player]")
+    press(player, "Start")
+    page.clock.run_for(120_000)
+    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    page.get_by_role("button", name="Done, next step →").click()
+
+    # 3. Leg stretch: its AVOID warning offers to skip it, as online.
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 4")
+    expect(page.get_by_text("pain running down one leg")).to_be_visible()
+    page.get_by_role("button", name="Skip this exercise").click()
+
+    # 4. Walk: the stopwatch to its 10-minute target.
+    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
+    player = page.locator("[data-player]")
+    press(player, "Start")
+    page.clock.run_for(10 * 60_000 + 2_000)
+    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    page.get_by_role("button", name="Done, finish →").click()
+
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}finish/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Well done: Practice routine finished"
+    )
+    expect(page.locator(".guide-summary .badge")).to_have_text(
+        ["Done", "Done", "Skipped for safety", "Done"]
+    )
+    page.get_by_label(re.compile("Pain after")).fill("3")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    assert CompletedSession.objects.count() == 0
+
+
+def test_a_session_run_offline_is_recorded_once_when_back_online(phone):
+    page = phone
+    run_offline_and_save(page)
+    [queued] = page.evaluate(QUEUED)
+    assert queued["run"]["token"].startswith("offline:")
+
+    page.context.set_offline(False)
+
+    expect(page.get_by_text(ARRIVED)).to_be_visible(timeout=15_000)
+    assert page.evaluate(QUEUED) == []
+    page.goto("/progress/history/")
+    expect(page.locator("a[href^='/progress/sessions/']")).to_have_count(1)
+    session = CompletedSession.objects.get()
+    assert session.client_token == queued["run"]["token"]
+    assert (session.pain_before, session.pain_after) == (5, 3)
+    assert [step.outcome for step in session.steps.order_by("order")] == [
+        "done",
+        "done",
+        "skipped_for_safety",
+        "done",
+    ]
+    # The stopwatch's time, as online (only a timed step keeps one).
+    seconds = [step.seconds for step in session.steps.order_by("order")]
+    assert seconds[:3] == [None, None, None]
+    assert 600 <= seconds[3] <= 610
+
+
+def test_the_same_save_sent_twice_from_another_device_is_recorded_once(
+    phone, browser, live_server
+):
+    page = phone
+    run_offline_and_save(page)
+    [queued] = page.evaluate(QUEUED)
+    page.context.set_offline(False)
+    expect(page.get_by_text(ARRIVED)).to_be_visible(timeout=15_000)
+
+    # Another device holding the same queued save (its state copied over).
+    context = browser.new_context(base_url=live_server.url)
+    other = context.new_page()
+    try:
+        log_in(other, "casey")
+        expect(other).to_have_url(re.compile(r"/progress/$"))
+        controlled(other)
+        for _ in range(2):
+            assert ask(other, type="queue", run=queued["run"]) is True
+            assert ask(other, type="send") is True
+        expect(other.get_by_text(ARRIVED).first).to_be_visible()
+        assert other.evaluate(QUEUED) == []
+    finally:
+        context.close()
+
+    assert CompletedSession.objects.count() == 1
+
+
+def test_a_save_refused_for_the_doctors_clearance_waits_and_logging_out_asks(
+    phone, dialogs, consult_warning
+):
+    page = phone
+    run_offline_and_save(page)
+    # The screening, answered elsewhere meanwhile, asks for a doctor's clearance.
+    person = get_user_model().objects.get(username="casey")
+    services.screening_update(user=person, conditions=[consult_warning])
+    page.context.set_offline(False)
+
+    expect(page.get_by_text("talk to your doctor before you exercise")).to_be_visible()
+    page.goto("/about/")
+    expect(page.get_by_text("talk to your doctor before you exercise")).to_be_visible()
+    assert len(page.evaluate(QUEUED)) == 1
+    assert CompletedSession.objects.count() == 0
+    page.wait_for_timeout(300)  # The page asks the worker how many wait.
+
+    dialogs.decline = True
+    dialogs.asked.clear()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_timeout(500)
+
+    assert len(dialogs.asked) == 1
+    assert "not yet added to your record" in dialogs.asked[0]
+    expect(page.get_by_role("link", name=re.compile("casey"))).to_be_visible()
+    assert len(page.evaluate(QUEUED)) == 1
+
+    dialogs.decline = False
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    page.wait_for_function(f"({QUEUED})().then((saves) => saves.length === 0)")
+    assert CompletedSession.objects.count() == 0
+
+
+def test_logging_out_with_nothing_queued_asks_nothing(phone, dialogs):
+    page = phone
+    page.goto("/about/")
+    dialogs.asked.clear()
+
+    page.get_by_role("button", name="Log out").click()
+
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    assert dialogs.asked == []
+
+
+def test_a_visitors_offline_save_waits_for_them_to_log_in(page, practice, dialogs):
+    page.on("dialog", dialogs)
+    UserFactory(username="robin")
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    page.context.set_offline(True)
+
+    # The visitor's routine page was kept; its Start leads to the offline guide.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice routine")
+    page.get_by_role("link", name="Start guided session").click()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, 4):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+        page.get_by_role("button", name="Skip", exact=True).click()
+    page.get_by_role("button", name="Done, finish →").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Well done: Practice routine finished"
+    )
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+
+    page.context.set_offline(False)
+    expect(
+        page.get_by_text("Log in, and the session saved on this phone")
+    ).to_be_visible()
+    assert CompletedSession.objects.count() == 0
+
+    log_in(page, "robin")
+    expect(page.get_by_text(ARRIVED)).to_be_visible()
+    session = CompletedSession.objects.get()
+    assert session.user.username == "robin"
+    assert [step.outcome for step in session.steps.order_by("order")] == [
+        "skipped",
+        "skipped",
+        "skipped",
+        "done",
+    ]
