@@ -142,6 +142,8 @@ def test_keyboard_starts_pauses_and_moves_between_steps(page, practice):
 
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(re.compile(r"/guide/3/$"))
+    # The keys work once the step's player is up (its script shows it).
+    expect(page.locator("[data-player]")).to_be_visible()
     page.keyboard.press("ArrowLeft")
     expect(page).to_have_url(re.compile(r"/guide/2/$"))
 

@@ -182,7 +182,7 @@ def assert_steps(response, steps):
 
 
 def assert_site_look(text):
-    assert text.startswith("Skip to main content BackCare Routines About")
+    assert text.startswith("Skip to main content BackCare Menu Routines About")
     assert "BackCare is not medical advice." in text
 
 

@@ -131,7 +131,7 @@ def player(response):
 
 
 def assert_site_look(text):
-    assert text.startswith("Skip to main content BackCare Routines About")
+    assert text.startswith("Skip to main content BackCare Menu Routines About")
     assert "BackCare is not medical advice." in text
 
 

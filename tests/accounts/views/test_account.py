@@ -600,7 +600,7 @@ def test_signup_invites_to_the_screening_which_can_be_skipped(client, practice):
     assert AVOID_QUESTION in text_of(screening)
     assert CONSULT_QUESTION in text_of(screening)
     assert WHY_ASKED in text_of(screening)
-    assert '<a href="/progress/">Skip for now</a>' in html(screening)
+    assert re.search(r"<a [^>]*href=\"/progress/\">Skip for now</a>", html(screening))
     assert client.get("/progress/").status_code == 200
     # Skipped: the routine page keeps inviting the person to answer.
     routine = client.get("/routines/practice/")

@@ -1,0 +1,371 @@
+"""Built for thumbs (issue 18): on a 360 px phone the header is one row with a
+menu button, its links reachable with or without JavaScript, and every link,
+button, radio button, checkbox, select and summary of every page offers a
+touch target of at least 44×44 px."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import expect
+
+from accounts import services
+from tests.browser.flows import expect_finish, sign_in, walk_to_step
+from tests.helpers import url_patterns
+
+TARGET = 44
+HEADER_ROW = 72  # one row: a 44 px button and its padding
+VISITOR_LINKS = ["Routines", "About", "Log in", "Sign up"]
+PERSON_LINKS = ["Routines", "About", "Progress", "Signed in as alex"]
+
+# The interactive elements of a page and the box a finger can hit: a radio
+# button or a checkbox counts with its label, the way a tap on either checks
+# it. A link is exempt only as WCAG 2.5.8's inline exception has it: an inline
+# link in a sentence, with other words around it, in a paragraph or list item.
+# Elements nobody can see (display: none, a closed menu, Bootstrap's
+# visually-hidden) are left out; a skip link is measured while focused, the
+# only time it shows.
+MEASURE = """() => {
+  const selector = 'a[href], button, input[type=radio], input[type=checkbox], select, summary';
+  const words = /[A-Za-z]{2,}/;
+  const describe = (el) => {
+    let name = el.tagName.toLowerCase();
+    if (el.id) name += '#' + el.id;
+    if (el.classList.length) name += '.' + [...el.classList].join('.');
+    if (el.getAttribute('href')) name += `[href="${el.getAttribute('href')}"]`;
+    if (el.name) name += `[name="${el.name}"]`;
+    if (el.value && el.matches('input')) name += `[value="${el.value}"]`;
+    const text = (el.innerText || el.labels?.[0]?.innerText || '').trim().replace(/\\s+/g, ' ');
+    return text ? `${name} "${text.slice(0, 40)}"` : name;
+  };
+  const inSentence = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const block = el.closest('p, li, dd');
+    if (!block) return false;
+    const copy = block.cloneNode(true);
+    copy.querySelectorAll('a, button, input, select, label').forEach((n) => n.remove());
+    return words.test(copy.textContent);
+  };
+  const union = (a, b) => {
+    const left = Math.min(a.left, b.left), top = Math.min(a.top, b.top);
+    const right = Math.max(a.right, b.right), bottom = Math.max(a.bottom, b.bottom);
+    return {width: right - left, height: bottom - top};
+  };
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const focusable = el.closest('.visually-hidden-focusable');
+    if (focusable) el.focus();
+    let box = el.getBoundingClientRect();
+    const hidden = !el.checkVisibility({visibilityProperty: true})
+      || (!focusable && box.width <= 1 && box.height <= 1);
+    if (!hidden && el.matches('input') && el.labels?.length) {
+      for (const label of el.labels) box = union(box, label.getBoundingClientRect());
+    }
+    if (focusable) el.blur();
+    if (hidden || inSentence(el)) continue;
+    found.push({what: describe(el), width: Math.round(box.width * 10) / 10,
+                height: Math.round(box.height * 10) / 10});
+  }
+  return found;
+}"""
+
+
+def small_targets(page, where):
+    """Every target under 44×44 px on the page, as "where: selector W×H"."""
+    targets = page.evaluate(MEASURE)
+    assert targets, f"{where}: nothing to tap?"
+    return [
+        f"{where}: {t['what']} is {t['width']}×{t['height']} px"
+        for t in targets
+        if t["width"] < TARGET - 0.5 or t["height"] < TARGET - 0.5
+    ]
+
+
+def header_of(page):
+    return page.locator("header.site-header")
+
+
+def menu_button(page):
+    return header_of(page).get_by_role("button", name="Menu")
+
+
+def expect_one_row(page):
+    box = header_of(page).bounding_box()
+    assert box["height"] <= HEADER_ROW, f"header is {box['height']} px tall"
+    expect(menu_button(page)).to_be_visible()
+    button = menu_button(page).bounding_box()
+    assert button["width"] >= TARGET and button["height"] >= TARGET, button
+
+
+@pytest.fixture
+def person(user, practice):
+    """A person with one guided session recorded today."""
+    started = timezone.now() - timedelta(minutes=20)
+    session, _ = services.session_record(
+        user=user,
+        routine=practice,
+        started_at=started,
+        finished_at=started + timedelta(minutes=14),
+        client_token=uuid.uuid4().hex,
+        pain_before=6,
+        pain_after=4,
+        notes="Felt loose afterwards.",
+        steps=[
+            {
+                "order": step.order,
+                "exercise": step.exercise,
+                "name": step.exercise.name,
+                "outcome": "done",
+            }
+            for step in practice.steps.select_related("exercise")
+        ],
+    )
+    user.completed_session = session
+    return user
+
+
+# ----- the header ----------------------------------------------------------
+
+
+def test_a_visitors_header_is_one_row_and_its_menu_opens_on_a_tap(phone_page, practice):
+    page = phone_page
+    page.goto("/")
+    expect_one_row(page)
+    header = header_of(page)
+    button = menu_button(page)
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(button).to_have_attribute("aria-controls", "site-menu")
+    for name in VISITOR_LINKS:
+        expect(header.get_by_role("link", name=name)).to_be_hidden()
+
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    for name in VISITOR_LINKS:
+        expect(header.get_by_role("link", name=name)).to_be_visible()
+    header.get_by_role("link", name="About").click()
+    expect(page).to_have_url(re.compile(r"/about/$"))
+    # A new page starts with the menu closed.
+    expect_one_row(page)
+    expect(header.get_by_role("link", name="About")).to_be_hidden()
+
+    menu_button(page).click()
+    menu_button(page).click()
+    expect(menu_button(page)).to_have_attribute("aria-expanded", "false")
+    expect(header.get_by_role("link", name="About")).to_be_hidden()
+
+
+def test_a_signed_in_header_is_one_row_and_logs_out_from_the_menu(phone_page, person):
+    page = phone_page
+    sign_in(page, person)
+    expect_one_row(page)
+    header = header_of(page)
+    for name in PERSON_LINKS:
+        expect(header.get_by_role("link", name=name)).to_be_hidden()
+    expect(header.get_by_role("button", name="Log out")).to_be_hidden()
+
+    menu_button(page).click()
+    for name in PERSON_LINKS:
+        expect(header.get_by_role("link", name=name)).to_be_visible()
+    header.get_by_role("link", name="Progress").click()
+    expect(page).to_have_url(re.compile(r"/progress/$"))
+    menu_button(page).click()
+    header.get_by_role("button", name="Log out").click()
+    menu_button(page).click()
+    expect(header.get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_the_menu_closes_with_escape_and_gives_focus_back(phone_page, practice):
+    page = phone_page
+    page.goto("/")
+    menu_button(page).focus()
+    page.keyboard.press("Enter")
+    expect(menu_button(page)).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    expect(header_of(page).get_by_role("link", name="Routines")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu_button(page)).to_have_attribute("aria-expanded", "false")
+    expect(menu_button(page)).to_be_focused()
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "person"])
+def test_without_javascript_every_header_link_is_reachable_on_a_phone(
+    open_screen, person, signed_in
+):
+    page = open_screen("phone", java_script_enabled=False)
+    if signed_in:
+        sign_in(page, person)
+    else:
+        page.goto("/")
+    header = header_of(page)
+    links = PERSON_LINKS if signed_in else VISITOR_LINKS
+    box = header.bounding_box()
+    assert box["height"] <= HEADER_ROW, f"header is {box['height']} px tall"
+    header.get_by_role("link", name="Menu").click()
+    for name in links:
+        expect(header.get_by_role("link", name=name)).to_be_visible()
+    if signed_in:
+        expect(header.get_by_role("button", name="Log out")).to_be_visible()
+    header.get_by_role("link", name="About").click()
+    expect(page).to_have_url(re.compile(r"/about/$"))
+
+
+def test_a_laptop_shows_the_header_links_in_one_row(page, person):
+    sign_in(page, person)
+    header = header_of(page)
+    expect(header.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(header.get_by_role("link", name="Menu")).to_be_hidden()
+    for name in PERSON_LINKS:
+        expect(header.get_by_role("link", name=name)).to_be_visible()
+    expect(header.get_by_role("button", name="Log out")).to_be_visible()
+    assert header.bounding_box()["height"] <= HEADER_ROW
+
+
+def test_the_no_javascript_laptop_shows_the_header_links(no_js_page, practice):
+    page = no_js_page
+    page.goto("/")
+    for name in VISITOR_LINKS:
+        expect(header_of(page).get_by_role("link", name=name)).to_be_visible()
+
+
+# ----- every page ----------------------------------------------------------
+
+# Routes that are no page: feeds, files, POST-only forms and the media server.
+NOT_PAGES = {
+    "livez",
+    "healthz",
+    "manifest",
+    "service_worker",
+    "favicon",
+    "logout",
+    "accounts:export",
+    "accounts:export_json",
+    "accounts:guided_save",
+    "accounts:doctor_clearance",
+    "accounts:delete",
+    "None",
+    # JSON for the service worker: a routine's plan, and the offline save.
+    "exercises:routine_plan",
+    "accounts:offline_save",
+    # Without the worker these redirect to the online guide, walked here;
+    # with it, the offline guide shows the same steps' markup
+    # (tests/browser/test_offline_guide.py).
+    "exercises:guide_offline",
+    "exercises:guide_offline_step",
+    "exercises:guide_offline_finish",
+}
+VISITOR_PAGES = [
+    ("exercises:home", {}),
+    ("exercises:about", {}),
+    ("exercises:routine", {"slug": "practice"}),
+    ("exercises:exercise", {"slug": "leg-stretch"}),
+    ("accounts:privacy", {}),
+    ("accounts:signup", {}),
+    ("login", {}),
+    ("password_reset", {}),
+    ("password_reset_done", {}),
+    ("password_reset_complete", {}),
+    ("offline", {}),
+]
+PERSON_PAGES = [
+    ("exercises:home", {}),
+    ("exercises:routine", {"slug": "practice"}),
+    ("accounts:dashboard", {}),
+    ("accounts:history", {}),
+    ("accounts:log", {}),
+    ("accounts:profile", {}),
+    ("accounts:screening", {}),
+    ("password_change", {}),
+    ("password_change_done", {}),
+]
+# Walked in the browser rather than opened by URL.
+WALKED = {
+    "exercises:guide_start",
+    "exercises:guide_step",
+    "exercises:guide_finish",
+    "accounts:session",
+    "accounts:session_delete",
+    "password_reset_confirm",
+}
+
+
+def test_the_walk_covers_every_page_of_the_url_conf():
+    names = {name for _, name, _ in url_patterns()}
+    covered = {name for name, _ in VISITOR_PAGES + PERSON_PAGES} | WALKED
+    assert names - NOT_PAGES - covered == set()
+
+
+def test_every_target_on_every_page_is_44_px_for_a_visitor(phone_page, person):
+    page = phone_page
+    page.goto("/routines/practice/guide/")
+    problems = small_targets(page, "guide_start")
+    walk_to_step(page, "practice", 1)
+    problems += small_targets(page, "guide_step 1")
+    for name, kwargs in VISITOR_PAGES:
+        page.goto(reverse(name, kwargs=kwargs))
+        problems += small_targets(page, name)
+    page.goto("/no-such-page/")
+    problems += small_targets(page, "404")
+
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    page.goto(reverse("password_reset_confirm", args=[uid, token]))
+    expect(page.get_by_role("button", name="Set password")).to_be_visible()
+    problems += small_targets(page, "password_reset_confirm")
+
+    # The menu open: its links and buttons count too.
+    page.goto("/")
+    menu_button(page).click()
+    problems += small_targets(page, "home, menu open")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_target_on_every_page_is_44_px_for_a_person(phone_page, person):
+    page = phone_page
+    sign_in(page, person)
+    problems = []
+    for name, kwargs in PERSON_PAGES:
+        page.goto(reverse(name, kwargs=kwargs))
+        problems += small_targets(page, name)
+    session = person.completed_session.pk
+    page.goto(reverse("accounts:session", args=[session]))
+    problems += small_targets(page, "session")
+    page.goto(reverse("accounts:session_delete", args=[session]))
+    problems += small_targets(page, "session_delete")
+
+    walk_to_step(page, "practice", 3)
+    problems += small_targets(page, "guide_step 3 (each side)")
+    page.get_by_role("button", name="Done, next step →").click()
+    problems += small_targets(page, "guide_step 4 (timed)")
+    page.get_by_role("button", name="Done, finish →").click()
+    expect_finish(page, "practice")
+    problems += small_targets(page, "guide_finish")
+    page.goto("/")
+    menu_button(page).click()
+    problems += small_targets(page, "home, menu open")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_measure_sees_a_small_link_and_spares_one_in_a_sentence(
+    phone_page, practice
+):
+    page = phone_page
+    page.goto("/about/")
+    page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          main.insertAdjacentHTML('beforeend',
+            '<p>Read <a href="/x/">this page</a> first.</p>'
+            + '<div><a id="tiny" href="/y/">Tiny</a></div>'
+            + '<label><input type="checkbox" id="bare"></label>');
+        }"""
+    )
+    problems = small_targets(page, "about")
+    assert any('a#tiny[href="/y/"] "Tiny"' in p for p in problems), problems
+    assert any("input#bare" in p for p in problems), problems
+    assert not any("/x/" in p for p in problems), problems
