@@ -336,4 +336,6 @@ class Progress:
             "bottom": CHART_HEIGHT - CHART_PAD,
             "right": CHART_WIDTH - CHART_PAD,
             "top": CHART_PAD,
+            # The dates' baseline: room below it for descenders (“Sep”).
+            "labels": CHART_HEIGHT - 5,
         }
