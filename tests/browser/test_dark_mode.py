@@ -206,9 +206,15 @@ def test_axe_public_pages_in_both_themes(open_screen, catalogue, scheme):
         "/routines/beginner/",
         "/exercises/straight-leg-raises/",
         "/about/",
+        "/privacy/",
+        "/offline/",
         "/routines/beginner/guide/",
         "/accounts/login/",
         "/accounts/signup/",
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/MQ/not-a-token/",  # the expired-link page
+        "/accounts/reset/done/",
         "/no/such/page/",
     ]:
         page.goto(path)
@@ -239,6 +245,12 @@ def test_axe_signed_in_pages_in_both_themes(open_screen, person, scheme):
         "/accounts/profile/",
         "/accounts/screening/",
         "/progress/log/",
+        f"{person.last_session.get_absolute_url()}delete/",
+        "/accounts/password_change/",
+        "/accounts/password_change/done/",
+        "/",
+        "/routines/beginner/",
+        "/exercises/straight-leg-raises/",
     ]:
         page.goto(path)
         assert theme_of(page) == scheme
