@@ -265,7 +265,8 @@ def test_each_history_page_is_kept_apart(db):
     # A parameter the page does not read is not kept: each is rendered afresh.
     invented = count_queries(client, "/progress/history/?page=2&x=1")
     again = count_queries(client, "/progress/history/?page=2&x=1")
-    assert len(again.queries) == len(invented.queries) > HIT_QUERIES
+    # Rendered from its template both times (a kept page renders none).
+    assert invented.response.templates and again.response.templates
     assert without_tokens(again.body) == without_tokens(second.body)
 
 

@@ -1430,7 +1430,14 @@ def test_a_guided_step_read_writes_nothing(signed_in, practice):
     assert dict(signed_in.session) == session
 
 
-def test_the_cached_parts_of_a_page_hold_nothing_personal(answered):
+def test_the_cached_parts_of_a_page_hold_nothing_personal(answered, settings):
+    # A local-memory cache of its own, whose every entry can be listed.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "nothing-personal",
+        }
+    }
     flagged, _ = answered
     client = signed_in_client(flagged)
     acknowledge(client)
