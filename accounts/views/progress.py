@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
@@ -19,6 +20,7 @@ from django.views.generic import ListView, TemplateView
 
 from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
+from exercises.models import Routine
 from exercises.offline import OfflineRun
 
 from .. import services
@@ -197,6 +199,38 @@ def session_log(request):
     return render(request, "accounts/log.html", {"form": form}, status=status)
 
 
+def offline_screening(screening):
+    """
+    What the offline guide needs of a person's screening, with the online
+    guide's own rules: per routine, whether its safety check must ask for
+    their doctor's clearance (``refusal``) and the steps it skips for safety,
+    each with the reasons the online step shows. Only routines with something
+    to say are listed.
+    """
+    routines = {}
+    if screening.applies:
+        for slug in Routine.objects.values_list("slug", flat=True):
+            plan = cached_plan(slug)
+            if plan is None:
+                continue
+            skips = {
+                str(number): render_to_string(
+                    "exercises/_partials/not_recommended.html", {"reasons": reasons}
+                )
+                for number, _, reasons in screening.flag(plan.steps)
+                if reasons
+            }
+            clearance = screening.needs_clearance(plan.warnings)
+            if clearance or skips:
+                routines[slug] = {"needsClearance": clearance, "skips": skips}
+    return {
+        "applies": sorted(screening.applies),
+        # Red flags not cleared hold back every routine, kept or not.
+        "needsClearance": screening.needs_clearance([]),
+        "routines": routines,
+    }
+
+
 def offline_refusal(message, status, code):
     return JsonResponse({"error": message, "code": code}, status=status)
 
@@ -208,12 +242,17 @@ def offline_save(request):
     Where the service worker sends a guided run saved on the phone offline
     (static/js/service-worker.js). GET: a fresh CSRF token for the POST (the
     cookie is HTTP-only) and whether anyone is signed in to save it for.
+    Signed in, the GET also gives the person's screening as the offline guide
+    needs it (``offline_screening``), kept on the phone for the next time.
     POST, JSON: the run (``OfflineRun``) with its pain ratings and notes;
     sent twice, its token finds the session the first one recorded.
     """
     signed_in = request.user.is_authenticated
     if request.method == "GET":
-        return JsonResponse({"csrfToken": get_token(request), "signedIn": signed_in})
+        answer = {"csrfToken": get_token(request), "signedIn": signed_in}
+        if signed_in:
+            answer["screening"] = offline_screening(request.screening)
+        return JsonResponse(answer)
     if not signed_in:
         return offline_refusal(
             "Log in, and the session saved on this phone will be added to your record.",

@@ -86,6 +86,10 @@ self.addEventListener("message", (event) => {
     event.waitUntil(queueSave(data.run).then(() => answer(true), () => answer(false)));
   } else if (data.type === "queued") {
     event.waitUntil(queuedSaves().then((saves) => answer(saves.length), () => answer(0)));
+  } else if (data.type === "person") {
+    event.waitUntil(keepPerson().then(() => answer(true), () => answer(false)));
+  } else if (data.type === "screening") {
+    event.waitUntil(keptScreening().then(answer, () => answer(null)));
   } else if (data.type === "send") {
     // A page is open and online: a failure waits for the next try.
     event.waitUntil(sendSaves().then(() => answer(true), () => answer(false)));
@@ -213,26 +217,36 @@ async function staticFile(request) {
 // Queued saves are the person's too; the page asks before it posts the
 // log-out form whether to drop any not yet sent (sw-register.js).
 // The plans are the catalogue's, but which ones were kept says what was
-// looked at; the queued saves are the person's runs.
+// looked at; the queued saves are the person's runs, and their screening
+// is theirs.
 function forgetPerson() {
   forgetting = forgetting.then(() =>
     Promise.all([
       caches.delete(PAGES_CACHE),
       inStore("plans", "readwrite", (store) => store.clear()),
       inStore("saves", "readwrite", (store) => store.clear()),
+      inStore("person", "readwrite", (store) => store.clear()),
     ]),
   );
   return forgetting;
 }
 
-// ----- IndexedDB: the plans and the queued saves ----------------------------
+// ----- IndexedDB: the plans, the queued saves, the person's screening ------
+
+const STORES = { plans: { keyPath: "slug" }, saves: { keyPath: "token" }, person: {} };
+// The one record of the "person" store.
+const PERSON = "screening";
 
 function database() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DATABASE, 1);
+    const request = indexedDB.open(DATABASE, 2);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore("plans", { keyPath: "slug" });
-      request.result.createObjectStore("saves", { keyPath: "token" });
+      const db = request.result;
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!db.objectStoreNames.contains(name)) {
+          db.createObjectStore(name, options);
+        }
+      }
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -281,6 +295,25 @@ async function dropOtherPlans() {
       store.delete(slug);
     }
   });
+}
+
+// The signed-in person's screening as the offline guide needs it (which
+// steps it skips for safety, whether it asks for their doctor's clearance),
+// asked afresh on every page loaded online; a visitor's page forgets it.
+async function keepPerson() {
+  const answer = await fetch(SAVE_URL, { cache: "no-store" });
+  if (!answer.ok) {
+    throw new Error(`The save address answered ${answer.status}.`);
+  }
+  const { signedIn, screening } = await answer.json();
+  await forgetting;
+  await inStore("person", "readwrite", (store) =>
+    signedIn && screening ? store.put(screening, PERSON) : store.clear(),
+  );
+}
+
+async function keptScreening() {
+  return (await inStore("person", "readonly", (store) => store.get(PERSON))) || null;
 }
 
 function queueSave(run) {

@@ -5,7 +5,7 @@
 // (offline/guide.js), saves queued on this phone are sent when the page
 // loads or the connection returns, and the page says when they arrive.
 import { runOffline } from "./offline/guide.js";
-import { ask, sendSaves } from "./offline/worker.js";
+import { ask, keepPerson, sendSaves } from "./offline/worker.js";
 
 const script = document.querySelector("script[data-service-worker]");
 // Posting these ends the person's session; the worker then forgets what it
@@ -79,6 +79,7 @@ if (script && "serviceWorker" in navigator) {
   navigator.serviceWorker
     .register(script.dataset.serviceWorker, { scope: "/", updateViaCache: "none" })
     .then(countQueued)
+    .then(() => keepPerson())
     .then(() => sendSaves())
     .catch(() => {
       // No worker (a private window, a browser setting): nothing kept offline.

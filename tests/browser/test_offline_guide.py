@@ -303,3 +303,119 @@ def test_a_visitors_offline_save_waits_for_them_to_log_in(page, practice, dialog
         "skipped",
         "done",
     ]
+
+
+# The kept screening, or null when the worker does not answer at once.
+KEPT_SCREENING = f"""Promise.race([
+  ({ASK})({{type: "screening"}}),
+  new Promise((resolve) => setTimeout(() => resolve(null), 500)),
+])"""
+
+
+def wait_for_screening(page):
+    for _ in range(30):
+        if page.evaluate(KEPT_SCREENING):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the worker kept no screening")
+
+
+def screened_phone(page, *warnings):
+    """A person who answered yes to ``warnings``, signed in, with the
+    routine's plan and their screening kept by the worker."""
+    person = UserFactory(username="casey")
+    services.screening_update(user=person, conditions=list(warnings))
+    stub_player_apis(page)
+    page.add_init_script(NO_LEAD_IN)
+    sign_in(page, person)
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    wait_for_screening(page)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+
+
+def test_a_step_the_screening_advises_against_is_skipped_for_safety_offline(
+    page, practice, dialogs, avoid_warning
+):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.on("dialog", dialogs)
+    screened_phone(page, avoid_warning)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, 3):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+        page.get_by_role("button", name="Skip", exact=True).click()
+
+    # 3. Cat-cow's each-side step: pre-marked, with the reason, as online.
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 4")
+    panel = page.locator(".skipped-for-safety-panel")
+    expect(panel.get_by_role("heading")).to_have_text("Skipped for safety")
+    expect(panel).to_contain_text(
+        "You told us: Do you have pain running down one leg? Yes."
+    )
+    expect(page.locator("[data-guide-skip]")).to_have_count(0)
+    # Shown anyway, it is the step as online, said to be so.
+    panel.get_by_role("button", name="My clinician has cleared me").click()
+    expect(page.locator(".overridden")).to_contain_text("clinician has cleared you")
+    expect(page.locator("[data-guide-skip]")).to_be_visible()
+    page.go_back()
+    page.goto(f"{OFFLINE}3/")
+    expect(page.locator(".overridden")).to_be_visible()
+
+    # The next run: continued past it, it is skipped for safety.
+    page.goto(OFFLINE)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    page.get_by_role("button", name="Skip", exact=True).click()
+    page.get_by_role("button", name="Skip", exact=True).click()
+    page.get_by_role("button", name="Continue to the next step →").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
+    page.get_by_role("button", name="Skip", exact=True).click()
+    expect(page.locator(".guide-summary .outcome-skipped_for_safety")).to_have_count(1)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+
+    page.context.set_offline(False)
+    expect(page.get_by_text(ARRIVED)).to_be_visible(timeout=15_000)
+    session = CompletedSession.objects.get()
+    assert [step.outcome for step in session.steps.order_by("order")] == [
+        "skipped",
+        "skipped",
+        "skipped_for_safety",
+        "skipped",
+    ]
+    assert errors == []
+
+
+def test_a_person_needing_their_doctors_clearance_cannot_start_offline(
+    page, practice, consult_warning
+):
+    screened_phone(page, consult_warning)
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "Your health screening says to talk to your doctor before you exercise. "
+        "Please confirm your doctor's clearance on the safety check when you are "
+        "back online, before you go on."
+    )
+    expect(page.get_by_role("button", name="Start guided session")).to_have_count(0)
+    page.goto(f"{OFFLINE}1/")
+    expect(page.locator("#step-counter")).to_have_count(0)
+    expect(page.locator("[data-offline-refused]")).to_be_visible()
+
+
+def test_logging_out_forgets_the_kept_screening(page, practice, avoid_warning):
+    person = UserFactory(username="casey")
+    services.screening_update(user=person, conditions=[avoid_warning])
+    sign_in(page, person)
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_screening(page)
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+
+    page.wait_for_function(f"{KEPT_SCREENING}.then((kept) => !kept)")

@@ -17,6 +17,11 @@ const BADGES = {
   skipped: "text-bg-secondary",
   skipped_for_safety: "text-bg-warning",
 };
+// Refusal.NEEDS_CLEARANCE's words (exercises/guide.py), where the clearance
+// can only be confirmed online.
+export const CLEARANCE_TEXT =
+  "Your health screening says to talk to your doctor before you exercise. " +
+  "Please confirm your doctor's clearance on the safety check when you are back online, before you go on.";
 export const SAVED_TEXT =
   "Saved on this phone; it will be added to your record when you are back online.";
 
@@ -83,6 +88,40 @@ function note() {
   </p>`;
 }
 
+// The person's screening as the worker kept it on the last page loaded
+// online (service-worker.js: keepPerson), for this routine: whether it needs
+// their doctor's clearance, and the steps skipped for safety with the
+// reasons the online step shows (rendered by the server). A visitor has none.
+function screeningFor(kept, slug) {
+  const routine = kept?.routines?.[slug];
+  return {
+    needsClearance: Boolean(kept?.needsClearance || routine?.needsClearance),
+    skips: routine?.skips || {},
+  };
+}
+
+// A step's outcome, as online: one skipped for safety unless marked otherwise.
+function outcomeOf(run, screening, number) {
+  return (
+    run.outcomes[number] ||
+    (screening.skips[number] && !run.overridden?.[number] ? "skipped_for_safety" : "skipped")
+  );
+}
+
+function renderRefused(main, plan) {
+  document.title = `Safety check · ${plan.title} · BackCare`;
+  main.innerHTML = `
+    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
+      <li class="breadcrumb-item"><a href="/">Routines</a></li>
+      <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
+      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
+    </ol></nav>
+    <h1>Before you start: safety check</h1>
+    <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(CLEARANCE_TEXT)}</p>
+    ${plan.safety}
+    <a class="btn btn-outline-secondary" href="/">Back to all routines</a>`;
+}
+
 function renderStart(main, plan, base) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   main.innerHTML = `
@@ -140,18 +179,50 @@ function renderStart(main, plan, base) {
   });
 }
 
-async function renderStep(main, plan, base, number, run) {
+function flaggedStep(parts, reasons, last) {
+  return `
+    <section class="card card-body border-danger mb-3 skipped-for-safety-panel" aria-labelledby="safety-title">
+      <h2 class="h5" id="safety-title">Skipped for safety</h2>
+      ${reasons}
+      <p>This step is marked as skipped for safety because of your health screening. You can change your answers on your profile when you are back online.</p>
+      <form class="d-flex flex-wrap gap-2" data-guide-form>
+        <button type="submit" name="action" value="skip_safety" class="btn btn-primary btn-lg" data-guide-next>${last ? "Continue to finish →" : "Continue to the next step →"}</button>
+        <button type="submit" name="action" value="override" class="btn btn-outline-danger">My clinician has cleared me — show it anyway</button>
+      </form>
+    </section>
+    <nav class="guide-controls d-flex flex-wrap gap-2 mt-2" aria-label="Step navigation">
+      ${parts.previous}
+    </nav>`;
+}
+
+async function renderStep(main, plan, base, number, run, screening) {
   const total = plan.steps.length;
   const step = plan.steps[number - 1];
   const parts = step.html;
   const outcome = run.outcomes[number];
   const last = number === total;
+  const reasons = screening.skips[number];
+  const overridden = Boolean(reasons && run.overridden?.[number]);
   document.title = `Step ${number} of ${total}: ${step.name} · BackCare`;
-  main.innerHTML = `
+  if (reasons && !overridden) {
+    main.innerHTML = `
     <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${total}"
       data-run="${escape(run.token)}">
       ${parts.head}
       ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
+      ${flaggedStep(parts, reasons, last)}
+    </div>`;
+  } else {
+    main.innerHTML = `
+    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${total}"
+      data-run="${escape(run.token)}">
+      ${parts.head}
+      ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
+      ${
+        overridden
+          ? `<p class="alert alert-warning overridden">Shown because you said your clinician has cleared you for it. Stop if it causes pain.</p>`
+          : ""
+      }
       ${parts.warnings}
       ${
         step.avoidable
@@ -172,6 +243,7 @@ async function renderStep(main, plan, base, number, run) {
       ${parts.how}
       <p class="small text-body-secondary mt-2 keyboard-hint" data-guide-keyboard-hint hidden>Keyboard: Space starts or pauses the timer, → goes to the next step, ← to the previous one.</p>
     </div>`;
+  }
   keepLinksOffline(main, plan, base);
   const mark = (action, secondsText) => {
     const marked = OUTCOMES[action] || "skipped";
@@ -196,7 +268,15 @@ async function renderStep(main, plan, base, number, run) {
       return;
     }
     event.preventDefault();
-    mark(event.submitter?.value || "done", form.querySelector("[data-player-seconds]")?.value);
+    const action = event.submitter?.value || "done";
+    if (action === "override") {
+      const current = loadRun(plan.slug) || run;
+      current.overridden = { ...current.overridden, [number]: true };
+      saveRun(plan.slug, current);
+      window.location.reload();
+      return;
+    }
+    mark(action, form.querySelector("[data-player-seconds]")?.value);
     window.location.assign(last ? `${base}finish/` : `${base}${number + 1}/`);
   });
   // The player marks the step done when its timer ends, as online, by
@@ -210,7 +290,7 @@ async function renderStep(main, plan, base, number, run) {
   await import(plan.player);
 }
 
-function record(plan, run, form) {
+function record(plan, run, screening, form) {
   const value = (name) => form.querySelector(`[name=${name}]`)?.value ?? "";
   const pain = (name) => (value(name) === "" ? null : Number(value(name)));
   return {
@@ -223,15 +303,15 @@ function record(plan, run, form) {
     pain_after: pain("pain_after"),
     notes: value("notes"),
     steps: plan.steps.map((_, index) => {
-      const outcome = run.outcomes[index + 1] || "skipped";
+      const outcome = outcomeOf(run, screening, index + 1);
       const seconds = run.seconds[index + 1];
       return { outcome, seconds: outcome === "done" && seconds !== undefined ? seconds : null };
     }),
   };
 }
 
-function renderFinish(main, plan, base, run) {
-  const outcomes = plan.steps.map((_, index) => run.outcomes[index + 1] || "skipped");
+function renderFinish(main, plan, base, run, screening) {
+  const outcomes = plan.steps.map((_, index) => outcomeOf(run, screening, index + 1));
   const exercised = outcomes.includes("done");
   const finished = run.finished ? new Date(run.finished) : new Date();
   document.title = `Finished · ${plan.title} · BackCare`;
@@ -301,7 +381,7 @@ function renderFinish(main, plan, base, run) {
       bad.focus();
       return;
     }
-    const queued = await ask({ type: "queue", run: record(plan, run, form) });
+    const queued = await ask({ type: "queue", run: record(plan, run, screening, form) });
     if (!queued) {
       error.textContent =
         "This phone could not keep the session (its storage may be full or switched off).";
@@ -333,6 +413,15 @@ export async function runOffline() {
   addStyles(plan.styles);
   const base = `/routines/${slug}/offline/`;
   const run = loadRun(slug);
+  const screening = screeningFor(await ask({ type: "screening" }), slug);
+  // As online: no start, and no step, until the doctor's clearance is confirmed.
+  if (screening.needsClearance) {
+    renderRefused(main, plan);
+    if (page) {
+      window.history.replaceState(null, "", base);
+    }
+    return;
+  }
   if (!page) {
     renderStart(main, plan, base);
     return;
@@ -343,7 +432,7 @@ export async function runOffline() {
     return;
   }
   if (page === "finish") {
-    renderFinish(main, plan, base, run);
+    renderFinish(main, plan, base, run, screening);
     return;
   }
   const number = Number.parseInt(page, 10);
@@ -351,5 +440,5 @@ export async function runOffline() {
     window.location.replace(base);
     return;
   }
-  await renderStep(main, plan, base, number, run);
+  await renderStep(main, plan, base, number, run, screening);
 }

@@ -45,3 +45,12 @@ export async function sendSaves({ later = false } = {}) {
     await ask({ type: "send" });
   }
 }
+
+// Online, have the worker keep the signed-in person's screening for the
+// offline guide (or forget it, for a visitor). The offline guide's own pages
+// are the worker's, rendered for nobody: they leave it as it is.
+export async function keepPerson() {
+  if (navigator.onLine && !/^\/routines\/[-\w]+\/offline\//.test(window.location.pathname)) {
+    await ask({ type: "person" });
+  }
+}

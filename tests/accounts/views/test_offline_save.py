@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import CompletedSession, StepResult
-from tests.factories import UserFactory
+from tests.factories import UserFactory, red_flag
 from tests.helpers import signed_in_client
 
 SAVE = "/progress/save-offline/"
@@ -123,6 +123,65 @@ def test_the_get_gives_a_fresh_csrf_token_and_says_who_is_signed_in(practice, us
     assert "no-cache" in visitor["Cache-Control"]
 
     assert signed_in_client(user).get(SAVE).json()["signedIn"] is True
+
+
+def test_the_get_gives_a_visitor_no_screening(practice):
+    assert "screening" not in Client().get(SAVE).json()
+
+
+def test_the_get_gives_an_unscreened_person_nothing_to_skip(practice, user):
+    screening = signed_in_client(user).get(SAVE).json()["screening"]
+
+    assert screening == {"applies": [], "needsClearance": False, "routines": {}}
+
+
+def test_the_get_gives_the_steps_to_skip_for_safety_with_their_reason(
+    practice, user, avoid_warning
+):
+    services.screening_update(user=user, conditions=[avoid_warning])
+    other = UserFactory()
+
+    screening = signed_in_client(user).get(SAVE).json()["screening"]
+
+    assert screening["applies"] == [avoid_warning.pk]
+    assert screening["needsClearance"] is False
+    assert screening["routines"]["practice"]["needsClearance"] is False
+    skips = screening["routines"]["practice"]["skips"]
+    assert list(skips) == ["3"]
+    assert "Not recommended for you" in skips["3"]
+    assert "You told us: Do you have pain running down one leg? Yes." in skips["3"]
+    # Only the person's own answers.
+    assert signed_in_client(other).get(SAVE).json()["screening"]["routines"] == {}
+
+
+def test_the_get_says_when_the_doctors_clearance_is_needed_until_confirmed(
+    practice, user, consult_warning
+):
+    services.screening_update(user=user, conditions=[consult_warning])
+    client = signed_in_client(user)
+
+    screening = client.get(SAVE).json()["screening"]
+
+    assert screening["applies"] == [consult_warning.pk]
+    # The routine's consult warning holds back the routine, not every one.
+    assert screening["needsClearance"] is False
+    assert screening["routines"]["practice"] == {"needsClearance": True, "skips": {}}
+
+    client.post("/accounts/doctor-clearance/", {"cleared": "on"})
+    assert client.get(SAVE).json()["screening"]["routines"] == {}
+
+
+def test_the_get_says_a_red_flag_needs_the_doctors_clearance_for_every_routine(
+    practice, user
+):
+    flag = red_flag()
+    services.screening_update(user=user, conditions=[flag])
+
+    screening = signed_in_client(user).get(SAVE).json()["screening"]
+
+    assert screening["applies"] == [flag.pk]
+    assert screening["needsClearance"] is True
+    assert screening["routines"]["practice"]["needsClearance"] is True
 
 
 def test_without_the_csrf_token_nothing_is_saved(practice, user):
