@@ -96,9 +96,12 @@ def session_record(
 def session_update(*, session, **fields):
     """
     Change a completed session's pain ratings or notes (``fields``, by the
-    model's names) and the person's totals with them.
+    model's names) and the person's totals with them; None when the session
+    was deleted meanwhile (on another device, say).
     """
-    before = CompletedSession.objects.select_for_update().get(pk=session.pk)
+    before = CompletedSession.objects.select_for_update().filter(pk=session.pk).first()
+    if before is None:
+        return None
     outcomes = list(before.steps.values_list("outcome", flat=True))
     for name, value in fields.items():
         setattr(session, name, value)

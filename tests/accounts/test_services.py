@@ -263,3 +263,20 @@ def test_answers_already_given_keep_the_clearance(user, consult_warning):
     assert withdrawn is False
     user.refresh_from_db()
     assert user.doctor_cleared_on == timezone.localdate()
+
+
+def test_editing_a_session_deleted_meanwhile_changes_nothing(user):
+    routine = RoutineFactory()
+    session, _ = services.session_record(
+        user=user,
+        routine=routine,
+        started_at=timezone.now() - timedelta(minutes=20),
+        finished_at=timezone.now(),
+        client_token="edited-and-deleted",
+        pain_before=5,
+    )
+    opened = CompletedSession.objects.get(pk=session.pk)  # the edit page's copy
+    services.session_delete(session=session)  # another device deletes it
+
+    assert services.session_update(session=opened, notes="Too late.") is None
+    assert not CompletedSession.objects.filter(pk=session.pk).exists()
