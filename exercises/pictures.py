@@ -172,6 +172,13 @@ def picture_replaced(exercise, *, previous):
     if exercise.picture:
         renditions_make(exercise)
     exercise.save(update_fields=["picture_renditions"])
+    # A storage that overwrites (S3's, by default) may have put the new files
+    # under the old names: those are the new picture's now, never removed.
+    kept = {
+        exercise.picture.name,
+        *(copy["name"] for copy in exercise.picture_renditions),
+    }
+    replaced = [name for name in replaced if name not in kept]
     transaction.on_commit(lambda: files_delete(storage, replaced), robust=True)
 
 

@@ -434,6 +434,39 @@ def test_replacing_the_picture_replaces_its_copies(
     assert exercise.picture_srcset == "/media/exercises/second-320w.webp 320w"
 
 
+class OverwritingStorage(FileSystemStorage):
+    """As S3's storage by default: a new file takes an old one's name."""
+
+    def get_available_name(self, name, max_length=None):
+        self.delete(name)
+        return name
+
+
+def test_a_storage_that_overwrites_keeps_the_new_picture_of_the_same_name(
+    admin_client, exercise, media, settings, django_capture_on_commit_callbacks
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.OverwritingStorage"},
+    }
+    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
+    exercise.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_picture(
+            admin_client, exercise, upload("tilt.png", picture_bytes(660, 500))
+        )
+
+    exercise.refresh_from_db()
+    assert exercise.picture.name == "exercises/tilt.png"
+    assert stored(media) == [
+        "exercises/tilt-320w.webp",
+        "exercises/tilt-640w.webp",
+        "exercises/tilt.png",
+    ]
+    assert exercise.picture_width == 660
+
+
 def test_an_unchanged_picture_keeps_its_files(
     admin_client, exercise, media, django_capture_on_commit_callbacks
 ):
