@@ -116,6 +116,14 @@ class OfflineRun:
         self.started = _moment(data.get("started"), "start")
         self.finished = max(_moment(data.get("finished"), "finish"), self.started)
         self.steps = self._steps(data.get("steps"))
+        # Who was signed in when it was saved on the phone (their id, as the
+        # GET gave it), or None for a visitor: theirs is for whoever logs in.
+        owner = data.get("owner")
+        if owner is not None and (
+            isinstance(owner, bool) or not isinstance(owner, int)
+        ):
+            raise ValidationError("The saved session was not saved by a person.")
+        self.owner = owner
 
     def _steps(self, steps):
         total = len(self.plan.steps)

@@ -147,7 +147,11 @@ def session_detail(request, pk):
         instance=copy.copy(completed),
     )
     if request.method == "POST" and form.is_valid():
-        services.session_update(session=completed, **form.cleaned_data)
+        if services.session_update(session=completed, **form.cleaned_data) is None:
+            messages.error(
+                request, "This session was deleted, so your changes were not kept."
+            )
+            return redirect("accounts:history")
         messages.success(request, "Your changes were saved.")
         return redirect(completed)
     context = {
@@ -243,14 +247,18 @@ def offline_save(request):
     (static/js/service-worker.js). GET: a fresh CSRF token for the POST (the
     cookie is HTTP-only) and whether anyone is signed in to save it for.
     Signed in, the GET also gives the person's screening as the offline guide
-    needs it (``offline_screening``), kept on the phone for the next time.
+    needs it (``offline_screening``) and their id, kept on the phone for the
+    next time.
     POST, JSON: the run (``OfflineRun``) with its pain ratings and notes;
+    one saved on the phone by someone else (its ``owner``) is refused, 409;
     sent twice, its token finds the session the first one recorded.
     """
     signed_in = request.user.is_authenticated
     if request.method == "GET":
         answer = {"csrfToken": get_token(request), "signedIn": signed_in}
         if signed_in:
+            # Kept with the screening: a run saved offline names its owner.
+            answer["person"] = request.user.pk
             answer["screening"] = offline_screening(request.screening)
         return JsonResponse(answer)
     if not signed_in:
@@ -277,6 +285,14 @@ def offline_save(request):
         run = OfflineRun(data, plan)
     except ValidationError as error:
         return offline_refusal(" ".join(error.messages), 400, "invalid")
+    # Someone else's, on a shared phone: kept there until they log in.
+    if run.owner is not None and run.owner != request.user.pk:
+        return offline_refusal(
+            "This session was saved on this phone by someone else: "
+            "it will be added when they log in.",
+            409,
+            "owner",
+        )
     # The person's screening, as it is now: the phone could not ask it.
     if refused := refusal(run, request.screening, plan):
         return offline_refusal(refused.value, 409, "refused")

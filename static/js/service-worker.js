@@ -305,10 +305,12 @@ async function keepPerson() {
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
-  const { signedIn, screening } = await answer.json();
+  const { signedIn, screening, person } = await answer.json();
   await forgetting;
+  // With their id: a run saved offline is stamped with it (guide.js), so that
+  // it is only ever sent for them.
   await inStore("person", "readwrite", (store) =>
-    signedIn && screening ? store.put(screening, PERSON) : store.clear(),
+    signedIn && screening ? store.put({ ...screening, person }, PERSON) : store.clear(),
   );
 }
 
@@ -356,7 +358,7 @@ async function sendQueued() {
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
-  const { csrfToken, signedIn } = await answer.json();
+  const { csrfToken, signedIn, person } = await answer.json();
   if (!signedIn) {
     await tell({
       type: "waiting",
@@ -367,6 +369,12 @@ async function sendQueued() {
   }
   let failed = null;
   for (const save of saves) {
+    // Saved by someone else on this phone (a visitor's has no owner): kept
+    // until they log in, never sent for this person.
+    const owner = save.run.owner ?? null;
+    if (owner !== null && owner !== person) {
+      continue;
+    }
     const response = await fetch(SAVE_URL, {
       method: "POST",
       cache: "no-store",
@@ -385,7 +393,8 @@ async function sendQueued() {
         message: `A session saved on this phone could not be added: ${body.error || ""}`,
       });
     } else if (response.status === 401 || response.status === 409) {
-      // Kept until the person logs in or confirms their doctor's clearance.
+      // Kept until the person logs in, or its owner does, or they confirm
+      // their doctor's clearance.
       await tell({ type: "waiting", message: body.error });
     } else {
       failed = new Error(`The save answered ${response.status}.`);

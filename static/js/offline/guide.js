@@ -290,12 +290,15 @@ async function renderStep(main, plan, base, number, run, screening) {
   await import(plan.player);
 }
 
-function record(plan, run, screening, form) {
+// ``owner``: the id of the person signed in when the screening was kept,
+// null for a visitor; the run is only ever recorded for them.
+function record(plan, run, screening, owner, form) {
   const value = (name) => form.querySelector(`[name=${name}]`)?.value ?? "";
   const pain = (name) => (value(name) === "" ? null : Number(value(name)));
   return {
     routine: plan.slug,
     token: run.token,
+    owner,
     acknowledged: run.acknowledged,
     started: run.started,
     finished: run.finished || new Date().toISOString(),
@@ -310,7 +313,7 @@ function record(plan, run, screening, form) {
   };
 }
 
-function renderFinish(main, plan, base, run, screening) {
+function renderFinish(main, plan, base, run, screening, owner) {
   const outcomes = plan.steps.map((_, index) => outcomeOf(run, screening, index + 1));
   const exercised = outcomes.includes("done");
   const finished = run.finished ? new Date(run.finished) : new Date();
@@ -381,7 +384,7 @@ function renderFinish(main, plan, base, run, screening) {
       bad.focus();
       return;
     }
-    const queued = await ask({ type: "queue", run: record(plan, run, screening, form) });
+    const queued = await ask({ type: "queue", run: record(plan, run, screening, owner, form) });
     if (!queued) {
       error.textContent =
         "This phone could not keep the session (its storage may be full or switched off).";
@@ -413,7 +416,8 @@ export async function runOffline() {
   addStyles(plan.styles);
   const base = `/routines/${slug}/offline/`;
   const run = loadRun(slug);
-  const screening = screeningFor(await ask({ type: "screening" }), slug);
+  const kept = await ask({ type: "screening" });
+  const screening = screeningFor(kept, slug);
   // As online: no start, and no step, until the doctor's clearance is confirmed.
   if (screening.needsClearance) {
     renderRefused(main, plan);
@@ -432,7 +436,7 @@ export async function runOffline() {
     return;
   }
   if (page === "finish") {
-    renderFinish(main, plan, base, run, screening);
+    renderFinish(main, plan, base, run, screening, kept?.person ?? null);
     return;
   }
   const number = Number.parseInt(page, 10);

@@ -125,6 +125,44 @@ def test_the_get_gives_a_fresh_csrf_token_and_says_who_is_signed_in(practice, us
     assert signed_in_client(user).get(SAVE).json()["signedIn"] is True
 
 
+def test_the_get_names_the_person_signed_in_for_the_phone_to_keep(practice, user):
+    assert signed_in_client(user).get(SAVE).json()["person"] == user.pk
+    assert "person" not in Client().get(SAVE).json()
+
+
+def test_a_run_saved_by_someone_else_on_the_phone_is_kept_for_them(practice, user):
+    other = UserFactory(username="sam")
+    client, token = csrf_checked(user)
+
+    response = send(client, run(owner=other.pk), token=token)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "owner"
+    assert response.json()["error"] == (
+        "This session was saved on this phone by someone else: "
+        "it will be added when they log in."
+    )
+    assert CompletedSession.objects.count() == 0
+
+
+def test_a_run_saved_by_the_person_signed_in_is_recorded(practice, user):
+    client, token = csrf_checked(user)
+
+    response = send(client, run(owner=user.pk), token=token)
+
+    assert response.status_code == 201
+    assert CompletedSession.objects.get().user == user
+
+
+def test_a_run_saved_by_a_visitor_is_recorded_for_who_logs_in(practice, user):
+    client, token = csrf_checked(user)
+
+    response = send(client, run(owner=None), token=token)
+
+    assert response.status_code == 201
+    assert CompletedSession.objects.get().user == user
+
+
 def test_the_get_gives_a_visitor_no_screening(practice):
     assert "screening" not in Client().get(SAVE).json()
 
@@ -237,6 +275,8 @@ def test_a_visitor_is_told_to_log_in_and_nothing_is_saved(practice):
             run(steps=[{"outcome": "done", "seconds": -4}] * 4),
             "not a number of seconds",
         ),
+        (run(owner="casey"), "not saved by a person"),
+        (run(owner=True), "not saved by a person"),
         (run(pain_after=11), "Pain after"),
     ],
 )
