@@ -87,10 +87,25 @@ def _moment(value, name):
         raise ValidationError(f"The {name} time is not a date and time.") from None
     if timezone.is_naive(moment):
         raise ValidationError(f"The {name} time has no time zone.")
-    now = timezone.now()
-    if not now - OLDEST <= moment <= now + CLOCK_SLACK:
-        raise ValidationError(f"The {name} time is not a time this run could have had.")
     return moment
+
+
+def _fits_in_time(moment, name):
+    # Refused with a code of its own: well formed, kept on the phone (409),
+    # not dropped as unreadable (400).
+    now = timezone.now()
+    if moment > now + CLOCK_SLACK:
+        raise ValidationError(
+            f"The {name} time of the saved session is more than a day ahead: "
+            "check the date and time on this phone.",
+            code="clock",
+        )
+    if moment < now - OLDEST:
+        raise ValidationError(
+            f"The saved session is more than {OLDEST.days} days old, "
+            "too old to add to your record.",
+            code="too_old",
+        )
 
 
 class OfflineRun:
@@ -98,7 +113,9 @@ class OfflineRun:
     A guided run recorded by the browser offline, as sent: the same questions
     as ``GuidedRun`` answers (``refusal`` asks it ``acknowledged``), checked
     against ``plan`` (a ``RoutinePlan``). Raises ValidationError, its message
-    for the person, when the data is not a run of this routine.
+    for the person, when the data is not a run of this routine; its code
+    ("changed", "clock", "too_old") when the run is well formed but cannot be
+    added as it stands, so the phone keeps it.
     """
 
     def __init__(self, data, plan):
@@ -113,9 +130,11 @@ class OfflineRun:
         self.acknowledged = data.get("acknowledged") is True
         if not self.acknowledged:
             raise ValidationError("The safety check was not read before this session.")
-        self.started = _moment(data.get("started"), "start")
-        self.finished = max(_moment(data.get("finished"), "finish"), self.started)
+        started = _moment(data.get("started"), "start")
+        finished = _moment(data.get("finished"), "finish")
         self.steps = self._steps(data.get("steps"))
+        # Steps the person showed anyway, saying their clinician cleared them.
+        self.overridden = self._overridden(data.get("overridden", []))
         # Who was signed in when it was saved on the phone (their id, as the
         # GET gave it), or None for a visitor: theirs is for whoever logs in.
         owner = data.get("owner")
@@ -124,13 +143,22 @@ class OfflineRun:
         ):
             raise ValidationError("The saved session was not saved by a person.")
         self.owner = owner
+        # Only once the whole run is known to be readable.
+        _fits_in_time(started, "start")
+        _fits_in_time(finished, "finish")
+        self.started = started
+        self.finished = max(finished, started)
+        total = len(self.plan.steps)
+        if len(self.steps) != total:
+            raise ValidationError(
+                f"The routine has changed since this session was saved: it now "
+                f"has {total} steps, the saved session {len(self.steps)}.",
+                code="changed",
+            )
 
     def _steps(self, steps):
-        total = len(self.plan.steps)
-        if not isinstance(steps, list) or len(steps) != total:
-            raise ValidationError(
-                f"The saved session does not have this routine's {total} steps."
-            )
+        if not isinstance(steps, list) or not steps:
+            raise ValidationError("The saved session has no steps.")
         found = []
         for number, step in enumerate(steps, start=1):
             if not isinstance(step, dict):
@@ -155,8 +183,23 @@ class OfflineRun:
             found.append((outcome, seconds if outcome is StepOutcome.DONE else None))
         return found
 
-    def record(self):
-        """What an account needs to keep this run, as ``GuidedRun.record()``."""
+    def _overridden(self, numbers):
+        if not isinstance(numbers, list) or any(
+            isinstance(number, bool)
+            or not isinstance(number, int)
+            or not 1 <= number <= len(self.steps)
+            for number in numbers
+        ):
+            raise ValidationError(
+                "The steps shown after a clinician's clearance are not step numbers."
+            )
+        return frozenset(numbers)
+
+    def record(self, flagged=()):
+        """
+        What an account needs to keep this run, as ``GuidedRun.record()``;
+        ``flagged``: the step numbers the person's screening advises against.
+        """
         return {
             "routine": self.plan.routine.slug,
             "title": self.plan.routine.title,
@@ -170,7 +213,9 @@ class OfflineRun:
                     "name": step.exercise.name,
                     "order": number,
                     "outcome": outcome.value,
-                    "cleared_by_clinician": False,
+                    # As online, where only a flagged step can be overridden.
+                    "cleared_by_clinician": number in self.overridden
+                    and number in flagged,
                     "seconds": seconds,
                 }
                 for number, (step, (outcome, seconds)) in enumerate(

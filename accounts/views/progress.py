@@ -276,15 +276,25 @@ def offline_save(request):
             "The saved session is not in a form BackCare reads.", 400, "invalid"
         )
     slug = data.get("routine")
-    plan = cached_plan(slug) if isinstance(slug, str) else None
+    if not isinstance(slug, str):
+        return offline_refusal("The saved session names no routine.", 400, "invalid")
+    plan = cached_plan(slug)
+    # Well formed but no longer fitting BackCare: 409, kept on the phone; a
+    # 400 would have it deleted there.
     if plan is None:
         return offline_refusal(
-            "The routine of the saved session is no longer in BackCare.", 400, "invalid"
+            "The routine of the saved session is no longer in BackCare: "
+            "it cannot be added as it stands.",
+            409,
+            "changed",
         )
     try:
         run = OfflineRun(data, plan)
     except ValidationError as error:
-        return offline_refusal(" ".join(error.messages), 400, "invalid")
+        code = error.code if error.code in {"changed", "clock", "too_old"} else None
+        return offline_refusal(
+            " ".join(error.messages), 409 if code else 400, code or "invalid"
+        )
     # Someone else's, on a shared phone: kept there until they log in.
     if run.owner is not None and run.owner != request.user.pk:
         return offline_refusal(
@@ -307,8 +317,9 @@ def offline_save(request):
             for error in errors
         ]
         return offline_refusal(" ".join(problems), 400, "invalid")
+    flagged = request.screening.flagged_numbers(plan.steps)
     completed, created = services.guided_session_record(
-        user=request.user, record=run.record(), **form.cleaned_data
+        user=request.user, record=run.record(flagged), **form.cleaned_data
     )
     when = date_format(timezone.localtime(completed.started_at), "j F, H:i")
     return JsonResponse(

@@ -305,6 +305,11 @@ function record(plan, run, screening, owner, form) {
     pain_before: run.pain_before ?? pain("pain_before"),
     pain_after: pain("pain_after"),
     notes: value("notes"),
+    // Shown after "My clinician has cleared me": recorded as cleared, as online.
+    overridden: Object.keys(run.overridden || {})
+      .map(Number)
+      .filter((number) => run.overridden[number])
+      .sort((a, b) => a - b),
     steps: plan.steps.map((_, index) => {
       const outcome = outcomeOf(run, screening, index + 1);
       const seconds = run.seconds[index + 1];
