@@ -1,7 +1,7 @@
 """Built for thumbs (issue 18): on a 360 px phone the header is one row with a
 menu button, its links reachable with or without JavaScript, and every link,
-button, radio button, checkbox, select and summary of every page offers a
-touch target of at least 44×44 px."""
+button, radio button, checkbox, field, select and summary of every page,
+online and offline, offers a touch target of at least 44×44 px."""
 
 import re
 import uuid
@@ -16,7 +16,15 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts import services
-from tests.browser.flows import expect_finish, sign_in, walk_to_step
+from tests.browser.flows import (
+    NO_LEAD_IN,
+    expect_finish,
+    press,
+    sign_in,
+    stub_player_apis,
+    walk_to_step,
+)
+from tests.factories import UserFactory
 from tests.helpers import url_patterns
 
 TARGET = 44
@@ -26,13 +34,13 @@ PERSON_LINKS = ["Routines", "About", "Progress", "Signed in as alex"]
 
 # The interactive elements of a page and the box a finger can hit: a radio
 # button or a checkbox counts with its label, the way a tap on either checks
-# it. A link is exempt only as WCAG 2.5.8's inline exception has it: an inline
+# it; a field (text, number, …) is the box a finger taps to type in it. A link is exempt only as WCAG 2.5.8's inline exception has it: an inline
 # link in a sentence, with other words around it, in a paragraph or list item.
 # Elements nobody can see (display: none, a closed menu, Bootstrap's
 # visually-hidden) are left out; a skip link is measured while focused, the
 # only time it shows.
 MEASURE = """() => {
-  const selector = 'a[href], button, input[type=radio], input[type=checkbox], select, summary';
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
   const words = /[A-Za-z]{2,}/;
   const describe = (el) => {
     let name = el.tagName.toLowerCase();
@@ -64,7 +72,7 @@ MEASURE = """() => {
     let box = el.getBoundingClientRect();
     const hidden = !el.checkVisibility({visibilityProperty: true})
       || (!focusable && box.width <= 1 && box.height <= 1);
-    if (!hidden && el.matches('input') && el.labels?.length) {
+    if (!hidden && el.matches('[type=radio], [type=checkbox]') && el.labels?.length) {
       for (const label of el.labels) box = union(box, label.getBoundingClientRect());
     }
     if (focusable) el.blur();
@@ -252,12 +260,6 @@ NOT_PAGES = {
     # JSON for the service worker: a routine's plan, and the offline save.
     "exercises:routine_plan",
     "accounts:offline_save",
-    # Without the worker these redirect to the online guide, walked here;
-    # with it, the offline guide shows the same steps' markup
-    # (tests/browser/test_offline_guide.py).
-    "exercises:guide_offline",
-    "exercises:guide_offline_step",
-    "exercises:guide_offline_finish",
 }
 VISITOR_PAGES = [
     ("exercises:home", {}),
@@ -291,6 +293,10 @@ WALKED = {
     "accounts:session",
     "accounts:session_delete",
     "password_reset_confirm",
+    # Offline, as the worker serves them (the guide drawn in the browser).
+    "exercises:guide_offline",
+    "exercises:guide_offline_step",
+    "exercises:guide_offline_finish",
 }
 
 
@@ -341,6 +347,8 @@ def test_every_target_on_every_page_is_44_px_for_a_person(phone_page, person):
     walk_to_step(page, "practice", 3)
     problems += small_targets(page, "guide_step 3 (each side)")
     page.get_by_role("button", name="Done, next step →").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
     problems += small_targets(page, "guide_step 4 (timed)")
     page.get_by_role("button", name="Done, finish →").click()
     expect_finish(page, "practice")
@@ -362,10 +370,143 @@ def test_the_measure_sees_a_small_link_and_spares_one_in_a_sentence(
           main.insertAdjacentHTML('beforeend',
             '<p>Read <a href="/x/">this page</a> first.</p>'
             + '<div><a id="tiny" href="/y/">Tiny</a></div>'
-            + '<label><input type="checkbox" id="bare"></label>');
+            + '<label><input type="checkbox" id="bare"></label>'
+            + '<p><label>Name <input type="text" id="field"></label></p>');
         }"""
     )
     problems = small_targets(page, "about")
     assert any('a#tiny[href="/y/"] "Tiny"' in p for p in problems), problems
     assert any("input#bare" in p for p in problems), problems
+    assert any("input#field" in p for p in problems), problems
     assert not any("/x/" in p for p in problems), problems
+
+
+# ----- the offline guide ---------------------------------------------------
+
+OFFLINE = "/routines/practice/offline/"
+SAVED = "Saved on this phone; it will be added to your record when you are back online."
+
+# The worker's registration, active; false after 10 seconds without one.
+READY = """Promise.race([
+  navigator.serviceWorker.ready.then(() => true),
+  new Promise((resolve) => setTimeout(() => resolve(false), 10000)),
+])"""
+
+# The routine's plan as the worker kept it for the offline guide.
+KEPT_PLAN = """(slug) => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => resolve(Boolean(event.data));
+  navigator.serviceWorker.controller.postMessage(
+    {type: "plan", slug}, [channel.port2]);
+})"""
+
+
+def offline_phone(page, person):
+    """Signed in, the routine opened once under the worker, then offline:
+    the routine's page reloads as the offline guide's safety check."""
+    stub_player_apis(page)
+    page.add_init_script(NO_LEAD_IN)
+    page.on("dialog", lambda dialog: dialog.accept())
+    if person is not None:
+        sign_in(page, person)
+    page.goto("/routines/practice/")
+    assert page.evaluate(READY), "no service worker"
+    page.reload()
+    page.wait_for_function(
+        f"navigator.serviceWorker.controller && ({KEPT_PLAN})('practice')"
+    )
+    page.context.set_offline(True)
+    if person is None:
+        page.get_by_role("link", name="Start guided session").click()
+    else:
+        page.reload()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Before you start: safety check"
+    )
+
+
+def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
+    page = phone_page
+    offline_phone(page, person)
+    problems = small_targets(page, "offline safety check")
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page.get_by_role("alert")).to_contain_text("read the warnings")
+    problems += small_targets(page, "offline safety check, unticked")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_label(re.compile("Pain before")).fill("5")
+    page.get_by_role("button", name="Start guided session").click()
+
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 1 (counted, player)")
+    player = page.locator("[data-player]")
+    press(player, "Start")
+    problems += small_targets(page, "offline step 1, player running")
+    page.clock.run_for(60_000)
+    expect(player.get_by_role("status")).to_contain_text("Exercise done")
+    problems += small_targets(page, "offline step 1, player done")
+    page.get_by_role("button", name="Done, next step →").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 2 (held)")
+    page.locator("[data-player]").get_by_text("Settings").click()
+    expect(page.get_by_label("Time to get into position")).to_be_visible()
+    problems += small_targets(page, "offline step 2, the player's settings open")
+    page.get_by_role("button", name="Done, next step →").click()
+
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 4")
+    expect(page.get_by_role("button", name="Skip this exercise")).to_be_visible()
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 3 (each side, skip)")
+    page.get_by_role("button", name="Skip this exercise").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 4 (timed)")
+    page.get_by_role("button", name="Done, finish →").click()
+
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}finish/$"))
+    problems += small_targets(page, "offline finish")
+    page.get_by_label(re.compile("Pain after")).fill("3")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    problems += small_targets(page, "offline finish, saved")
+    menu_button(page).click()
+    problems += small_targets(page, "offline finish, menu open")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_target_of_a_visitors_offline_guide_is_44_px(phone_page, practice):
+    page = phone_page
+    offline_phone(page, None)
+    problems = small_targets(page, "offline safety check (visitor)")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 1 (visitor)")
+    page.get_by_role("button", name="Skip", exact=True).click()
+    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    problems += small_targets(page, "offline step 2 (visitor, skip)")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_target_of_a_step_skipped_for_safety_offline_is_44_px(
+    phone_page, practice, avoid_warning
+):
+    page = phone_page
+    person = UserFactory(username="casey")
+    services.screening_update(user=person, conditions=[avoid_warning])
+    offline_phone(page, person)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
+    page.goto(f"{OFFLINE}3/")
+    panel = page.locator(".skipped-for-safety-panel")
+    expect(panel.get_by_role("heading")).to_have_text("Skipped for safety")
+    problems = small_targets(page, "offline step 3, skipped for safety")
+    panel.get_by_role("button", name="My clinician has cleared me").click()
+    expect(page.locator(".overridden")).to_contain_text("clinician has cleared you")
+    problems += small_targets(page, "offline step 3, cleared by a clinician")
+    assert not problems, "\n".join(problems)
