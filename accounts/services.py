@@ -417,6 +417,18 @@ def doctor_clearance_record(*, user):
     _version_bump(user)
 
 
+@transaction.atomic
+def offline_session_record(*, user, record, doctor_cleared=False, **pain_notes):
+    """
+    Record a guided run saved offline (``OfflineRun.record()``), with the
+    doctor's clearance the person confirmed on the phone's safety check
+    (``doctor_cleared``) when their screening asked for it: both or neither.
+    """
+    if doctor_cleared:
+        doctor_clearance_record(user=user)
+    return guided_session_record(user=user, record=record, **pain_notes)
+
+
 def _version_bump(user):
     """
     A change to what the person's progress pages show other than their

@@ -227,6 +227,12 @@ def offline_screening(screening):
             clearance = screening.needs_clearance(plan.warnings)
             if clearance or skips:
                 routines[slug] = {"needsClearance": clearance, "skips": skips}
+            if clearance:
+                # What the safety check lists as what the doctor clears.
+                routines[slug]["clearanceFor"] = [
+                    warning.description
+                    for warning in screening.clearance_asked_for(plan.warnings)
+                ]
     return {
         "applies": sorted(screening.applies),
         # Red flags not cleared hold back every routine, kept or not.
@@ -251,7 +257,10 @@ def offline_save(request):
     next time.
     POST, JSON: the run (``OfflineRun``) with its pain ratings and notes;
     one saved on the phone by someone else (its ``owner``) is refused, 409;
-    sent twice, its token finds the session the first one recorded.
+    sent twice, its token finds the session the first one recorded. A run
+    whose person confirmed their doctor's clearance on the offline safety
+    check (``doctor_cleared``) records that clearance with it, as the online
+    safety check's form does (accounts:doctor_clearance).
     """
     signed_in = request.user.is_authenticated
     if request.method == "GET":
@@ -304,7 +313,9 @@ def offline_save(request):
             "owner",
         )
     # The person's screening, as it is now: the phone could not ask it.
-    if refused := refusal(run, request.screening, plan):
+    refused = refusal(run, request.screening, plan)
+    clears = refused is Refusal.NEEDS_CLEARANCE and data.get("doctor_cleared") is True
+    if refused and not clears:
         return offline_refusal(refused.value, 409, "refused")
     fields = ("pain_before", "pain_after", "notes")
     form = PainNotesForm(
@@ -318,8 +329,11 @@ def offline_save(request):
         ]
         return offline_refusal(" ".join(problems), 400, "invalid")
     flagged = request.screening.flagged_numbers(plan.steps)
-    completed, created = services.guided_session_record(
-        user=request.user, record=run.record(flagged), **form.cleaned_data
+    completed, created = services.offline_session_record(
+        user=request.user,
+        record=run.record(flagged),
+        doctor_cleared=clears,
+        **form.cleaned_data,
     )
     when = date_format(timezone.localtime(completed.started_at), "j F, H:i")
     return JsonResponse(

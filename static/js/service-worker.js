@@ -62,8 +62,12 @@ self.addEventListener("fetch", (event) => {
     if (request.method === "GET") {
       event.respondWith(navigate(event, url));
     } else if (LOG_OUTS.includes(url.pathname)) {
-      // The browser sends the POST itself; the worker only forgets.
-      event.waitUntil(forgetPerson());
+      event.respondWith(logOut(event));
+    } else if (url.pathname.startsWith("/accounts/")) {
+      // Logging in, signing up, the screening, the doctor's clearance: who
+      // is signed in, or what their screening says, may change. The next
+      // page asks the server again (keepPerson).
+      event.waitUntil(personChanged().catch(() => {}));
     }
     return;
   }
@@ -88,6 +92,10 @@ self.addEventListener("message", (event) => {
     event.waitUntil(queuedSaves().then((saves) => answer(saves.length), () => answer(0)));
   } else if (data.type === "person") {
     event.waitUntil(keepPerson().then(() => answer(true), () => answer(false)));
+  } else if (data.type === "cleared") {
+    event.waitUntil(keepClearance().then(() => answer(true), () => answer(false)));
+  } else if (data.type === "discard") {
+    event.waitUntil(discardSave(data.token).then(answer, () => answer(false)));
   } else if (data.type === "screening") {
     event.waitUntil(keptScreening().then(answer, () => answer(null)));
   } else if (data.type === "send") {
@@ -211,6 +219,23 @@ async function staticFile(request) {
   return response;
 }
 
+// The browser's log-out or account deletion, sent by the worker so that it
+// sees the answer: only one that ended the person's session (the redirect
+// that follows it, or the Clear-Site-Data the log-out sends) forgets what
+// was kept for them. One the server refused (a wrong password, a CSRF
+// failure, any 4xx or 5xx) keeps it, queued saves included.
+async function logOut(event) {
+  const response = await fetch(event.request);
+  const ended =
+    response.type === "opaqueredirect" ||
+    response.ok ||
+    response.headers.has("Clear-Site-Data");
+  if (ended) {
+    await forgetPerson().catch(() => {});
+  }
+  return response;
+}
+
 // Everything kept while a person used this browser. Pages for a signed-in
 // person are never kept, but the visitor's pages they opened say what they
 // looked at. The static files and the offline page are nobody's.
@@ -225,7 +250,11 @@ function forgetPerson() {
       caches.delete(PAGES_CACHE),
       inStore("plans", "readwrite", (store) => store.clear()),
       inStore("saves", "readwrite", (store) => store.clear()),
-      inStore("person", "readwrite", (store) => store.clear()),
+      // A visitor's now: the next page need not ask the server.
+      inStore("person", "readwrite", (store) => {
+        store.clear();
+        return store.put({ signedIn: false, version: VERSION }, PERSON);
+      }),
     ]),
   );
   return forgetting;
@@ -299,23 +328,65 @@ async function dropOtherPlans() {
 
 // The signed-in person's screening as the offline guide needs it (which
 // steps it skips for safety, whether it asks for their doctor's clearance),
-// asked afresh on every page loaded online; a visitor's page forgets it.
+// or that a visitor has none. Asked of the server only when it may have
+// changed: nothing kept yet by this deployment, or a form under /accounts/
+// posted since (logging in, the screening, the clearance); a log-out keeps
+// a visitor's at once. A page loaded online asks here (sw-register.js), so
+// that most pages cost no request; sending the queued saves refreshes it.
 async function keepPerson() {
+  const kept = await inStore("person", "readonly", (store) => store.get(PERSON));
+  if (kept && kept.version === VERSION && !kept.stale) {
+    return;
+  }
   const answer = await fetch(SAVE_URL, { cache: "no-store" });
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
-  const { signedIn, screening, person } = await answer.json();
+  await keepAnswer(await answer.json());
+}
+
+async function keepAnswer({ signedIn, screening, person }) {
   await forgetting;
   // With their id: a run saved offline is stamped with it (guide.js), so that
-  // it is only ever sent for them.
+  // it is only ever sent for them. A visitor's record says only that.
+  const record =
+    signedIn && screening ? { ...screening, person, signedIn: true } : { signedIn: false };
   await inStore("person", "readwrite", (store) =>
-    signedIn && screening ? store.put({ ...screening, person }, PERSON) : store.clear(),
+    store.put({ ...record, version: VERSION }, PERSON),
   );
 }
 
+async function personChanged() {
+  await forgetting;
+  await inStore("person", "readwrite", (store) => {
+    const request = store.get(PERSON);
+    request.onsuccess = () => {
+      if (request.result) {
+        store.put({ ...request.result, stale: true }, PERSON);
+      }
+    };
+    return request;
+  });
+}
+
+// The person confirmed their doctor's clearance on the offline safety check
+// (guide.js): kept until the next page loaded online asks the server again,
+// which learns of it with the session they save.
+async function keepClearance() {
+  await forgetting;
+  const kept = await keptScreening();
+  if (!kept) {
+    throw new Error("No one is signed in to confirm a clearance for.");
+  }
+  await inStore("person", "readwrite", (store) =>
+    store.put({ ...kept, clearedOffline: new Date().toISOString(), stale: true }, PERSON),
+  );
+}
+
+// The screening kept for a signed-in person, or null for a visitor.
 async function keptScreening() {
-  return (await inStore("person", "readonly", (store) => store.get(PERSON))) || null;
+  const kept = await inStore("person", "readonly", (store) => store.get(PERSON));
+  return kept?.signedIn ? kept : null;
 }
 
 function queueSave(run) {
@@ -331,20 +402,52 @@ function queuedSaves() {
   return inStore("saves", "readonly", (store) => store.getAll());
 }
 
+function queuedSave(token) {
+  return inStore("saves", "readonly", (store) => store.get(token));
+}
+
+// The person deletes a save the server refused as it stands (409: it no
+// longer fits, say it needs their doctor's clearance): gone from the phone,
+// never sent. Any other (one still to be sent, or someone else's) stays.
+async function discardSave(token) {
+  if (typeof token !== "string") {
+    return false;
+  }
+  await sending?.catch(() => {});
+  const save = await queuedSave(token);
+  if (!save?.refused?.discardable) {
+    return false;
+  }
+  await inStore("saves", "readwrite", (store) => store.delete(token));
+  return true;
+}
+
 // ----- sending the queued saves ---------------------------------------------
 
 // One sending at a time: the sync event, an online page and a page load may
 // all ask at once. Each save carries its run's token, so one sent twice (by
 // two tries, or by two devices) is still recorded once.
 let sending = null;
+// Asked again while sending: one more round once this one ends, for a save
+// queued meanwhile.
+let again = null;
 
 function sendSaves() {
   if (!sending) {
     sending = sendQueued().finally(() => {
       sending = null;
     });
+    return sending;
   }
-  return sending;
+  if (!again) {
+    again = sending
+      .catch(() => {})
+      .then(() => {
+        again = null;
+        return sendSaves();
+      });
+  }
+  return again;
 }
 
 async function sendQueued() {
@@ -353,12 +456,14 @@ async function sendQueued() {
     return;
   }
   // A fresh CSRF token (its cookie is HTTP-only), and whether anyone is
-  // signed in to record the runs for.
+  // signed in to record the runs for; the person's screening, kept again.
   const answer = await fetch(SAVE_URL, { cache: "no-store" });
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
-  const { csrfToken, signedIn, person } = await answer.json();
+  const said = await answer.json();
+  await keepAnswer(said).catch(() => {});
+  const { csrfToken, signedIn, person } = said;
   if (!signedIn) {
     await tell({
       type: "waiting",
@@ -375,6 +480,10 @@ async function sendQueued() {
     if (owner !== null && owner !== person) {
       continue;
     }
+    // Deleted by the person since the round began: never sent.
+    if (!(await queuedSave(save.token))) {
+      continue;
+    }
     const response = await fetch(SAVE_URL, {
       method: "POST",
       cache: "no-store",
@@ -384,6 +493,10 @@ async function sendQueued() {
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
       await inStore("saves", "readwrite", (store) => store.delete(save.token));
+      if (save.run.doctor_cleared) {
+        // The clearance it carried is now on the person's profile.
+        await personChanged().catch(() => {});
+      }
       await tell({ type: "arrived", message: body.message, url: body.url });
     } else if (response.status === 400) {
       // It will never be recorded as it is: kept, it would be sent forever.
@@ -392,9 +505,15 @@ async function sendQueued() {
         type: "rejected",
         message: `A session saved on this phone could not be added: ${body.error || ""}`,
       });
-    } else if (response.status === 401 || response.status === 409) {
-      // Kept until the person logs in, or its owner does, or they confirm
-      // their doctor's clearance.
+    } else if (response.status === 409) {
+      // Kept until its owner logs in, or the person confirms their doctor's
+      // clearance; or deleted by them, if it is theirs (discardSave).
+      const discardable = body.code !== "owner";
+      const refused = { code: body.code, message: body.error, discardable };
+      await inStore("saves", "readwrite", (store) => store.put({ ...save, refused }));
+      await tell({ type: "waiting", message: body.error, token: save.token, discardable });
+    } else if (response.status === 401) {
+      // Kept until the person logs in.
       await tell({ type: "waiting", message: body.error });
     } else {
       failed = new Error(`The save answered ${response.status}.`);

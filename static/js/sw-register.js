@@ -31,10 +31,16 @@ function show(message) {
   }
   const area = statusArea();
   const text = message.message;
-  if ([...area.children].some((shown) => shown.dataset.text === text)) {
+  const token = message.discardable ? message.token : null;
+  // Once per save that can be deleted, else once per text.
+  if (
+    [...area.children].some((shown) =>
+      token ? shown.dataset.token === token : !shown.dataset.token && shown.dataset.text === text,
+    )
+  ) {
     return;
   }
-  const alert = document.createElement("p");
+  const alert = document.createElement(token ? "div" : "p");
   alert.className = `alert ${STYLES[message.type] || "alert-info"} offline-save-${message.type}`;
   alert.dataset.text = text;
   alert.textContent = `${text} `;
@@ -45,7 +51,71 @@ function show(message) {
     link.textContent = "See it in your history";
     alert.append(link, ".");
   }
+  if (token) {
+    alert.dataset.token = token;
+    offerDiscard(alert, token);
+  }
   area.append(alert);
+}
+
+function button(text, style) {
+  const made = document.createElement("button");
+  made.type = "button";
+  made.className = `btn ${style}`;
+  made.textContent = text;
+  return made;
+}
+
+// A save the server cannot add as it stands (it answered 409) may wait for
+// ever: the person may delete it from this phone, after a second question.
+function offerDiscard(alert, token) {
+  const offer = document.createElement("div");
+  offer.className = "d-flex flex-wrap gap-2 mt-2";
+  const discard = button("Delete it from this phone", "btn-outline-danger");
+  offer.append(discard);
+  const question = document.createElement("div");
+  question.className = "mt-2";
+  question.hidden = true;
+  const asked = document.createElement("p");
+  asked.className = "mb-2";
+  asked.textContent =
+    "Delete this session from this phone? It will not be added to your record.";
+  const answers = document.createElement("div");
+  answers.className = "d-flex flex-wrap gap-2";
+  const yes = button("Yes, delete it", "btn-danger");
+  const no = button("No, keep it", "btn-outline-secondary");
+  answers.append(yes, no);
+  question.append(asked, answers);
+  alert.append(offer, question);
+  discard.addEventListener("click", () => {
+    offer.hidden = true;
+    question.hidden = false;
+    yes.focus();
+  });
+  no.addEventListener("click", () => {
+    question.hidden = true;
+    offer.hidden = false;
+    discard.focus();
+  });
+  yes.addEventListener("click", async () => {
+    yes.disabled = true;
+    const deleted = await ask({ type: "discard", token });
+    await countQueued();
+    const said = document.createElement("p");
+    said.tabIndex = -1;
+    if (deleted) {
+      said.className = "alert alert-success offline-save-discarded";
+      said.textContent =
+        "The session saved on this phone was deleted. It will not be added to your record.";
+      alert.replaceWith(said);
+    } else {
+      said.className = "mb-2 text-danger-emphasis fw-semibold";
+      said.textContent = "It could not be deleted from this phone. Please try again.";
+      yes.disabled = false;
+      question.prepend(said);
+    }
+    said.focus();
+  });
 }
 
 // Saves queued on this phone, as the worker last said: read at load and
@@ -79,6 +149,7 @@ if (script && "serviceWorker" in navigator) {
   navigator.serviceWorker
     .register(script.dataset.serviceWorker, { scope: "/", updateViaCache: "none" })
     .then(countQueued)
+    // Asks the server only when the person may have changed (service-worker.js).
     .then(() => keepPerson())
     .then(() => sendSaves())
     .catch(() => {

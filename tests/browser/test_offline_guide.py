@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import services
@@ -398,13 +399,69 @@ def test_a_person_needing_their_doctors_clearance_cannot_start_offline(
 
     expect(page.get_by_role("alert")).to_have_text(
         "Your health screening says to talk to your doctor before you exercise. "
-        "Please confirm your doctor's clearance on the safety check when you are "
-        "back online, before you go on."
+        "Please confirm your doctor's clearance on the safety check before you go on."
     )
     expect(page.get_by_role("button", name="Start guided session")).to_have_count(0)
     page.goto(f"{OFFLINE}1/")
     expect(page.locator("#step-counter")).to_have_count(0)
     expect(page.locator("[data-offline-refused]")).to_be_visible()
+
+
+def test_a_doctors_clearance_confirmed_offline_is_recorded_with_the_session(
+    page, practice, consult_warning, avoid_warning
+):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    screened_phone(page, consult_warning, avoid_warning)
+
+    # The safety check asks for the clearance, as online, and says why.
+    clearance = page.locator(".doctor-clearance")
+    expect(clearance.get_by_role("heading")).to_have_text("Your doctor's clearance")
+    expect(clearance).to_contain_text("if you had back surgery this year")
+    expect(page.get_by_role("button", name="Start guided session")).to_have_count(0)
+    clearance.get_by_role("button", name="Confirm").click()
+    expect(clearance.get_by_role("alert")).to_have_text(
+        "Please tick the box to confirm."
+    )
+    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
+    clearance.get_by_role("button", name="Confirm").click()
+
+    expect(
+        page.get_by_text("You confirmed that your doctor has cleared you")
+    ).to_be_visible()
+    expect(page.locator("[data-offline-refused]")).to_have_count(0)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, 3):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+        page.get_by_role("button", name="Skip", exact=True).click()
+    # 3. Flagged by the screening; shown anyway on the clinician's word.
+    expect(page.locator("#step-counter")).to_have_text("Step 3 of 4")
+    page.get_by_role("button", name="My clinician has cleared me").click()
+    expect(page.locator(".overridden")).to_contain_text("clinician has cleared you")
+    page.get_by_role("button", name="Done, next step →").click()
+    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
+    page.get_by_role("button", name="Skip", exact=True).click()
+    expect(page.locator(".guide-summary .badge")).to_have_text(
+        ["Skipped", "Skipped", "Done", "Skipped"]
+    )
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    assert CompletedSession.objects.count() == 0
+
+    page.context.set_offline(False)
+    expect(page.get_by_text(ARRIVED)).to_be_visible(timeout=15_000)
+    page.goto("/progress/history/")
+    expect(page.locator("a[href^='/progress/sessions/']")).to_have_count(1)
+
+    # Recorded as online: the clearance on the person, the step cleared.
+    person = get_user_model().objects.get(username="casey")
+    assert person.doctor_cleared_on == timezone.localdate()
+    session = CompletedSession.objects.get()
+    steps = session.steps.order_by("order")
+    assert [step.outcome for step in steps] == ["skipped", "skipped", "done", "skipped"]
+    assert [step.cleared_by_clinician for step in steps] == [False, False, True, False]
+    assert errors == []
 
 
 def test_logging_out_forgets_the_kept_screening(page, practice, avoid_warning):

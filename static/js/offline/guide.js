@@ -17,11 +17,10 @@ const BADGES = {
   skipped: "text-bg-secondary",
   skipped_for_safety: "text-bg-warning",
 };
-// Refusal.NEEDS_CLEARANCE's words (exercises/guide.py), where the clearance
-// can only be confirmed online.
+// Refusal.NEEDS_CLEARANCE's words (exercises/guide.py).
 export const CLEARANCE_TEXT =
   "Your health screening says to talk to your doctor before you exercise. " +
-  "Please confirm your doctor's clearance on the safety check when you are back online, before you go on.";
+  "Please confirm your doctor's clearance on the safety check before you go on.";
 export const SAVED_TEXT =
   "Saved on this phone; it will be added to your record when you are back online.";
 
@@ -92,10 +91,16 @@ function note() {
 // online (service-worker.js: keepPerson), for this routine: whether it needs
 // their doctor's clearance, and the steps skipped for safety with the
 // reasons the online step shows (rendered by the server). A visitor has none.
+// ``cleared``: the person confirmed their doctor's clearance here, offline
+// (it is recorded with the session they save: record()).
 function screeningFor(kept, slug) {
   const routine = kept?.routines?.[slug];
+  const asked = Boolean(kept?.needsClearance || routine?.needsClearance);
+  const cleared = asked && Boolean(kept?.clearedOffline);
   return {
-    needsClearance: Boolean(kept?.needsClearance || routine?.needsClearance),
+    needsClearance: asked && !cleared,
+    cleared,
+    clearanceFor: routine?.clearanceFor || [],
     skips: routine?.skips || {},
   };
 }
@@ -108,8 +113,16 @@ function outcomeOf(run, screening, number) {
   );
 }
 
-function renderRefused(main, plan) {
+// As online (templates/exercises/guide_start.html): no start until the
+// person confirms their doctor's clearance, here on the safety check. Kept
+// by the worker until the next page loaded online asks the server again;
+// recorded on their profile with the session they save.
+function renderRefused(main, plan, screening) {
   document.title = `Safety check · ${plan.title} · BackCare`;
+  const reasons = screening.clearanceFor.length
+    ? `<p>Your health screening says:</p>
+      <ul>${screening.clearanceFor.map((reason) => `<li>${escape(reason)}</li>`).join("")}</ul>`
+    : "";
   main.innerHTML = `
     <nav aria-label="Breadcrumb"><ol class="breadcrumb">
       <li class="breadcrumb-item"><a href="/">Routines</a></li>
@@ -119,10 +132,42 @@ function renderRefused(main, plan) {
     <h1>Before you start: safety check</h1>
     <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(CLEARANCE_TEXT)}</p>
     ${plan.safety}
+    <section class="card card-body border-warning mb-3 doctor-clearance" aria-labelledby="clearance-title">
+      <h2 class="h5" id="clearance-title">Your doctor's clearance</h2>
+      ${reasons}
+      <p>Please confirm that your doctor has cleared you before you start.</p>
+      <form data-offline-clearance novalidate>
+        <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
+        <div class="form-check mb-3">
+          <input class="form-check-input" type="checkbox" id="offline-cleared" name="cleared">
+          <label class="form-check-label" for="offline-cleared">My doctor has cleared me to do these exercises</label>
+        </div>
+        <button type="submit" class="btn btn-warning">Confirm</button>
+      </form>
+    </section>
     <a class="btn btn-outline-secondary" href="/">Back to all routines</a>`;
+  const form = main.querySelector("[data-offline-clearance]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const box = form.querySelector("#offline-cleared");
+    const error = form.querySelector("[data-offline-error]");
+    if (!box.checked) {
+      error.textContent = "Please tick the box to confirm.";
+      error.hidden = false;
+      box.focus();
+      return;
+    }
+    if (!(await ask({ type: "cleared" }))) {
+      error.textContent =
+        "This phone could not keep your answer (its storage may be full or switched off).";
+      error.hidden = false;
+      return;
+    }
+    window.location.assign(`/routines/${plan.slug}/offline/`);
+  });
 }
 
-function renderStart(main, plan, base) {
+function renderStart(main, plan, base, screening) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   main.innerHTML = `
     <nav aria-label="Breadcrumb"><ol class="breadcrumb">
@@ -132,6 +177,11 @@ function renderStart(main, plan, base) {
     </ol></nav>
     <h1>Before you start: safety check</h1>
     ${note()}
+    ${
+      screening.cleared
+        ? `<p class="alert alert-info offline-cleared">You confirmed that your doctor has cleared you to do these exercises. It will be noted on your profile with the session you save.</p>`
+        : ""
+    }
     <p class="lead">${escape(plan.title)} routine, ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}. Please read every warning below.</p>
     ${plan.safety}
     <form class="card card-body bg-body-tertiary" data-offline-start novalidate>
@@ -299,6 +349,8 @@ function record(plan, run, screening, owner, form) {
     routine: plan.slug,
     token: run.token,
     owner,
+    // Confirmed on this phone's safety check: recorded with the session.
+    doctor_cleared: screening.cleared,
     acknowledged: run.acknowledged,
     started: run.started,
     finished: run.finished || new Date().toISOString(),
@@ -425,14 +477,14 @@ export async function runOffline() {
   const screening = screeningFor(kept, slug);
   // As online: no start, and no step, until the doctor's clearance is confirmed.
   if (screening.needsClearance) {
-    renderRefused(main, plan);
+    renderRefused(main, plan, screening);
     if (page) {
       window.history.replaceState(null, "", base);
     }
     return;
   }
   if (!page) {
-    renderStart(main, plan, base);
+    renderStart(main, plan, base, screening);
     return;
   }
   // As online: no step before the safety check.

@@ -203,7 +203,12 @@ def test_the_get_says_when_the_doctors_clearance_is_needed_until_confirmed(
     assert screening["applies"] == [consult_warning.pk]
     # The routine's consult warning holds back the routine, not every one.
     assert screening["needsClearance"] is False
-    assert screening["routines"]["practice"] == {"needsClearance": True, "skips": {}}
+    # With what the safety check lists for the doctor to clear.
+    assert screening["routines"]["practice"] == {
+        "needsClearance": True,
+        "skips": {},
+        "clearanceFor": [consult_warning.description],
+    }
 
     client.post("/accounts/doctor-clearance/", {"cleared": "on"})
     assert client.get(SAVE).json()["screening"]["routines"] == {}
@@ -400,6 +405,55 @@ def test_a_screening_asking_for_the_doctors_clearance_refuses_until_confirmed(
     client.post("/accounts/doctor-clearance/", {"cleared": "on"})
     assert send(client, run()).status_code == 201
     assert CompletedSession.objects.count() == 1
+
+
+def test_a_clearance_confirmed_offline_is_recorded_with_the_session(
+    practice, user, consult_warning
+):
+    services.screening_update(user=user, conditions=[consult_warning])
+    client = signed_in_client(user)
+
+    answer = send(client, run(doctor_cleared=True))
+
+    assert answer.status_code == 201
+    user.refresh_from_db()
+    # As the safety check's form records it (accounts:doctor_clearance).
+    assert user.doctor_cleared_on == timezone.localdate()
+    assert CompletedSession.objects.get().client_token == TOKEN
+    assert client.get(SAVE).json()["screening"]["routines"] == {}
+
+
+def test_a_clearance_sent_with_a_run_refused_otherwise_is_not_recorded(
+    practice, user, consult_warning
+):
+    services.screening_update(user=user, conditions=[consult_warning])
+    client = signed_in_client(user)
+
+    bad_pain = send(client, run(doctor_cleared=True, pain_after=11))
+    not_true = send(client, run(doctor_cleared="yes"))
+    someone_elses = send(client, run(doctor_cleared=True, owner=user.pk + 1))
+
+    assert bad_pain.status_code == 400
+    assert not_true.status_code == 409
+    assert someone_elses.json()["code"] == "owner"
+    user.refresh_from_db()
+    assert user.doctor_cleared_on is None
+    assert CompletedSession.objects.count() == 0
+
+
+def test_a_clearance_sent_by_someone_cleared_already_keeps_its_date(
+    practice, user, consult_warning
+):
+    services.screening_update(user=user, conditions=[consult_warning])
+    type(user).objects.filter(pk=user.pk).update(
+        doctor_cleared_on=timezone.localdate() - timedelta(days=30)
+    )
+
+    answer = send(signed_in_client(user), run(doctor_cleared=True))
+
+    assert answer.status_code == 201
+    user.refresh_from_db()
+    assert user.doctor_cleared_on == timezone.localdate() - timedelta(days=30)
 
 
 def test_only_get_and_post_are_answered(practice, user):
