@@ -28,27 +28,22 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.messages.storage.cookie import CookieStorage
-from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from exercises.cache import CODE_VERSION, VERSION_KEY, catalogue_version
+from exercises.cache import (
+    CODE_VERSION,
+    CSRF_PLACEHOLDER,
+    VERSION_KEY,
+    catalogue_version,
+    message_waiting,
+    with_token,
+)
 
 from .models import ProgressTotal
 
-# Stands for the CSRF token in a kept page; the csrf_token tag renders it in
-# place of the token when the view gives it as ``csrf_token``.
-CSRF_PLACEHOLDER = "csrf-token-of-the-requesting-browser-9c41f2e7"
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
-
-
-def message_waiting(request):
-    return bool(request.COOKIES.get(CookieStorage.cookie_name)) or bool(
-        request.session.get(SessionStorage.session_key)
-    )
 
 
 def page_key(request, query):
@@ -71,12 +66,6 @@ def stamp(user, totals, catalogue):
         user.weekly_target,
         user.time_zone,
     )
-
-
-def with_token(request, content):
-    if _PLACEHOLDER not in content:
-        return content
-    return content.replace(_PLACEHOLDER, get_token(request).encode())
 
 
 def token_free(content):

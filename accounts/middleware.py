@@ -1,13 +1,31 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from exercises.cache import CODE_VERSION, current, keep
 from exercises.models import RED_FLAGS, Contraindication
 from exercises.screening import UNSCREENED, Screening
 
 
 def screening_of(user):
+    """
+    The person's ``Screening``, from the shared cache when it is still theirs:
+    kept under their id with what changes it (the time they last answered,
+    the day a doctor cleared them) for the catalogue's version (a retired
+    warning's answers stop counting).
+    """
     if not user.is_authenticated:
         return UNSCREENED
+    key = f"screening:{CODE_VERSION}:{user.pk}"
+    stamp = (user.screening_answered_at, user.doctor_cleared_on)
+    version, kept = current(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    screening = screening_read(user)
+    keep(key, version, (stamp, screening))
+    return screening
+
+
+def screening_read(user):
     # A retired warning's answers are kept, but no longer count. Which answers
     # apply is one light query (no instances); only the red flags, shown in
     # full and rare, cost a second.

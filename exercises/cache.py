@@ -10,6 +10,11 @@ message) and no query string get or fill the cache; everyone else gets the
 page rendered for them. Keying on the path alone keeps the cache to one entry
 per page: invented query strings cannot fill it.
 
+The routine, exercise and guided-step pages of everyone else (a signed-in
+person, a visitor with a run under way) are kept whole too, by what makes
+one differ from another (``render_kept``): a signed-in person's under their
+own id, with their name and CSRF token filled in for each response.
+
 Every entry's key also names the version of the code that made it
 (``CODE_VERSION``): a deploy that changes a model, the plan, a template or a
 static file never reads a pickled object or a page kept by the code before
@@ -22,15 +27,27 @@ from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
 VERSION_KEY = "catalogue:version"
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
+
+# Stand in a kept page for the requesting browser's CSRF token (the
+# csrf_token tag renders it when the view gives it as ``csrf_token``) and
+# for the signed-in person's name; each response gets its own.
+CSRF_PLACEHOLDER = "csrf-token-of-the-requesting-browser-9c41f2e7"
+NAME_PLACEHOLDER = "name-of-the-signed-in-person-5d0b7a13"
 
 
 def source_version(*roots):
@@ -183,3 +200,81 @@ def cached_routine_page(slug):
 def cached_exercise_page(slug):
     """The catalogue's part of an exercise's page, or None when there is none."""
     return cached("exercise-page", slug, lambda: ExercisePage.of(slug))
+
+
+def message_waiting(request):
+    return bool(request.COOKIES.get(CookieStorage.cookie_name)) or bool(
+        request.session.get(SessionStorage.session_key)
+    )
+
+
+def with_token(request, content):
+    """``content`` (bytes) with the requesting browser's CSRF token in place
+    of ``CSRF_PLACEHOLDER``; getting the token sets its cookie, as rendering
+    it would."""
+    if _CSRF_BYTES not in content:
+        return content
+    return content.replace(_CSRF_BYTES, get_token(request).encode())
+
+
+_CSRF_BYTES = CSRF_PLACEHOLDER.encode()
+_NAME_BYTES = NAME_PLACEHOLDER.encode()
+
+
+class SignedInPerson:
+    """Whoever is signed in, as a kept page's header shows them: by a placeholder."""
+
+    is_authenticated = True
+    username = NAME_PLACEHOLDER
+
+
+def render_key(who, page):
+    """A kept page's key: a signed-in person's pages are under their id."""
+    return entry_key("render", f"{who}:{page}")
+
+
+def placeholder(name):
+    return f"{name}-of-this-request-5d0b7a13"
+
+
+def render_kept(request, template, context, *, variant, own=None):
+    """
+    ``render(request, template, context)``, kept in the shared cache: for the
+    signed-in person under their id (never served to anyone else), or for
+    every visitor; by the catalogue's version, the template and ``variant``.
+    ``variant`` holds, as strings, numbers, dates and tuples, everything in
+    ``context`` that is not the catalogue's (the run's marks, the screening's
+    answers); the rest of ``context`` must be the catalogue's. The person's
+    name, the CSRF token and ``own`` (values of this request alone, {name in
+    the context: string}) are placeholders in the kept page, filled in for
+    each response. A request that is not a GET, or with a message waiting,
+    gets the page rendered for it alone.
+    """
+    own = own or {}
+    if request.method not in ("GET", "HEAD") or message_waiting(request):
+        return render(request, template, {**context, **own})
+    user = request.user
+    signed_in = user.is_authenticated
+    page = hashlib.blake2b(repr((template, variant)).encode(), digest_size=16)
+    key = render_key(user.pk if signed_in else "visitor", page.hexdigest())
+    version, content = current(key)
+    if content is None:
+        person = SignedInPerson if signed_in else user
+        content = render_to_string(
+            template,
+            {
+                **context,
+                **{name: placeholder(name) for name in own},
+                "user": person,
+                "csrf_token": CSRF_PLACEHOLDER,
+            },
+            request,
+        ).encode()
+        keep(key, version, content)
+    if signed_in:
+        content = content.replace(_NAME_BYTES, escape(user.username).encode())
+    for name, value in own.items():
+        content = content.replace(
+            placeholder(name).encode(), escape(value or "").encode()
+        )
+    return HttpResponse(with_token(request, content))

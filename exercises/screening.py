@@ -24,6 +24,17 @@ class Screening:
     doctor_cleared_on: object = None
 
     @property
+    def key(self):
+        """What tells this screening from another on a page, as plain values."""
+        return (
+            self.signed_in,
+            self.answered,
+            tuple(sorted(self.applies)),
+            tuple(warning.pk for warning in self.red_flags),
+            self.doctor_cleared_on,
+        )
+
+    @property
     def urgent_flags(self):
         return [warning for warning in self.red_flags if warning.is_urgent]
 

@@ -14,6 +14,7 @@ from .cache import (
     cached_guide,
     cached_plan,
     cached_routine_page,
+    render_kept,
 )
 from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
 from .guide import GuidedRun, Refusal, refusal
@@ -69,6 +70,10 @@ class RoutineDetailView(TemplateView):
             **kwargs,
         )
 
+    def render_to_response(self, context):
+        variant = (context["page"].slug, context["screening"].key, context["resume_at"])
+        return render_kept(self.request, self.template_name, context, variant=variant)
+
 
 @method_decorator(cache_public_page, name="dispatch")
 class AboutView(TemplateView):
@@ -83,7 +88,11 @@ class ExerciseDetailView(TemplateView):
         page = cached_exercise_page(slug)
         if page is None:
             raise Http404("No exercise at this address.")
-        return super().get_context_data(page=page, **kwargs)
+        return super().get_context_data(page=page, slug=slug, **kwargs)
+
+    def render_to_response(self, context):
+        variant = context["slug"]
+        return render_kept(self.request, self.template_name, context, variant=variant)
 
 
 def plan_or_404(slug):
@@ -170,8 +179,25 @@ def guide_step(request, slug, number):
         "overridden": guide.is_overridden(number),
         "form": form,
     }
-    status = 400 if form.is_bound else 200
-    return render(request, "exercises/guide_step.html", context, status=status)
+    if form.is_bound:
+        return render(request, "exercises/guide_step.html", context, status=400)
+    # Everyone at this step in the same state shares a kept page; the run's
+    # token is filled in for each.
+    variant = (
+        slug,
+        number,
+        context["outcome"],
+        tuple(reason.pk for reason in reasons),
+        flagged,
+        context["overridden"],
+    )
+    return render_kept(
+        request,
+        "exercises/guide_step.html",
+        context,
+        variant=variant,
+        own={"run_token": guide.token},
+    )
 
 
 @require_safe

@@ -11,6 +11,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts import services
 from accounts.middleware import ScreeningMiddleware, TimeZoneMiddleware, screening_of
+from exercises.cache import catalogue_changed
 from exercises.screening import UNSCREENED, Screening
 from tests.factories import UserFactory, urgent_flag
 
@@ -41,10 +42,16 @@ def test_a_persons_screening_reflects_their_answers(
     assert screening.doctor_cleared_on == timezone.localdate()
 
 
-def test_a_retired_warnings_answer_no_longer_counts(user, avoid_warning):
+def test_a_retired_warnings_answer_no_longer_counts(
+    user, avoid_warning, django_capture_on_commit_callbacks
+):
     services.screening_update(user=user, conditions=[avoid_warning])
-    avoid_warning.retired = True
-    avoid_warning.save()
+    assert screening_of(user).applies == {avoid_warning.pk}  # and kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        avoid_warning.retired = True
+        avoid_warning.save()
+        catalogue_changed()  # as the admin does on saving it
 
     assert screening_of(user).applies == frozenset()
     assert list(user.conditions.all()) == [avoid_warning]
@@ -52,6 +59,34 @@ def test_a_retired_warnings_answer_no_longer_counts(user, avoid_warning):
 
 def never_read():
     raise AssertionError("the person was read")
+
+
+def test_a_persons_screening_is_read_once_then_kept_until_it_changes(
+    user, avoid_warning, consult_warning, django_assert_num_queries
+):
+    services.screening_update(user=user, conditions=[avoid_warning])
+    user.refresh_from_db()
+    first = screening_of(user)
+
+    with django_assert_num_queries(0):
+        assert screening_of(user) == first
+
+    # New answers, and a doctor's clearance, each show at once.
+    services.screening_update(user=user, conditions=[consult_warning])
+    assert screening_of(user).applies == {consult_warning.pk}
+    services.doctor_clearance_record(user=user)
+    assert screening_of(user).doctor_cleared_on == timezone.localdate()
+
+
+def test_a_kept_screening_is_never_anothers(user, other_user, avoid_warning):
+    services.screening_update(user=user, conditions=[avoid_warning])
+    services.screening_update(user=other_user, conditions=[])
+    user.refresh_from_db()
+    other_user.refresh_from_db()
+
+    for _ in range(2):
+        assert screening_of(user).applies == {avoid_warning.pk}
+        assert screening_of(other_user).applies == frozenset()
 
 
 def test_a_request_that_never_asks_who_is_signed_in_reads_no_one():

@@ -4,7 +4,6 @@ Behaviour is tested on routines built by factories, mostly the `practice`
 routine; what the seed catalogue says on these pages is in test_catalogue.py.
 """
 
-import pickle
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +42,7 @@ from tests.helpers import (
     articles_of,
     assert_in_order,
     clock_at,
+    csrf_token,
     html,
     images_of,
     picture_bytes,
@@ -1430,7 +1430,12 @@ def test_a_guided_step_read_writes_nothing(signed_in, practice):
     assert dict(signed_in.session) == session
 
 
-def test_the_cached_parts_of_a_page_hold_nothing_personal(answered, settings):
+def kept_entries():
+    """{key: pickled value} of every entry of the LocMemCache in use."""
+    return dict(cache._cache)
+
+
+def test_a_person_s_marks_are_kept_only_under_their_own_id(answered, settings):
     # A local-memory cache of its own, whose every entry can be listed.
     settings.CACHES = {
         "default": {
@@ -1443,15 +1448,60 @@ def test_the_cached_parts_of_a_page_hold_nothing_personal(answered, settings):
     acknowledge(client)
     for path in ("/routines/practice/", "/exercises/leg-stretch/", step(3)):
         client.get(path)
+    token = client.cookies["csrftoken"].value.encode()
+    run = GuidedRun(client.session, "practice").token.encode()
 
-    kept = b"".join(
-        pickle.dumps(cache.get(key))
-        for key in cache._cache  # LocMemCache: every entry, whatever its key
-    )
+    kept = kept_entries()
+    own = {k: v for k, v in kept.items() if f":render:{flagged.pk}:" in k}
+    shared = b"".join(value for key, value in kept.items() if key not in own)
 
-    assert kept
-    for personal in (b"flagged", b"Not recommended for you", b"csrfmiddlewaretoken"):
-        assert personal not in kept
+    assert shared and len(own) == 3  # the three pages, each under the person's id
+    assert b"Not recommended for you" in b"".join(own.values())
+    for personal in (b"flagged", b"Not recommended for you", b"Signed in as"):
+        assert personal not in shared
+    for value in kept.values():
+        # Neither the name, the browser's token nor the run's token is kept.
+        assert b"flagged</a>" not in value
+        assert token not in value and run not in value
+        assert b"csrfmiddlewaretoken" not in value or b"csrf-token-of" in value
+
+
+def test_two_people_with_the_same_answers_each_get_their_own_page(answered):
+    flagged, _ = answered
+    twin = UserFactory(username="twin")
+    services.screening_update(user=twin, conditions=list(flagged.conditions.all()))
+    clients = {"flagged": signed_in_client(flagged), "twin": signed_in_client(twin)}
+    pages = {}
+    for _ in range(2):  # the second time from the cache
+        for who, client in clients.items():
+            if who not in pages:
+                acknowledge(client)
+            pages[who] = [
+                client.get(path).content.decode()
+                for path in ("/routines/practice/", "/exercises/leg-stretch/", step(3))
+            ]
+
+    for who, client in clients.items():
+        run = GuidedRun(client.session, "practice").token
+        other = "twin" if who == "flagged" else "flagged"
+        for page in pages[who]:
+            assert f"Signed in as </span>{who}<" in page
+            assert f"Signed in as </span>{other}<" not in page
+        assert f'data-run="{run}"' in pages[who][2]
+        assert "Skipped for safety" in pages[who][2]
+        # Each page carries its browser's own CSRF token: the other's is refused.
+        client.handler.enforce_csrf_checks = True
+        skip = {"action": "skip"}
+        theirs = csrf_token(pages[other][2])
+        assert (
+            client.post(step(3), {**skip, "csrfmiddlewaretoken": theirs}).status_code
+            == 403
+        )
+        mine = csrf_token(pages[who][2])
+        assert (
+            client.post(step(3), {**skip, "csrfmiddlewaretoken": mine}).status_code
+            == 302
+        )
 
 
 # The home page's first action and each routine's estimated time (issue 18)
