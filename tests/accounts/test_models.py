@@ -387,3 +387,24 @@ def test_exercised_sessions_are_those_with_a_step_done_or_logged_by_hand(db):
         for s in CompletedSession.objects.for_user(user).with_step_counts()
     }
     assert annotated == {by_hand.pk: True, some_done.pk: True, skipped.pk: False}
+
+
+# The person read on every request (PersonManager.get)
+
+
+def test_a_person_read_by_pk_alone_is_the_orms_person(db):
+    User = get_user_model()
+    person = UserFactory(weekly_target=5, doctor_cleared_on=timezone.localdate())
+    orm = User.objects.filter(pk=person.pk).get()
+
+    for pk in (person.pk, str(person.pk)):
+        read = User.objects.get(pk=pk)
+        assert read == orm
+        assert {f.attname: getattr(read, f.attname) for f in User._meta.fields} == {
+            f.attname: getattr(orm, f.attname) for f in User._meta.fields
+        }
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=person.pk + 1000)
+    with pytest.raises(ValueError):  # as the ORM's own
+        User.objects.get(pk="not-a-number")
+    assert User.objects.get(username=person.username) == orm

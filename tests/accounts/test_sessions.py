@@ -89,3 +89,35 @@ def test_clearsessions_removes_expired_sessions_of_the_sites_engine(db):
     call_command("clearsessions")
 
     assert list(BrowserSession.objects.values_list("session_key", flat=True)) == ["new"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_session_reads_until_it_expires_then_signs_no_one_in(settings, db, engine):
+    settings.SESSION_ENGINE = engine
+    person = UserFactory()
+    client = Client()
+    client.force_login(person)
+    assert client.get("/progress/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    BrowserSession.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    caches["default"].delete(KEY_PREFIX + key)
+
+    assert client.get("/progress/").status_code == 302  # to log in
+
+
+def test_live_data_is_an_unexpired_sessions_data_only(db):
+    now = timezone.now()
+    BrowserSession.objects.create(
+        session_key="live", session_data="data", expire_date=now + timedelta(1)
+    )
+    BrowserSession.objects.create(
+        session_key="gone", session_data="old", expire_date=now - timedelta(1)
+    )
+
+    assert BrowserSession.objects.live_data("live") == "data"
+    assert BrowserSession.objects.live_data("gone") is None
+    assert BrowserSession.objects.live_data("none") is None
+    assert BrowserSession.objects.live_data(None) is None
