@@ -156,18 +156,34 @@ def cache_public_page(view):
     return wrapped
 
 
-def cached(kind, name, build):
+# Rendered parts of pages (frozen dataclasses of strings and tuples) this
+# process has read from the shared cache: {key: (catalogue version, value)}.
+# One per routine and exercise at most; a request whose catalogue version is
+# the one kept here reads only the version from the shared cache, not the
+# parts (tens of KB to fetch and unpickle).
+_read = {}
+
+
+def cached(kind, name, build, *, immutable=False):
     """
     The ``kind`` of entry for ``name`` from the shared cache, or else
     ``build()``'s and kept; None, not kept, when ``build()`` finds nothing
-    (an unknown slug is not worth an entry).
+    (an unknown slug is not worth an entry). An ``immutable`` entry (which
+    no request changes) is also remembered by this process.
     """
     key = entry_key(kind, name)
+    if immutable and key in _read:
+        version = cache.get(VERSION_KEY)
+        kept_version, value = _read[key]
+        if version == kept_version:
+            return value
     version, value = current(key)
     if value is None:
         value = build()
         if value is not None:
             keep(key, version, value)
+    if immutable and value is not None:
+        _read[key] = (version, value)
     return value
 
 
@@ -189,17 +205,17 @@ def cached_guide(slug):
         plan = cached_plan(slug)
         return GuidePages.of(plan) if plan else None
 
-    return cached("guide", slug, build)
+    return cached("guide", slug, build, immutable=True)
 
 
 def cached_routine_page(slug):
     """The catalogue's part of a routine's page, or None when there is no such routine."""
-    return cached("routine-page", slug, lambda: RoutinePage.of(slug))
+    return cached("routine-page", slug, lambda: RoutinePage.of(slug), immutable=True)
 
 
 def cached_exercise_page(slug):
     """The catalogue's part of an exercise's page, or None when there is none."""
-    return cached("exercise-page", slug, lambda: ExercisePage.of(slug))
+    return cached("exercise-page", slug, lambda: ExercisePage.of(slug), immutable=True)
 
 
 def message_waiting(request):

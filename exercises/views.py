@@ -153,13 +153,15 @@ def guide_step(request, slug, number):
     step = pages.steps[number - 1]
     reasons = screening.reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
-    form = StepActionForm(
-        request.POST if request.method == "POST" else None,
-        flagged=flagged,
-        can_override=bool(reasons),
-        avoidable=step.avoidable,
-    )
-    if request.method == "POST" and form.is_valid():
+    form = None  # a GET's page has the form's buttons, never its errors
+    if request.method == "POST":
+        form = StepActionForm(
+            request.POST,
+            flagged=flagged,
+            can_override=bool(reasons),
+            avoidable=step.avoidable,
+        )
+    if form is not None and form.is_valid():
         if form.overrides:
             guide.override(number)
             return redirect("exercises:guide_step", slug=slug, number=number)
@@ -179,7 +181,7 @@ def guide_step(request, slug, number):
         "overridden": guide.is_overridden(number),
         "form": form,
     }
-    if form.is_bound:
+    if form is not None:
         return render(request, "exercises/guide_step.html", context, status=400)
     # Everyone at this step in the same state shares a kept page; the run's
     # token is filled in for each.
