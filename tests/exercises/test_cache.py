@@ -26,7 +26,14 @@ def test_a_visitor_gets_the_routine_page_from_the_cache(client, practice):
     assert second.body == first.body
 
 
-def test_invented_query_strings_cannot_fill_the_cache(client, practice):
+def test_invented_query_strings_cannot_fill_the_cache(client, practice, settings):
+    # A local-memory cache of its own, whose every entry can be counted.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "query-strings",
+        }
+    }
     first = client.get("/routines/practice/?utm=1")
     entries = len(cache._cache)
 
