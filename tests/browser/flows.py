@@ -187,3 +187,21 @@ BEGINNER_STEPS = [
     "Heel raises",
     "Straight-leg raises",
 ]
+
+
+# ----- the service worker --------------------------------------------------
+
+# {cache name: [path of each entry]} of the worker's caches, in the page.
+CACHED = """async () => {
+  const found = {};
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    found[name] = (await cache.keys()).map((request) => new URL(request.url).pathname);
+  }
+  return found;
+}"""
+
+
+def cached(page):
+    """{cache name: [path of each entry]} of the worker's caches."""
+    return page.evaluate(CACHED)

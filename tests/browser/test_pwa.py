@@ -7,19 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import sign_in
+from tests.browser.flows import CACHED, cached, sign_in
 from tests.factories import UserFactory
 
 ROUTINE = "/routines/practice/"
-
-CACHED = """async () => {
-  const found = {};
-  for (const name of await caches.keys()) {
-    const cache = await caches.open(name);
-    found[name] = (await cache.keys()).map((request) => new URL(request.url).pathname);
-  }
-  return found;
-}"""
 
 ICON_SIZE = """async (src) => {
   const image = new Image();
@@ -27,11 +18,6 @@ ICON_SIZE = """async (src) => {
   await image.decode();
   return [image.naturalWidth, image.naturalHeight];
 }"""
-
-
-def cached(page):
-    """{cache name: [path of each entry]} of the worker's caches."""
-    return page.evaluate(CACHED)
 
 
 def kept_pages(page):

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from backcare_site import views as site_views
 from exercises import cache as catalogue_cache
+from tests.browser.flows import CACHED, cached
 
 ROUTINE = "/routines/practice/"
 
@@ -16,15 +17,6 @@ READY = """Promise.race([
   navigator.serviceWorker.ready.then(() => true),
   new Promise((resolve) => setTimeout(() => resolve(false), 10000)),
 ])"""
-
-CACHED = """async () => {
-  const found = {};
-  for (const name of await caches.keys()) {
-    const cache = await caches.open(name);
-    found[name] = (await cache.keys()).map((request) => new URL(request.url).pathname);
-  }
-  return found;
-}"""
 
 # Ask the browser to fetch /sw.js again, as it does by itself on navigations.
 UPDATE = """async () => {
@@ -40,11 +32,6 @@ NEW_WORKER_IN_CHARGE = """() => {
   return worker !== null && worker !== window.previousWorker
     && worker.state === "activated";
 }"""
-
-
-def cached(page):
-    """{cache name: [path of each entry]} of the worker's caches."""
-    return page.evaluate(CACHED)
 
 
 def caches_of(version):
