@@ -400,8 +400,13 @@ def test_a_person_read_by_pk_alone_is_the_orms_person(db):
     for pk in (person.pk, str(person.pk)):
         read = User.objects.get(pk=pk)
         assert read == orm
-        assert {f.attname: getattr(read, f.attname) for f in User._meta.fields} == {
-            f.attname: getattr(orm, f.attname) for f in User._meta.fields
+        # Field for field, of the same types (True is not 1, a datetime not a string).
+        assert {
+            f.attname: (getattr(read, f.attname), type(getattr(read, f.attname)))
+            for f in User._meta.fields
+        } == {
+            f.attname: (getattr(orm, f.attname), type(getattr(orm, f.attname)))
+            for f in User._meta.fields
         }
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=person.pk + 1000)
