@@ -143,7 +143,9 @@ class PersonManager(UserManager):
         Django's, with a shortcut for ``get(pk=…)`` alone: who is signed in is
         read so on every request (``ModelBackend.get_user``).
         """
-        if args or list(kwargs) != ["pk"]:
+        # Only this manager: a relation's manager (``group.user_set``) is a
+        # subclass made by Django, and filters its rows in get_queryset().
+        if type(self) is not PersonManager or args or list(kwargs) != ["pk"]:
             return super().get(*args, **kwargs)
         pk = self.model._meta.pk
         try:

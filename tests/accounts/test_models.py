@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.migrations.loader import MigrationLoader
@@ -413,3 +414,13 @@ def test_a_person_read_by_pk_alone_is_the_orms_person(db):
     with pytest.raises(ValueError):  # as the ORM's own
         User.objects.get(pk="not-a-number")
     assert User.objects.get(username=person.username) == orm
+
+
+def test_a_relations_get_by_pk_keeps_the_relations_filter(db):
+    group = Group.objects.create(name="Testers")
+    member, outsider = UserFactory(), UserFactory()
+    group.user_set.add(member)
+
+    assert group.user_set.get(pk=member.pk) == member
+    with pytest.raises(get_user_model().DoesNotExist):
+        group.user_set.get(pk=outsider.pk)
