@@ -18,7 +18,12 @@ from django.utils.html import conditional_escape
 
 register = Library()
 
-REMEMBERED = (str, int)
+
+def remembered(value):
+    """Whether ``value`` keys the memory as reverse reads it: strings (marked
+    safe or not) and integers, not True (which equals 1, but reverses as
+    "True")."""
+    return isinstance(value, str) or type(value) is int
 
 
 @lru_cache(maxsize=2048)
@@ -37,7 +42,7 @@ class RememberedURLNode(defaulttags.URLNode):
         args = tuple(arg.resolve(context) for arg in self.args)
         kwargs = tuple((k, v.resolve(context)) for k, v in self.kwargs.items())
         values = args + tuple(value for _, value in kwargs)
-        if not all(isinstance(value, REMEMBERED) for value in values):
+        if not all(remembered(value) for value in values):
             return super().render(context)
         view_name = self.view_name.resolve(context)
         request = getattr(context, "request", None)

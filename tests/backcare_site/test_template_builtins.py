@@ -56,3 +56,11 @@ def test_arguments_other_than_strings_and_numbers_are_not_remembered():
 
     assert render("{% url 'exercises:routine' s %}", s=Slug()) == "/routines/practice/"
     assert remembered_reverse.cache_info().currsize == 0
+
+
+def test_true_is_not_remembered_as_1():
+    url = "{% url 'exercises:guide_step' slug='practice' number=n %}"
+    assert render(url, n=1) == "/routines/practice/guide/1/"
+
+    with pytest.raises(NoReverseMatch):  # as Django's own: "True" is no number
+        render(url, n=True)
