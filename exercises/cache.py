@@ -164,27 +164,30 @@ def cache_public_page(view):
 _read = {}
 
 
-def cached(kind, name, build, *, immutable=False):
+def cached(kind, name, build, *, immutable=False, with_version=False):
     """
     The ``kind`` of entry for ``name`` from the shared cache, or else
     ``build()``'s and kept; None, not kept, when ``build()`` finds nothing
     (an unknown slug is not worth an entry). An ``immutable`` entry (which
-    no request changes) is also remembered by this process.
+    no request changes) is also remembered by this process. With
+    ``with_version``, (the catalogue version it is of, the entry).
     """
     key = entry_key(kind, name)
+    version = value = None
     if immutable and key in _read:
         version = cache.get(VERSION_KEY)
         kept_version, value = _read[key]
-        if version == kept_version:
-            return value
-    version, value = current(key)
+        if version != kept_version:
+            value = None
     if value is None:
-        value = build()
-        if value is not None:
-            keep(key, version, value)
-    if immutable and value is not None:
-        _read[key] = (version, value)
-    return value
+        version, value = current(key)
+        if value is None:
+            value = build()
+            if value is not None:
+                keep(key, version, value)
+        if immutable and value is not None:
+            _read[key] = (version, value)
+    return (version, value) if with_version else value
 
 
 def cached_plan(slug):
@@ -195,22 +198,29 @@ def cached_plan(slug):
     return cached("plan", slug, lambda: RoutinePlan.of(slug))
 
 
-def cached_guide(slug):
+def cached_guide(slug, *, with_version=False):
     """
     A routine's guided steps, rendered (``GuidePages``), or None when it has
-    no steps; built from its plan.
+    no steps; built from its plan. With ``with_version``, (the catalogue
+    version they are of, the steps).
     """
 
     def build():
         plan = cached_plan(slug)
         return GuidePages.of(plan) if plan else None
 
-    return cached("guide", slug, build, immutable=True)
+    return cached("guide", slug, build, immutable=True, with_version=with_version)
 
 
-def cached_routine_page(slug):
+def cached_routine_page(slug, *, with_version=False):
     """The catalogue's part of a routine's page, or None when there is no such routine."""
-    return cached("routine-page", slug, lambda: RoutinePage.of(slug), immutable=True)
+    return cached(
+        "routine-page",
+        slug,
+        lambda: RoutinePage.of(slug),
+        immutable=True,
+        with_version=with_version,
+    )
 
 
 def cached_exercise_page(slug):
@@ -253,14 +263,16 @@ def placeholder(name):
     return f"{name}-of-this-request-5d0b7a13"
 
 
-def render_kept(request, template, context, *, variant, own=None):
+def render_kept(request, template, context, *, version, variant, own=None):
     """
     ``render(request, template, context)``, kept in the shared cache: for the
     signed-in person under their id (never served to anyone else), or for
     every visitor; by the catalogue's version, the template and ``variant``.
     ``variant`` holds, as strings, numbers, dates and tuples, everything in
     ``context`` that is not the catalogue's (the run's marks, the screening's
-    answers); the rest of ``context`` must be the catalogue's. The person's
+    answers); the rest of ``context`` must be the catalogue's, as it was at
+    ``version`` (read before it): a page built while an editor saved is kept
+    under the older version, which no later request asks for. The person's
     name, the CSRF token and ``own`` (values of this request alone, {name in
     the context: string}) are placeholders in the kept page, filled in for
     each response. A request that is not a GET, or with a message waiting,
@@ -273,7 +285,7 @@ def render_kept(request, template, context, *, variant, own=None):
     signed_in = user.is_authenticated
     page = hashlib.blake2b(repr((template, variant)).encode(), digest_size=16)
     key = render_key(user.pk if signed_in else "visitor", page.hexdigest())
-    version, content = current(key)
+    _, content = current(key)
     if content is None:
         person = SignedInPerson if signed_in else user
         content = render_to_string(

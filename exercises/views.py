@@ -57,12 +57,13 @@ class RoutineDetailView(TemplateView):
     template_name = "exercises/routine.html"
 
     def get_context_data(self, slug, **kwargs):
-        page = cached_routine_page(slug)
+        version, page = cached_routine_page(slug, with_version=True)
         if page is None:
             raise Http404("No routine at this address.")
         screening = screening_for(self.request)
         guide = GuidedRun(self.request.session, slug)
         return super().get_context_data(
+            version=version,
             page=page,
             screening=screening,
             steps=[(card, screening.reasons_to_avoid(card)) for card in page.steps],
@@ -72,7 +73,13 @@ class RoutineDetailView(TemplateView):
 
     def render_to_response(self, context):
         variant = (context["page"].slug, context["screening"].key, context["resume_at"])
-        return render_kept(self.request, self.template_name, context, variant=variant)
+        return render_kept(
+            self.request,
+            self.template_name,
+            context,
+            version=context["version"],
+            variant=variant,
+        )
 
 
 @method_decorator(cache_public_page, name="dispatch")
@@ -85,14 +92,19 @@ class ExerciseDetailView(TemplateView):
     template_name = "exercises/exercise.html"
 
     def get_context_data(self, slug, **kwargs):
-        page = cached_exercise_page(slug)
+        version, page = cached_exercise_page(slug, with_version=True)
         if page is None:
             raise Http404("No exercise at this address.")
-        return super().get_context_data(page=page, slug=slug, **kwargs)
+        return super().get_context_data(version=version, page=page, slug=slug, **kwargs)
 
     def render_to_response(self, context):
-        variant = context["slug"]
-        return render_kept(self.request, self.template_name, context, variant=variant)
+        return render_kept(
+            self.request,
+            self.template_name,
+            context,
+            version=context["version"],
+            variant=context["slug"],
+        )
 
 
 def plan_or_404(slug):
@@ -140,7 +152,7 @@ def refuse(request, slug, reason):
 
 @require_http_methods(["GET", "POST"])
 def guide_step(request, slug, number):
-    pages = cached_guide(slug)
+    version, pages = cached_guide(slug, with_version=True)
     if pages is None:
         raise Http404("No routine with steps at this address.")
     total = len(pages.steps)
@@ -197,6 +209,7 @@ def guide_step(request, slug, number):
         request,
         "exercises/guide_step.html",
         context,
+        version=version,
         variant=variant,
         own={"run_token": guide.token},
     )
