@@ -223,9 +223,15 @@ def cached_routine_page(slug, *, with_version=False):
     )
 
 
-def cached_exercise_page(slug):
+def cached_exercise_page(slug, *, with_version=False):
     """The catalogue's part of an exercise's page, or None when there is none."""
-    return cached("exercise-page", slug, lambda: ExercisePage.of(slug), immutable=True)
+    return cached(
+        "exercise-page",
+        slug,
+        lambda: ExercisePage.of(slug),
+        immutable=True,
+        with_version=with_version,
+    )
 
 
 def message_waiting(request):
