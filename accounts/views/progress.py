@@ -228,9 +228,10 @@ def offline_screening(screening):
             if clearance or skips:
                 routines[slug] = {"needsClearance": clearance, "skips": skips}
             if clearance:
-                # What the safety check lists as what the doctor clears.
+                # What the safety check lists as what the doctor clears; the
+                # phone sends back the ones the person confirmed (offline_save).
                 routines[slug]["clearanceFor"] = [
-                    warning.description
+                    {"pk": warning.pk, "description": warning.description}
                     for warning in screening.clearance_asked_for(plan.warnings)
                 ]
     return {
@@ -239,6 +240,24 @@ def offline_screening(screening):
         "needsClearance": screening.needs_clearance([]),
         "routines": routines,
     }
+
+
+def clearance_confirmed(data, run, user, screening, plan):
+    """
+    Whether the person confirmed, on the phone's safety check, their doctor's
+    clearance for all that their screening asks the doctor to clear now: the
+    warnings it showed (``doctor_cleared_for``, their pks) must cover those
+    asked for today. A red flag answered on another device since is not
+    cleared by a confirmation that never showed it. Only the person's own run
+    (its ``owner``) carries their confirmation.
+    """
+    shown = data.get("doctor_cleared_for")
+    if run.owner is None or run.owner != user.pk or not isinstance(shown, list):
+        return False
+    if any(isinstance(pk, bool) or not isinstance(pk, int) for pk in shown):
+        return False
+    asked = {warning.pk for warning in screening.clearance_asked_for(plan.warnings)}
+    return bool(asked) and asked <= set(shown)
 
 
 def offline_refusal(message, status, code):
@@ -259,8 +278,9 @@ def offline_save(request):
     one saved on the phone by someone else (its ``owner``) is refused, 409;
     sent twice, its token finds the session the first one recorded. A run
     whose person confirmed their doctor's clearance on the offline safety
-    check (``doctor_cleared``) records that clearance with it, as the online
-    safety check's form does (accounts:doctor_clearance).
+    check (``doctor_cleared_for``: what it showed, ``clearance_confirmed``)
+    records that clearance with it, as the online safety check's form does
+    (accounts:doctor_clearance).
     """
     signed_in = request.user.is_authenticated
     if request.method == "GET":
@@ -314,7 +334,9 @@ def offline_save(request):
         )
     # The person's screening, as it is now: the phone could not ask it.
     refused = refusal(run, request.screening, plan)
-    clears = refused is Refusal.NEEDS_CLEARANCE and data.get("doctor_cleared") is True
+    clears = refused is Refusal.NEEDS_CLEARANCE and clearance_confirmed(
+        data, run, request.user, request.screening, plan
+    )
     if refused and not clears:
         return offline_refusal(refused.value, 409, "refused")
     fields = ("pain_before", "pain_after", "notes")

@@ -37,6 +37,10 @@ const ROUTINE_OR_GUIDE = /^\/routines\/([-\w]+)\/(?:guide\/(?:[-\w]+\/)?)?$/;
 const KEEPS_PLAN = /^\/routines\/[-\w]+\/(?:guide\/)?$/;
 const OFFLINE_GUIDE = /^\/routines\/([-\w]+)\/offline\//;
 const DATABASE = "backcare-offline";
+// A signed-in person's kept screening older than this is asked of the server
+// again on the next page loaded online: one changed on another device (a red
+// flag answered, a clearance given) reaches this phone's offline guide.
+const PERSON_FRESH_SECONDS = 60;
 const SYNC_TAG = "backcare-saves";
 
 // A page is kept only after an earlier forgetting has finished.
@@ -93,7 +97,7 @@ self.addEventListener("message", (event) => {
   } else if (data.type === "person") {
     event.waitUntil(keepPerson().then(() => answer(true), () => answer(false)));
   } else if (data.type === "cleared") {
-    event.waitUntil(keepClearance().then(() => answer(true), () => answer(false)));
+    event.waitUntil(keepClearance(data.pks).then(() => answer(true), () => answer(false)));
   } else if (data.type === "discard") {
     event.waitUntil(discardSave(data.token).then(answer, () => answer(false)));
   } else if (data.type === "screening") {
@@ -329,13 +333,16 @@ async function dropOtherPlans() {
 // The signed-in person's screening as the offline guide needs it (which
 // steps it skips for safety, whether it asks for their doctor's clearance),
 // or that a visitor has none. Asked of the server only when it may have
-// changed: nothing kept yet by this deployment, or a form under /accounts/
-// posted since (logging in, the screening, the clearance); a log-out keeps
-// a visitor's at once. A page loaded online asks here (sw-register.js), so
-// that most pages cost no request; sending the queued saves refreshes it.
+// changed: nothing kept yet by this deployment, a form under /accounts/
+// posted since (logging in, the screening, the clearance), or a signed-in
+// person's kept more than PERSON_FRESH_SECONDS ago (changed on another
+// device, perhaps); a log-out keeps a visitor's at once, never asked again
+// until a form under /accounts/ is posted. A page loaded online asks here
+// (sw-register.js), so that most pages cost no request; sending the queued
+// saves refreshes it.
 async function keepPerson() {
   const kept = await inStore("person", "readonly", (store) => store.get(PERSON));
-  if (kept && kept.version === VERSION && !kept.stale) {
+  if (kept && kept.version === VERSION && !kept.stale && isFresh(kept)) {
     return;
   }
   const answer = await fetch(SAVE_URL, { cache: "no-store" });
@@ -345,6 +352,14 @@ async function keepPerson() {
   await keepAnswer(await answer.json());
 }
 
+function isFresh(kept) {
+  if (!kept.signedIn) {
+    return true;
+  }
+  const age = Date.now() - (kept.keptAt ?? 0);
+  return age >= 0 && age < PERSON_FRESH_SECONDS * 1000;
+}
+
 async function keepAnswer({ signedIn, screening, person }) {
   await forgetting;
   // With their id: a run saved offline is stamped with it (guide.js), so that
@@ -352,7 +367,7 @@ async function keepAnswer({ signedIn, screening, person }) {
   const record =
     signedIn && screening ? { ...screening, person, signedIn: true } : { signedIn: false };
   await inStore("person", "readwrite", (store) =>
-    store.put({ ...record, version: VERSION }, PERSON),
+    store.put({ ...record, version: VERSION, keptAt: Date.now() }, PERSON),
   );
 }
 
@@ -370,16 +385,24 @@ async function personChanged() {
 }
 
 // The person confirmed their doctor's clearance on the offline safety check
-// (guide.js): kept until the next page loaded online asks the server again,
-// which learns of it with the session they save.
-async function keepClearance() {
+// (guide.js) for ``pks``, the warnings it showed: kept until the next page
+// loaded online asks the server again, which learns of it with the session
+// they save (only if what it showed covers what it asks for then).
+async function keepClearance(pks) {
+  if (!Array.isArray(pks) || !pks.every(Number.isInteger)) {
+    throw new Error("A clearance names the warnings it was confirmed for.");
+  }
   await forgetting;
   const kept = await keptScreening();
   if (!kept) {
     throw new Error("No one is signed in to confirm a clearance for.");
   }
+  const clearedFor = [...new Set([...(kept.clearedFor || []), ...pks])];
   await inStore("person", "readwrite", (store) =>
-    store.put({ ...kept, clearedOffline: new Date().toISOString(), stale: true }, PERSON),
+    store.put(
+      { ...kept, clearedOffline: new Date().toISOString(), clearedFor, stale: true },
+      PERSON,
+    ),
   );
 }
 
@@ -408,7 +431,8 @@ function queuedSave(token) {
 
 // The person deletes a save the server refused as it stands (409: it no
 // longer fits, say it needs their doctor's clearance): gone from the phone,
-// never sent. Any other (one still to be sent, or someone else's) stays.
+// never sent. Any other (one still to be sent, or someone else's: stamped
+// with another person's id than the one kept now, guide.js) stays.
 async function discardSave(token) {
   if (typeof token !== "string") {
     return false;
@@ -416,6 +440,11 @@ async function discardSave(token) {
   await sending?.catch(() => {});
   const save = await queuedSave(token);
   if (!save?.refused?.discardable) {
+    return false;
+  }
+  const owner = save.run.owner ?? null;
+  const kept = await keptScreening();
+  if (owner !== null && owner !== kept?.person) {
     return false;
   }
   await inStore("saves", "readwrite", (store) => store.delete(token));

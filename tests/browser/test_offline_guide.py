@@ -448,6 +448,9 @@ def test_a_doctors_clearance_confirmed_offline_is_recorded_with_the_session(
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_text(SAVED)).to_be_visible()
     assert CompletedSession.objects.count() == 0
+    # With what the safety check showed the doctor clearing.
+    [save] = page.evaluate(QUEUED)
+    assert save["run"]["doctor_cleared_for"] == [consult_warning.pk]
 
     page.context.set_offline(False)
     expect(page.get_by_text(ARRIVED)).to_be_visible(timeout=15_000)

@@ -28,6 +28,24 @@ from tests.browser.test_offline_guide import (
 from tests.factories import PASSWORD, UserFactory
 
 SAVE_URL = "/progress/save-offline/"
+# ``work(store)`` on one of the worker's IndexedDB stores, from the page.
+STORE = """(name, work) => new Promise((resolve, reject) => {
+  const open = indexedDB.open("backcare-offline");
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const transaction = open.result.transaction(name, "readwrite");
+    work(transaction.objectStore(name));
+    transaction.oncomplete = () => { open.result.close(); resolve(true); };
+    transaction.onerror = () => reject(transaction.error);
+  };
+})"""
+# The person's kept screening, kept two minutes ago.
+KEPT_LONG_AGO = f"""() => ({STORE})("person", (store) => {{
+  const request = store.get("screening");
+  request.onsuccess = () => store.put(
+    {{ ...request.result, keptAt: Date.now() - 120000 }}, "screening"
+  );
+}})"""
 CLEARANCE = "talk to your doctor before you exercise"
 
 
@@ -184,6 +202,18 @@ def test_a_save_waiting_for_its_owner_is_not_offered_for_deletion(page, person, 
     assert len(page.evaluate(QUEUED)) == 1
 
 
+def test_a_refused_save_stamped_for_someone_else_is_not_deleted(page, person):
+    someone = UserFactory(username="robin")
+    # Refused for robin once, say, and offered for deletion then: kept for
+    # him while casey is the person kept.
+    refused = {"code": "refused", "message": CLEARANCE, "discardable": True}
+    save = {"token": a_run(someone)["token"], "run": a_run(someone), "refused": refused}
+    page.evaluate(f"(save) => ({STORE})('saves', (store) => store.put(save))", save)
+
+    assert ask(page, type="discard", token=save["token"]) is False
+    assert len(page.evaluate(QUEUED)) == 1
+
+
 # ----- 2. a log-out or deletion the server refused keeps the queue ----------
 
 
@@ -240,6 +270,34 @@ def test_pages_loaded_with_nothing_queued_ask_the_save_address_nothing(
 
     assert saves.served == []
     assert saves.seen == []
+
+
+def test_a_kept_screening_older_than_a_minute_is_asked_again_on_a_page_load(
+    page, person, saves, avoid_warning
+):
+    # Answered on another device: a step to skip for safety.
+    services.screening_update(user=person, conditions=[avoid_warning])
+    saves.clear()
+    page.goto("/about/")
+    page.wait_for_timeout(500)
+    assert saves.served == []
+    assert ask(page, type="screening")["routines"] == {}
+
+    page.evaluate(KEPT_LONG_AGO)
+    page.goto("/about/")
+
+    for _ in range(30):
+        if ask(page, type="screening")["routines"]:
+            break
+        page.wait_for_timeout(100)
+    assert saves.served == ["GET"]
+    skips = ask(page, type="screening")["routines"]["practice"]["skips"]
+    assert "Do you have pain running down one leg? Yes." in skips["3"]
+    # Kept again now: the next pages ask nothing.
+    page.goto("/")
+    page.goto("/about/")
+    page.wait_for_timeout(500)
+    assert saves.served == ["GET"]
 
 
 def test_a_queued_save_is_still_sent_on_a_page_load_and_recorded_once(

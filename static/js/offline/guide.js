@@ -91,16 +91,23 @@ function note() {
 // online (service-worker.js: keepPerson), for this routine: whether it needs
 // their doctor's clearance, and the steps skipped for safety with the
 // reasons the online step shows (rendered by the server). A visitor has none.
-// ``cleared``: the person confirmed their doctor's clearance here, offline
-// (it is recorded with the session they save: record()).
+// ``clearanceFor``: what the doctor is asked to clear, {pk, description}.
+// ``cleared``: the person confirmed their doctor's clearance here, offline,
+// for all of it (it is recorded with the session they save, if it covers all
+// the server asks for then: record()).
 function screeningFor(kept, slug) {
   const routine = kept?.routines?.[slug];
   const asked = Boolean(kept?.needsClearance || routine?.needsClearance);
-  const cleared = asked && Boolean(kept?.clearedOffline);
+  const clearanceFor = routine?.clearanceFor || [];
+  const clearedFor = kept?.clearedOffline ? kept.clearedFor || [] : [];
+  const cleared =
+    asked &&
+    clearanceFor.length > 0 &&
+    clearanceFor.every((warning) => clearedFor.includes(warning.pk));
   return {
     needsClearance: asked && !cleared,
     cleared,
-    clearanceFor: routine?.clearanceFor || [],
+    clearanceFor,
     skips: routine?.skips || {},
   };
 }
@@ -121,7 +128,7 @@ function renderRefused(main, plan, screening) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   const reasons = screening.clearanceFor.length
     ? `<p>Your health screening says:</p>
-      <ul>${screening.clearanceFor.map((reason) => `<li>${escape(reason)}</li>`).join("")}</ul>`
+      <ul>${screening.clearanceFor.map((warning) => `<li>${escape(warning.description)}</li>`).join("")}</ul>`
     : "";
   main.innerHTML = `
     <nav aria-label="Breadcrumb"><ol class="breadcrumb">
@@ -157,7 +164,8 @@ function renderRefused(main, plan, screening) {
       box.focus();
       return;
     }
-    if (!(await ask({ type: "cleared" }))) {
+    const pks = screening.clearanceFor.map((warning) => warning.pk);
+    if (!(await ask({ type: "cleared", pks }))) {
       error.textContent =
         "This phone could not keep your answer (its storage may be full or switched off).";
       error.hidden = false;
@@ -349,8 +357,12 @@ function record(plan, run, screening, owner, form) {
     routine: plan.slug,
     token: run.token,
     owner,
-    // Confirmed on this phone's safety check: recorded with the session.
+    // Confirmed on this phone's safety check for what it showed: recorded
+    // with the session if that covers what the screening asks for then.
     doctor_cleared: screening.cleared,
+    doctor_cleared_for: screening.cleared
+      ? screening.clearanceFor.map((warning) => warning.pk)
+      : [],
     acknowledged: run.acknowledged,
     started: run.started,
     finished: run.finished || new Date().toISOString(),

@@ -203,11 +203,14 @@ def test_the_get_says_when_the_doctors_clearance_is_needed_until_confirmed(
     assert screening["applies"] == [consult_warning.pk]
     # The routine's consult warning holds back the routine, not every one.
     assert screening["needsClearance"] is False
-    # With what the safety check lists for the doctor to clear.
+    # With what the safety check lists for the doctor to clear: the phone
+    # sends back which ones the person confirmed.
     assert screening["routines"]["practice"] == {
         "needsClearance": True,
         "skips": {},
-        "clearanceFor": [consult_warning.description],
+        "clearanceFor": [
+            {"pk": consult_warning.pk, "description": consult_warning.description}
+        ],
     }
 
     client.post("/accounts/doctor-clearance/", {"cleared": "on"})
@@ -413,7 +416,9 @@ def test_a_clearance_confirmed_offline_is_recorded_with_the_session(
     services.screening_update(user=user, conditions=[consult_warning])
     client = signed_in_client(user)
 
-    answer = send(client, run(doctor_cleared=True))
+    shown = client.get(SAVE).json()["screening"]["routines"]["practice"]
+
+    answer = send(client, confirmed(user, shown))
 
     assert answer.status_code == 201
     user.refresh_from_db()
@@ -423,18 +428,74 @@ def test_a_clearance_confirmed_offline_is_recorded_with_the_session(
     assert client.get(SAVE).json()["screening"]["routines"] == {}
 
 
+def confirmed(user, shown, **changes):
+    """A run of the person's whose offline safety check showed ``shown``."""
+    pks = [warning["pk"] for warning in shown["clearanceFor"]]
+    data = {"owner": user.pk, "doctor_cleared": True, "doctor_cleared_for": pks}
+    return run(**{**data, **changes})
+
+
+def test_a_red_flag_answered_elsewhere_after_the_offline_clearance_refuses_it(
+    practice, user, consult_warning
+):
+    # The phone kept the screening: the safety check asks the doctor to clear
+    # the consult warning, and the person confirms it offline.
+    services.screening_update(user=user, conditions=[consult_warning])
+    client = signed_in_client(user)
+    # Meanwhile, on another device, they answer yes to a red flag.
+    services.screening_update(user=user, conditions=[consult_warning, red_flag()])
+
+    answer = send(
+        client,
+        run(
+            owner=user.pk, doctor_cleared=True, doctor_cleared_for=[consult_warning.pk]
+        ),
+    )
+
+    # Kept on the phone: the red flag was never shown to be cleared.
+    assert answer.status_code == 409
+    assert answer.json()["code"] == "refused"
+    user.refresh_from_db()
+    assert user.doctor_cleared_on is None
+    assert CompletedSession.objects.count() == 0
+
+
+def test_a_clearance_not_covering_all_the_screening_asks_now_is_refused(practice, user):
+    first, second = red_flag(), red_flag(slug="night-pain", title="Pain at night")
+    services.screening_update(user=user, conditions=[first, second])
+    client = signed_in_client(user)
+
+    def sent(**changes):
+        return send(client, run(doctor_cleared=True, **changes))
+
+    one_missing = sent(owner=user.pk, doctor_cleared_for=[first.pk])
+    without_owner = sent(doctor_cleared_for=[first.pk, second.pk])
+    not_pks = sent(owner=user.pk, doctor_cleared_for="all")
+
+    assert [one_missing.status_code, without_owner.status_code] == [409, 409]
+    assert not_pks.status_code == 409
+    user.refresh_from_db()
+    assert user.doctor_cleared_on is None
+    assert CompletedSession.objects.count() == 0
+    assert (
+        sent(owner=user.pk, doctor_cleared_for=[second.pk, first.pk]).status_code == 201
+    )
+
+
 def test_a_clearance_sent_with_a_run_refused_otherwise_is_not_recorded(
     practice, user, consult_warning
 ):
     services.screening_update(user=user, conditions=[consult_warning])
     client = signed_in_client(user)
+    shown = client.get(SAVE).json()["screening"]["routines"]["practice"]
 
-    bad_pain = send(client, run(doctor_cleared=True, pain_after=11))
-    not_true = send(client, run(doctor_cleared="yes"))
-    someone_elses = send(client, run(doctor_cleared=True, owner=user.pk + 1))
+    bad_pain = send(client, confirmed(user, shown, pain_after=11))
+    # Only what the safety check showed clears: a bare "yes" does not.
+    not_listed = send(client, run(owner=user.pk, doctor_cleared=True))
+    someone_elses = send(client, confirmed(user, shown, owner=user.pk + 1))
 
     assert bad_pain.status_code == 400
-    assert not_true.status_code == 409
+    assert not_listed.status_code == 409
     assert someone_elses.json()["code"] == "owner"
     user.refresh_from_db()
     assert user.doctor_cleared_on is None
@@ -449,7 +510,10 @@ def test_a_clearance_sent_by_someone_cleared_already_keeps_its_date(
         doctor_cleared_on=timezone.localdate() - timedelta(days=30)
     )
 
-    answer = send(signed_in_client(user), run(doctor_cleared=True))
+    answer = send(
+        signed_in_client(user),
+        run(owner=user.pk, doctor_cleared_for=[consult_warning.pk]),
+    )
 
     assert answer.status_code == 201
     user.refresh_from_db()
