@@ -50,6 +50,16 @@ class Screening:
         """
         return [*self.red_flags, *self.consult_warnings(warnings)]
 
+    def clearance_covered_by(self, warnings, confirmed):
+        """
+        Whether ``confirmed`` (pks of the warnings a person confirmed their
+        doctor cleared, as a page showed them) covers all that their doctor
+        must clear now for a routine guarded by ``warnings``: a red flag
+        answered since is not cleared by a confirmation that never showed it.
+        """
+        asked = {warning.pk for warning in self.clearance_asked_for(warnings)}
+        return bool(asked) and asked <= set(confirmed)
+
     def needs_clearance(self, warnings):
         return bool(self.clearance_asked_for(warnings)) and not self.doctor_cleared_on
 

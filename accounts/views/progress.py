@@ -256,8 +256,7 @@ def clearance_confirmed(data, run, user, screening, plan):
         return False
     if any(isinstance(pk, bool) or not isinstance(pk, int) for pk in shown):
         return False
-    asked = {warning.pk for warning in screening.clearance_asked_for(plan.warnings)}
-    return bool(asked) and asked <= set(shown)
+    return screening.clearance_covered_by(plan.warnings, shown)
 
 
 def offline_refusal(message, status, code):

@@ -152,6 +152,22 @@ def test_a_clearance_answers_what_it_asks_for(consult_warning):
     assert cleared.needs_clearance([consult_warning]) is False
 
 
+def test_a_confirmed_clearance_must_cover_all_that_is_asked_now(consult_warning):
+    flag = urgent_flag()
+    consult_only = Screening(applies=frozenset({consult_warning.pk}))
+    with_a_flag = Screening(
+        applies=frozenset({consult_warning.pk, flag.pk}), red_flags=(flag,)
+    )
+    warnings = [consult_warning]
+
+    assert consult_only.clearance_covered_by(warnings, [consult_warning.pk])
+    # A red flag answered since the page showed only the consult warning.
+    assert not with_a_flag.clearance_covered_by(warnings, [consult_warning.pk])
+    assert with_a_flag.clearance_covered_by(warnings, [flag.pk, consult_warning.pk])
+    # Nothing asked: nothing to confirm.
+    assert not UNSCREENED.clearance_covered_by(warnings, [consult_warning.pk])
+
+
 # The guide's one rule, as the screening decides it
 
 
