@@ -22,6 +22,7 @@ it, even while the catalogue's version stays the same.
 """
 
 import hashlib
+import time
 import uuid
 from functools import wraps
 from pathlib import Path
@@ -157,10 +158,12 @@ def cache_public_page(view):
 
 
 # Rendered parts of pages (frozen dataclasses of strings and tuples) this
-# process has read from the shared cache: {key: (catalogue version, value)}.
-# One per routine and exercise at most; a request whose catalogue version is
-# the one kept here reads only the version from the shared cache, not the
-# parts (tens of KB to fetch and unpickle).
+# process has read from the shared cache: {key: (catalogue version, value,
+# when read)}. One per routine and exercise at most; a request whose
+# catalogue version is the one kept here reads only the version from the
+# shared cache, not the parts (tens of KB to fetch and unpickle). Kept no
+# longer than the shared cache keeps them (CATALOGUE_CACHE_SECONDS), so a
+# change made without catalogue_changed() shows as late as it did before.
 _read = {}
 
 
@@ -176,8 +179,9 @@ def cached(kind, name, build, *, immutable=False, with_version=False):
     version = value = None
     if immutable and key in _read:
         version = cache.get(VERSION_KEY)
-        kept_version, value = _read[key]
-        if version != kept_version:
+        kept_version, value, read_at = _read[key]
+        age = time.monotonic() - read_at
+        if version != kept_version or age >= settings.CATALOGUE_CACHE_SECONDS:
             value = None
     if value is None:
         version, value = current(key)
@@ -186,7 +190,7 @@ def cached(kind, name, build, *, immutable=False, with_version=False):
             if value is not None:
                 keep(key, version, value)
         if immutable and value is not None:
-            _read[key] = (version, value)
+            _read[key] = (version, value, time.monotonic())
     return (version, value) if with_version else value
 
 

@@ -140,3 +140,22 @@ def test_the_code_version_changes_with_any_source_of_the_catalogue(tmp_path):
     (templates / "base.html").write_text("<!doctype html>")
 
     assert len({before, after_models, source_version(app, templates)}) == 3
+
+
+def test_a_process_remembers_a_page_s_parts_no_longer_than_the_cache_keeps_them(
+    practice, settings, monkeypatch
+):
+    # A change made without catalogue_changed() (a shell, loaddata) shows once
+    # the shared cache's entries expire; the process's memory must not outlive
+    # them.
+    settings.CATALOGUE_CACHE_SECONDS = 60
+    now = [1000.0]
+    monkeypatch.setattr(catalogue_cache.time, "monotonic", lambda: now[0])
+    assert catalogue_cache.cached_routine_page("practice").title == practice.title
+    RoutineFactory._meta.model.objects.filter(pk=practice.pk).update(title="Renamed")
+    cache.delete(catalogue_cache.entry_key("routine-page", "practice"))  # expired
+
+    now[0] += 59
+    assert catalogue_cache.cached_routine_page("practice").title == practice.title
+    now[0] += 2
+    assert catalogue_cache.cached_routine_page("practice").title == "Renamed"
