@@ -181,7 +181,13 @@ def cached(kind, name, build, *, immutable=False, with_version=False):
         version = cache.get(VERSION_KEY)
         kept_version, value, read_at = _read[key]
         age = time.monotonic() - read_at
-        if version != kept_version or age >= settings.CATALOGUE_CACHE_SECONDS:
+        # No version: the shared cache is unreachable, and with it any word
+        # of a change, so the parts are built afresh.
+        if (
+            version is None
+            or version != kept_version
+            or age >= settings.CATALOGUE_CACHE_SECONDS
+        ):
             value = None
     if value is None:
         version, value = current(key)
@@ -189,7 +195,7 @@ def cached(kind, name, build, *, immutable=False, with_version=False):
             value = build()
             if value is not None:
                 keep(key, version, value)
-        if immutable and value is not None:
+        if immutable and value is not None and version is not None:
             _read[key] = (version, value, time.monotonic())
     return (version, value) if with_version else value
 
