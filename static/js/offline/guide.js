@@ -124,6 +124,17 @@ function outcomeOf(run, screening, number) {
 // person confirms their doctor's clearance, here on the safety check. Kept
 // by the worker until the next page loaded online asks the server again;
 // recorded on their profile with the session they save.
+// The safety check's breadcrumb and heading, refused or not.
+function safetyCheckHead(plan) {
+  return `
+    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
+      <li class="breadcrumb-item"><a href="/">Routines</a></li>
+      <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
+      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
+    </ol></nav>
+    <h1>Before you start: safety check</h1>`;
+}
+
 function renderRefused(main, plan, screening) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   const reasons = screening.clearanceFor.length
@@ -131,12 +142,7 @@ function renderRefused(main, plan, screening) {
       <ul>${screening.clearanceFor.map((warning) => `<li>${escape(warning.description)}</li>`).join("")}</ul>`
     : "";
   main.innerHTML = `
-    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
-      <li class="breadcrumb-item"><a href="/">Routines</a></li>
-      <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
-      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
-    </ol></nav>
-    <h1>Before you start: safety check</h1>
+    ${safetyCheckHead(plan)}
     <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(CLEARANCE_TEXT)}</p>
     ${plan.safety}
     <section class="card card-body border-warning mb-3 doctor-clearance" aria-labelledby="clearance-title">
@@ -178,12 +184,7 @@ function renderRefused(main, plan, screening) {
 function renderStart(main, plan, base, screening) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   main.innerHTML = `
-    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
-      <li class="breadcrumb-item"><a href="/">Routines</a></li>
-      <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
-      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
-    </ol></nav>
-    <h1>Before you start: safety check</h1>
+    ${safetyCheckHead(plan)}
     ${note()}
     ${
       screening.cleared
