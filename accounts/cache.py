@@ -13,7 +13,10 @@ An entry whose stamp is not the request's is not served: a page is never
 served to anyone but its person, nor after anything it shows has changed.
 The version is read before the page is rendered: a page rendered while
 the data changed is kept under the older version, which no later request
-asks for.
+asks for. The stamp's parts come from the process's memory until word that
+they changed (``backcare_site.changes``), and so does a page the process
+has read or made for a stamp: once warm, a kept page reads nothing but the
+browser's session.
 
 A kept page holds a placeholder where its forms' CSRF token goes; every
 response, kept or fresh, gets the requesting browser's own token (which
@@ -24,6 +27,7 @@ cache: a page showing a message is rendered for it.
 """
 
 import hashlib
+import time
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -32,11 +36,11 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 
+from backcare_site.changes import Kept
 from exercises.cache import (
     CODE_VERSION,
     CSRF_PLACEHOLDER,
-    VERSION_KEY,
-    catalogue_version,
+    current_version,
     message_waiting,
     with_token,
 )
@@ -44,6 +48,12 @@ from exercises.cache import (
 from .models import ProgressTotal
 
 _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
+# Pages this process has read or made, by key and stamp: a page of a stamp
+# never changes, so a request whose stamp is one of these reads nothing
+# from the shared cache but the session (the stamp's parts come from this
+# process's memory while it has word of every change). Kept no longer than
+# the shared cache keeps them.
+_kept = Kept(size=500)
 
 
 def page_key(request, query):
@@ -73,6 +83,13 @@ def token_free(content):
     return content.count(b'name="csrfmiddlewaretoken"') == content.count(_PLACEHOLDER)
 
 
+def recall(key, now):
+    kept = _kept.get((key, now))
+    if kept is None or time.monotonic() - kept[1] >= settings.CATALOGUE_CACHE_SECONDS:
+        return None
+    return kept[0]
+
+
 def cache_progress_page(view=None, *, query=()):
     """
     Serve a person's progress page from the cache; ``query``, the names of
@@ -94,14 +111,17 @@ def cache_progress_page(view=None, *, query=()):
             or message_waiting(request)
         ):
             return view(request, *args, **kwargs)
-        totals = ProgressTotal.objects.of(user.pk)
+        totals = ProgressTotal.objects.of(user.pk, from_memory=True)
         if totals is None:  # made by the first dashboard or session written
             return view(request, *args, **kwargs)
         key = page_key(request, query)
-        found = cache.get_many([VERSION_KEY, key])
-        catalogue = found.get(VERSION_KEY) or catalogue_version()
+        catalogue = current_version()
         now = stamp(user, totals, catalogue)
-        entry = found.get(key)
+        entry = recall(key, now)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None and entry[0] == now and catalogue is not None:
+                _kept.set((key, now), (entry, time.monotonic()))
         if entry is not None and entry[0] == now:
             _, content, headers = entry
             return HttpResponse(with_token(request, content), headers=headers)
@@ -118,6 +138,8 @@ def cache_progress_page(view=None, *, query=()):
         ):
             entry = (now, response.content, dict(response.headers))
             cache.set(key, entry, settings.CATALOGUE_CACHE_SECONDS)
+            if catalogue is not None:
+                _kept.set((key, now), (entry, time.monotonic()))
         response.content = with_token(request, response.content)
         return response
 

@@ -5,6 +5,8 @@ from exercises.cache import CODE_VERSION, current, keep
 from exercises.models import RED_FLAGS, Contraindication
 from exercises.screening import UNSCREENED, Screening
 
+from .models import reading_who_is_signed_in
+
 
 def screening_of(user):
     """
@@ -17,11 +19,11 @@ def screening_of(user):
         return UNSCREENED
     key = f"screening:{CODE_VERSION}:{user.pk}"
     stamp = (user.screening_answered_at, user.doctor_cleared_on)
-    version, kept = current(key)
+    version, kept = current(key, remember=True)
     if kept is not None and kept[0] == stamp:
         return kept[1]
     screening = screening_read(user)
-    keep(key, version, (stamp, screening))
+    keep(key, version, (stamp, screening), remember=True)
     return screening
 
 
@@ -54,8 +56,14 @@ class ScreeningMiddleware:
 
 
 def in_their_time_zone(user):
-    """``user``, once read, with their time zone made the active one."""
-    if user.is_authenticated:
+    """
+    ``user``, once read (from this process's memory when it has word of
+    every change, ``User.objects.get``), with their time zone made the
+    active one.
+    """
+    with reading_who_is_signed_in():
+        signed_in = user.is_authenticated
+    if signed_in:
         timezone.activate(user.zone)
     return user
 

@@ -1,4 +1,6 @@
 import zoneinfo
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import cache
 from itertools import groupby
@@ -15,9 +17,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
+from backcare_site.changes import announce, remembered
 from exercises.durations import format_duration
 from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
@@ -107,12 +112,17 @@ class RowReader:
             if converters:
                 self.conversions.append((position, converters, column))
 
-    def instance(self, alias, connection, row):
+    def values(self, connection, row):
+        """The row's values as the model's fields hold them."""
         values = list(row)
         for position, converters, column in self.conversions:
             for converter in converters:
                 values[position] = converter(values[position], column, connection)
-        return self.model.from_db(alias, self.attnames, values)
+        return tuple(values)
+
+    def instance(self, alias, values):
+        """A new instance holding ``values`` (as ``values()`` gives them)."""
+        return self.model.from_db(alias, self.attnames, list(values))
 
 
 @cache
@@ -127,6 +137,14 @@ def one_row(manager, column, value):
     builds and compiles a query each time, which costs more than running it:
     450 µs for ``get()`` where this takes about 100 µs (SQLite, this machine).
     """
+    values = row_values(manager, column, value)
+    if values is None:
+        return None
+    return row_reader(manager.model, manager.db).instance(manager.db, values)
+
+
+def row_values(manager, column, value):
+    """The values of that row (``RowReader.values``), or None."""
     alias = manager.db
     connection = connections[alias]
     reader = row_reader(manager.model, alias)
@@ -134,7 +152,30 @@ def one_row(manager, column, value):
     with connection.cursor() as cursor:
         cursor.execute(reader.select + where, [value])
         row = cursor.fetchone()
-    return None if row is None else reader.instance(alias, connection, row)
+    return None if row is None else reader.values(connection, row)
+
+
+# Set while Django reads who is signed in on a request: only then may the
+# person's row come from this process's memory (``backcare_site.changes``),
+# kept until word that it changed. Everywhere else, as after a save in the
+# same transaction, the row is read from the database.
+_reading_who_is_signed_in = ContextVar("reading_who_is_signed_in", default=False)
+# A safety net for a change made around the ORM (SQL by hand): seen this late.
+PERSON_MEMORY_SECONDS = 300
+
+
+@contextmanager
+def reading_who_is_signed_in():
+    token = _reading_who_is_signed_in.set(True)
+    try:
+        yield
+    finally:
+        _reading_who_is_signed_in.reset(token)
+
+
+def person_topic(pk):
+    """The word of a change to the person with this id."""
+    return f"person:{pk}"
 
 
 class PersonManager(UserManager):
@@ -152,12 +193,20 @@ class PersonManager(UserManager):
             value = pk.to_python(kwargs["pk"])
         except ValidationError:
             return super().get(*args, **kwargs)  # the ORM's own error
-        person = one_row(self, pk.column, value)
-        if person is None:
+        if _reading_who_is_signed_in.get():
+            values = remembered(
+                person_topic(value),
+                "row",
+                lambda: row_values(self, pk.column, value),
+                seconds=PERSON_MEMORY_SECONDS,
+            )
+        else:
+            values = row_values(self, pk.column, value)
+        if values is None:
             raise self.model.DoesNotExist(
                 f"{self.model._meta.object_name} matching query does not exist."
             )
-        return person
+        return row_reader(self.model, self.db).instance(self.db, values)
 
 
 class User(AbstractUser):
@@ -249,6 +298,13 @@ class User(AbstractUser):
             },
             "doctor_cleared_on": iso(self.doctor_cleared_on),
         }
+
+
+@receiver(post_save, sender=User, dispatch_uid="person-changed")
+@receiver(post_delete, sender=User, dispatch_uid="person-deleted")
+def person_changed(sender, instance, **kwargs):
+    """Every process forgets the person's row it kept (``User.objects.get``)."""
+    announce(person_topic(instance.pk))
 
 
 class ScreeningAnswer(models.Model):
@@ -558,13 +614,26 @@ class StepResult(models.Model):
 
 
 class ProgressTotalManager(models.Manager):
-    def of(self, user_pk):
+    def of(self, user_pk, *, from_memory=False):
         """
         The person's row, or None. Read on every request for a kept progress
         page (accounts/cache.py), so as a raw query: 47 µs where
         ``filter().first()`` takes 200 µs, most of a kept page's own cost.
+        ``from_memory``: from this process's memory until word that the
+        person's data changed.
         """
-        return one_row(self, self.model._meta.pk.column, user_pk)
+        column = self.model._meta.pk.column
+        if not from_memory:
+            return one_row(self, column, user_pk)
+        values = remembered(
+            person_topic(user_pk),
+            "totals",
+            lambda: row_values(self, column, user_pk),
+            seconds=PERSON_MEMORY_SECONDS,
+        )
+        if values is None:
+            return None
+        return row_reader(self.model, self.db).instance(self.db, values)
 
 
 class ProgressTotal(models.Model):
@@ -610,6 +679,13 @@ class ProgressTotal(models.Model):
     @property
     def not_counted(self):
         return self.recorded - self.sessions
+
+
+@receiver(post_save, sender=ProgressTotal, dispatch_uid="totals-changed")
+@receiver(post_delete, sender=ProgressTotal, dispatch_uid="totals-deleted")
+def totals_changed(sender, instance, **kwargs):
+    """Every process forgets the person's figures it kept (``of``)."""
+    announce(person_topic(instance.user_id))
 
 
 class DayTotal(models.Model):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from backcare_site.changes import announce
 from exercises.models import Contraindication, Exercise, Routine
 
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     RoutineTotal,
     StepResult,
     WeekTotal,
+    person_topic,
     week_streaks,
 )
 from .progress import Tally
@@ -436,3 +438,4 @@ def _version_bump(user):
     Without a row no page was kept (accounts/cache.py keeps none).
     """
     ProgressTotal.objects.filter(user=user).update(version=F("version") + 1)
+    announce(person_topic(user.pk))

@@ -18,14 +18,25 @@ When it is back, the process that saw it down empties it before reading
 anything: a page kept from before the outage may be older than an editor's
 change made during it, and sessions (``cached_db``) live in the database, so
 nothing is lost.
+
+Word of changes: ``announce`` publishes on a channel of the cache's own, and
+``changes`` is this process's subscription to it (``backcare_site.changes``),
+one per process, shared by its threads. Emptying the cache is word of a
+change to everything.
 """
 
 import logging
 import threading
 import time
-from functools import wraps
+from functools import cached_property, wraps
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.backoff import NoBackoff
+from redis.connection import Connection, parse_url
+from redis.maint_notifications import MaintNotificationsConfig
+from redis.retry import Retry
+
+from .changes import EVERYTHING, ChangeFeed
 
 logger = logging.getLogger("backcare.cache")
 
@@ -162,10 +173,81 @@ class SharedClientRedisCacheClient(RedisCacheClient):
             raise ValueError("The cache is unreachable.") from error
 
 
+_feeds = {}
+
+
+def subscriber(location, channel, timeout):
+    """A function that connects to Redis and subscribes to ``channel``."""
+
+    def subscribe():
+        connection = Connection(
+            **parse_url(location),
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            protocol=2,
+            retry=Retry(NoBackoff(), 0),
+            maint_notifications_config=MaintNotificationsConfig(enabled=False),
+        )
+        connection.connect()
+        connection.send_command("SUBSCRIBE", channel)
+        reply = connection.read_response()
+        if reply[0] != b"subscribe":
+            connection.disconnect()
+            raise ConnectionError(f"SUBSCRIBE answered {reply!r}")
+        return connection
+
+    return subscribe
+
+
+def feed_of(location, channel, retry_seconds, timeout):
+    """The process's ChangeFeed on ``channel``; shared by its threads."""
+    with _health_lock:
+        key = (location, channel)
+        if key not in _feeds:
+            _feeds[key] = ChangeFeed(
+                subscriber(location, channel, timeout), retry_seconds=retry_seconds
+            )
+        return _feeds[key]
+
+
 class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    @cached_property
+    def changes(self):
+        """The word of changes between processes (``backcare_site.changes``)."""
+        options = self._options
+        return feed_of(
+            self._servers[0],
+            self.changes_channel,
+            options.get("retry_seconds", 5),
+            options.get("socket_timeout"),
+        )
+
+    def announce(self, *topics):
+        """Publish ``topics`` to every process's ChangeFeed; never raises."""
+        client = self._cache
+        if not reachable(client):
+            return
+        try:
+            with client.get_client(write=True).pipeline(transaction=False) as pipe:
+                for topic in topics:
+                    pipe.publish(self.changes_channel, topic)
+                pipe.execute()
+        except client.errors as error:
+            client.health.failed(error)
+
+    @property
+    def changes_channel(self):
+        return self.make_key("changes")
+
+    def clear(self):
+        """Empty the cache, and every process's memory of it."""
+        super().clear()
+        self.changes.forget(EVERYTHING)
+        self.announce(EVERYTHING)
 
     @property
     def is_down(self):

@@ -4,11 +4,14 @@ The catalogue's public pages from Django's cache.
 The catalogue changes only when an editor saves, so a public page is kept in
 the shared cache together with the catalogue's version at the time; every
 change sets a new version, and the next request on any worker sees that the
-entry is older and renders afresh. The version and the entry are read in one
-round trip. Only requests that carry nothing personal (no session, no pending
-message) and no query string get or fill the cache; everyone else gets the
-page rendered for them. Keying on the path alone keeps the cache to one entry
-per page: invented query strings cannot fill it.
+entry is older and renders afresh. Each process remembers the version until
+word of the next change (``backcare_site.changes``), and the entries it read
+or made by their version (an entry of a version never changes): once warm,
+a visitor's page reads nothing from the shared cache. Only requests that
+carry nothing personal (no session, no pending message) and no query string
+get or fill the cache; everyone else gets the page rendered for them.
+Keying on the path alone keeps the cache to one entry per page: invented
+query strings cannot fill it.
 
 The routine, exercise and guided-step pages of everyone else (a signed-in
 person, a visitor with a run under way) are kept whole too, by what makes
@@ -38,10 +41,17 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
+from backcare_site.changes import Kept, announce, remembered
+
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
 VERSION_KEY = "catalogue:version"
+# The word of a change to the catalogue (``backcare_site.changes``).
+CATALOGUE_TOPIC = "catalogue"
+# Entries this process remembers at most: the rendered parts of every
+# routine and exercise, and the pages kept whole (a few KB to 40 KB each).
+KEPT_ENTRIES = 1000
 PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 
 # Stand in a kept page for the requesting browser's CSRF token (the
@@ -90,11 +100,29 @@ def catalogue_version():
     return version
 
 
+def current_version():
+    """
+    The catalogue's version: from this process's memory until word of a
+    change (``backcare_site.changes``), else from the shared cache; None
+    when the shared cache is unreachable.
+    """
+    return remembered(
+        CATALOGUE_TOPIC,
+        "version",
+        catalogue_version,
+        seconds=settings.CATALOGUE_CACHE_SECONDS,
+    )
+
+
 def catalogue_changed():
     """Call after any change to the catalogue; runs once the transaction commits."""
-    transaction.on_commit(
-        lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    )
+    transaction.on_commit(new_version)
+
+
+def new_version():
+    """A new version of the catalogue, and word of it to every process."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    announce(CATALOGUE_TOPIC)
 
 
 def is_impersonal(request):
@@ -114,22 +142,48 @@ def plan_key(slug):
     return entry_key("plan", slug)
 
 
-def current(key):
+# Entries this process has read or made, by key and catalogue version: an
+# entry of a version never changes, so a request whose version is one of
+# these reads neither the entry (tens of KB to fetch and unpickle) nor,
+# while the word of changes holds, anything at all from the shared cache.
+# Only entries no request changes (``remember=True``); each kept no longer
+# than the shared cache keeps it (CATALOGUE_CACHE_SECONDS), so a change made
+# without catalogue_changed() shows as late as it did without this memory.
+_kept = Kept(size=KEPT_ENTRIES)
+
+
+def recall(key, version):
+    kept = _kept.get((key, version)) if version is not None else None
+    if kept is None or time.monotonic() - kept[1] >= settings.CATALOGUE_CACHE_SECONDS:
+        return None
+    return kept[0]
+
+
+def current(key, *, remember=False):
     """
     (version, value) where value is the entry kept under ``key`` for the
     catalogue's current version, or None when there is none or it is older.
+    With ``remember``, the entry is also kept in (and read from) this
+    process's memory.
     """
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or catalogue_version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return version, entry[1]
-    return version, None
+    version = current_version()
+    value = recall(key, version) if remember else None
+    if value is None and version is not None:
+        entry = cache.get(key)
+        if entry is not None and entry[0] == version:
+            value = entry[1]
+            if remember:
+                _kept.set((key, version), (value, time.monotonic()))
+    return version, value
 
 
-def keep(key, version, value):
+def keep(key, version, value, *, remember=False):
     """Keep ``value`` under ``key`` for ``version`` (read before it was built)."""
     cache.set(key, (version, value), settings.CATALOGUE_CACHE_SECONDS)
+    # No version: the shared cache is unreachable, and with it any word of
+    # a change, so nothing is remembered.
+    if remember and version is not None:
+        _kept.set((key, version), (value, time.monotonic()))
 
 
 def cache_public_page(view):
@@ -140,7 +194,7 @@ def cache_public_page(view):
         if not is_impersonal(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        version, cached = current(key)
+        version, cached = current(key, remember=True)
         if cached is not None:
             content, content_type = cached
             return HttpResponse(content, content_type=content_type)
@@ -151,20 +205,15 @@ def cache_public_page(view):
         # cookie is set later, by the middleware) is someone's own.
         personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         if response.status_code == 200 and not personal:
-            keep(key, version, (response.content, response["Content-Type"]))
+            keep(
+                key,
+                version,
+                (response.content, response["Content-Type"]),
+                remember=True,
+            )
         return response
 
     return wrapped
-
-
-# Rendered parts of pages (frozen dataclasses of strings and tuples) this
-# process has read from the shared cache: {key: (catalogue version, value,
-# when read)}. One per routine and exercise at most; a request whose
-# catalogue version is the one kept here reads only the version from the
-# shared cache, not the parts (tens of KB to fetch and unpickle). Kept no
-# longer than the shared cache keeps them (CATALOGUE_CACHE_SECONDS), so a
-# change made without catalogue_changed() shows as late as it did before.
-_read = {}
 
 
 def cached(kind, name, build, *, immutable=False, with_version=False):
@@ -176,27 +225,11 @@ def cached(kind, name, build, *, immutable=False, with_version=False):
     ``with_version``, (the catalogue version it is of, the entry).
     """
     key = entry_key(kind, name)
-    version = value = None
-    if immutable and key in _read:
-        version = cache.get(VERSION_KEY)
-        kept_version, value, read_at = _read[key]
-        age = time.monotonic() - read_at
-        # No version: the shared cache is unreachable, and with it any word
-        # of a change, so the parts are built afresh.
-        if (
-            version is None
-            or version != kept_version
-            or age >= settings.CATALOGUE_CACHE_SECONDS
-        ):
-            value = None
+    version, value = current(key, remember=immutable)
     if value is None:
-        version, value = current(key)
-        if value is None:
-            value = build()
-            if value is not None:
-                keep(key, version, value)
-        if immutable and value is not None and version is not None:
-            _read[key] = (version, value, time.monotonic())
+        value = build()
+        if value is not None:
+            keep(key, version, value, remember=immutable)
     return (version, value) if with_version else value
 
 
@@ -301,7 +334,7 @@ def render_kept(request, template, context, *, version, variant, own=None):
     signed_in = user.is_authenticated
     page = hashlib.blake2b(repr((template, variant)).encode(), digest_size=16)
     key = render_key(user.pk if signed_in else "visitor", page.hexdigest())
-    _, content = current(key)
+    _, content = current(key, remember=True)
     if content is None:
         person = SignedInPerson if signed_in else user
         content = render_to_string(
@@ -314,7 +347,7 @@ def render_kept(request, template, context, *, version, variant, own=None):
             },
             request,
         ).encode()
-        keep(key, version, content)
+        keep(key, version, content, remember=True)
     if signed_in:
         content = content.replace(_NAME_BYTES, escape(user.username).encode())
     for name, value in own.items():

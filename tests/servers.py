@@ -57,6 +57,12 @@ needs_postgresql = pytest.mark.skipif(
     reason="gunicorn must open the test database from another process: "
     "PostgreSQL only (SQLite's test database is in pytest's memory)",
 )
+ON_SHARED_CACHE = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+needs_shared_cache = pytest.mark.skipif(
+    not ON_SHARED_CACHE,
+    reason="REDIS_URL is unset: a local-memory cache is one process's own, so "
+    "there is nothing to share between workers and no word of changes",
+)
 
 
 HELD_10 = "10 repetitions, hold 5 seconds each"

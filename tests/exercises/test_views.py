@@ -23,7 +23,7 @@ from django.utils.html import escape
 from accounts import services
 from accounts.forms import PainNotesForm
 from exercises import views
-from exercises.cache import VERSION_KEY, catalogue_changed
+from exercises.cache import catalogue_changed, new_version
 from exercises.drawings import DRAWINGS
 from exercises.forms import DoctorClearanceForm
 from exercises.guide import GuidedRun
@@ -1716,7 +1716,7 @@ def test_a_page_built_while_an_editor_saved_is_not_kept_as_the_new_one(
         context = build(self, *args, **kwargs)  # the parts, as they were
         monkeypatch.setattr(views.RoutineDetailView, "get_context_data", build)
         Routine.objects.filter(slug="practice").update(title="Renamed")
-        cache.set(VERSION_KEY, "after-the-edit", timeout=None)  # committed
+        new_version()  # committed: what catalogue_changed() runs at the commit
         return context
 
     monkeypatch.setattr(
