@@ -2,6 +2,7 @@
 the screening, walk a guided run, drive the player, run axe."""
 
 import re
+import time
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
@@ -64,6 +65,18 @@ def sign_in(page, user):
     """Log in as a user made by the factories, and land on the dashboard."""
     log_in(page, user.username)
     expect(page).to_have_url(re.compile(r"/progress/$"))
+
+
+def wait_until(page, expression, *, seconds=10):
+    """
+    Wait until ``expression`` evaluates truthy in the page, a promise's value
+    included. ``page.wait_for_function`` takes a promise itself as truthy
+    and returns at once, whatever it resolves to.
+    """
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true in {seconds} s: {expression}"
+        page.wait_for_timeout(50)
 
 
 # ----- a guided run --------------------------------------------------------

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
-from tests.browser.flows import NO_LEAD_IN, log_in, press, sign_in, stub_player_apis
+from tests.browser.flows import (
+    NO_LEAD_IN,
+    log_in,
+    press,
+    sign_in,
+    stub_player_apis,
+    wait_until,
+)
 from tests.factories import UserFactory
 
 ROUTINE = "/routines/practice/"
@@ -248,7 +255,7 @@ def test_a_save_refused_for_the_doctors_clearance_waits_and_logging_out_asks(
     dialogs.decline = False
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
-    page.wait_for_function(f"({QUEUED})().then((saves) => saves.length === 0)")
+    wait_until(page, f"({QUEUED})().then((saves) => saves.length === 0)")
     assert CompletedSession.objects.count() == 0
 
 
@@ -478,4 +485,4 @@ def test_logging_out_forgets_the_kept_screening(page, practice, avoid_warning):
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
-    page.wait_for_function(f"{KEPT_SCREENING}.then((kept) => !kept)")
+    wait_until(page, f"{KEPT_SCREENING}.then((kept) => !kept)")

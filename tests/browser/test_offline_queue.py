@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
-from tests.browser.flows import sign_in
+from tests.browser.flows import sign_in, wait_until
 from tests.browser.test_offline_guide import (
     ARRIVED,
     ASK,
@@ -234,7 +234,7 @@ def test_an_account_deletion_refused_for_a_wrong_password_keeps_the_queue(
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Delete my account").click()
     expect(page.get_by_text("Your account and every record of it")).to_be_visible()
-    page.wait_for_function(f"({QUEUED})().then((saves) => saves.length === 0)")
+    wait_until(page, f"({QUEUED})().then((saves) => saves.length === 0)")
 
 
 def test_a_log_out_refused_by_the_csrf_check_keeps_the_queue(
@@ -253,7 +253,7 @@ def test_a_log_out_refused_by_the_csrf_check_keeps_the_queue(
 
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
-    page.wait_for_function(f"({QUEUED})().then((saves) => saves.length === 0)")
+    wait_until(page, f"({QUEUED})().then((saves) => saves.length === 0)")
 
 
 # ----- 3. nothing queued, nothing asked -------------------------------------

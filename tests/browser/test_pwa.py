@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import CACHED, cached, sign_in
+from tests.browser.flows import CACHED, cached, sign_in, wait_until
 from tests.factories import UserFactory
 
 ROUTINE = "/routines/practice/"
@@ -45,8 +45,9 @@ def controlled(page):
 
 
 def wait_until_kept(page, path):
-    page.wait_for_function(
-        f"({CACHED})().then((found) => Object.values(found).flat().includes({path!r}))"
+    wait_until(
+        page,
+        f"({CACHED})().then((found) => Object.values(found).flat().includes({path!r}))",
     )
 
 

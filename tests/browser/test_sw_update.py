@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from backcare_site import views as site_views
 from exercises import cache as catalogue_cache
-from tests.browser.flows import CACHED, cached
+from tests.browser.flows import CACHED, cached, wait_until
 
 ROUTINE = "/routines/practice/"
 
@@ -67,9 +67,10 @@ def test_a_new_deployment_drops_the_old_caches_and_serves_from_its_own(
     assert page.evaluate(READY), "no service worker"
     page.reload()
     assert page.evaluate("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
+    wait_until(
+        page,
         f"({CACHED})().then((found) => Object.values(found).flat()"
-        f".includes({ROUTINE!r}))"
+        f".includes({ROUTINE!r}))",
     )
     before = cached(page)
     assert set(before) == caches_of(old)
@@ -89,9 +90,10 @@ def test_a_new_deployment_drops_the_old_caches_and_serves_from_its_own(
     # Opened under the new worker, the page is kept in its cache; offline,
     # it comes from there, with its styles.
     page.reload()
-    page.wait_for_function(
+    wait_until(
+        page,
         f"({CACHED})().then((found) => (found['backcare-pages-{new}'] || [])"
-        f".includes({ROUTINE!r}))"
+        f".includes({ROUTINE!r}))",
     )
     page.context.set_offline(True)
     response = page.reload()

@@ -22,6 +22,7 @@ from tests.browser.flows import (
     press,
     sign_in,
     stub_player_apis,
+    wait_until,
     walk_to_step,
 )
 from tests.factories import UserFactory
@@ -412,9 +413,7 @@ def offline_phone(page, person):
     page.goto("/routines/practice/")
     assert page.evaluate(READY), "no service worker"
     page.reload()
-    page.wait_for_function(
-        f"navigator.serviceWorker.controller && ({KEPT_PLAN})('practice')"
-    )
+    wait_until(page, f"navigator.serviceWorker.controller && ({KEPT_PLAN})('practice')")
     page.context.set_offline(True)
     if person is None:
         page.get_by_role("link", name="Start guided session").click()
