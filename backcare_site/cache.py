@@ -227,15 +227,26 @@ class SharedClientRedisCache(RedisCache):
         )
 
     def announce(self, *topics):
-        """Publish ``topics`` to every process's ChangeFeed; never raises."""
+        """
+        Publish ``topics`` to every process's ChangeFeed, and return once
+        Redis has written the word to every subscriber; never raises.
+
+        Redis answers a PUBLISH before it writes the message to the
+        subscribers (in the same turn of its loop, the publisher first), so
+        a reader polled right after that answer could miss it. A PING sent
+        after the answer is read in a later turn of the loop: its answer
+        comes after every write of the PUBLISH's turn.
+        """
         client = self._cache
         if not reachable(client):
             return
         try:
-            with client.get_client(write=True).pipeline(transaction=False) as pipe:
+            redis = client.get_client(write=True)
+            with redis.pipeline(transaction=False) as pipe:
                 for topic in topics:
                     pipe.publish(self.changes_channel, topic)
                 pipe.execute()
+            redis.ping()
         except client.errors as error:
             client.health.failed(error)
 

@@ -47,8 +47,8 @@ class ChangeFeed:
     until then: a dict per topic.
     """
 
-    # Topics kept at most (a signed-in person's row is one each); past it,
-    # the process forgets them all and starts again.
+    # Topics kept at most (a person's row and figures, a browser's session);
+    # past it, the least recently used goes first.
     MAX_TOPICS = 10_000
 
     def __init__(self, subscribe, *, retry_seconds):
@@ -64,7 +64,7 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self._connection = None
         self._next_try = 0.0
-        self._memos = {}
+        self._memos = OrderedDict()
 
     def memo(self, topic):
         """
@@ -77,8 +77,10 @@ class ChangeFeed:
             memo = self._memos.get(topic)
             if memo is None:
                 if len(self._memos) >= self.MAX_TOPICS:
-                    self._memos = {}
+                    self._memos.popitem(last=False)
                 memo = self._memos[topic] = {}
+            else:
+                self._memos.move_to_end(topic)
             return memo
 
     def forget(self, topic):
@@ -90,7 +92,7 @@ class ChangeFeed:
         # A new dict, not an emptied one: a request that read before the word
         # and stores after it writes into the old dict, which no one reads.
         if topic == EVERYTHING:
-            self._memos = {}
+            self._memos = OrderedDict()
         else:
             self._memos.pop(topic, None)
 
@@ -105,7 +107,7 @@ class ChangeFeed:
                 self._next_try = time.monotonic() + self.retry_seconds
                 logger.warning("No word of changes (%s): not remembering.", error)
                 return False
-            self._memos = {}
+            self._memos = OrderedDict()
         try:
             while self._connection.can_read(timeout=0):
                 message = self._connection.read_response()
@@ -118,7 +120,7 @@ class ChangeFeed:
 
     def _lost(self, error):
         connection, self._connection = self._connection, None
-        self._memos = {}
+        self._memos = OrderedDict()
         self._next_try = time.monotonic() + self.retry_seconds
         logger.warning("Lost the word of changes (%s): not remembering.", error)
         with suppress(Exception):  # already broken

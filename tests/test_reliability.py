@@ -356,6 +356,26 @@ def test_a_persons_change_on_one_worker_shows_on_every_worker_at_once(
         dashboards = [laptop.get("/progress/").text for _ in range(20)]
         assert ["in 2 sessions." in text for text in dashboards] == [True] * 20
 
+        # A guided run on the laptop: each mark shows on the very next page,
+        # whichever worker reads the browser's session.
+        guide = "/routines/beginner/guide/"
+        assert laptop.submit(guide, {"acknowledged": "on"}).status == 302
+        for action, label in [("done", "Done"), ("skip", "Skipped"), ("done", "Done")]:
+            assert laptop.submit(f"{guide}1/", {"action": action}).status == 302
+            steps = [laptop.get(f"{guide}1/").text for _ in range(10)]
+            assert [f"Marked: {label}</p>" in step for step in steps] == [True] * 10
+
+        # The laptop logs out; the same cookie, kept elsewhere, signs no one in.
+        stolen = server.client()
+        stolen.cookies = dict(laptop.cookies)
+        token = csrf_token(laptop.get("/progress/").text)
+        logged_out = laptop.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+        assert logged_out.status == 302
+        answers = [stolen.get("/progress/").status for _ in range(20)]
+        assert answers == [302] * 20
+
+        laptop = server.signed_in(person.username, PASSWORD)
+        until_both_workers_served(server, laptop, "/progress/")
         changed = phone.submit(
             "/accounts/password_change/",
             {

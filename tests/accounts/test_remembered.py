@@ -1,7 +1,8 @@
 """
-A signed-in person's row and figures from the process's memory, kept until
-word that they changed (backcare_site/changes.py): with the shared Redis
-cache only, where every process hears of every change.
+A browser's session and a signed-in person's row and figures from the
+process's memory, kept until word that they changed
+(backcare_site/changes.py): with the shared Redis cache only, where every
+process hears of every change.
 """
 
 import time
@@ -19,6 +20,7 @@ from accounts.models import (
     reading_who_is_signed_in,
     row_values,
 )
+from accounts.sessions.cached_db import SessionStore
 from tests.factories import UserFactory
 from tests.servers import needs_shared_cache
 
@@ -112,3 +114,39 @@ def test_a_persons_figures_are_read_again_after_each_change(db, practice):
     assert ProgressTotal.objects.of(person.pk, from_memory=True).version == (
         kept.version + 2
     )
+
+
+def test_a_session_is_read_once_then_until_it_is_saved_or_deleted(db, redis_commands):
+    browser = SessionStore()
+    browser["run"] = {"marks": ["done"]}
+    browser.save()
+    key = browser.session_key
+
+    first = SessionStore(key).load()
+    del redis_commands[:]
+    again = SessionStore(key).load()
+    assert first == again == {"run": {"marks": ["done"]}}
+    assert redis_commands == []
+
+    first["run"]["marks"].append("skipped")  # a request's own copy
+    assert SessionStore(key).load() == {"run": {"marks": ["done"]}}
+
+    other_worker = SessionStore(key)
+    other_worker["run"] = {"marks": ["done", "done"]}
+    other_worker.save()
+    assert SessionStore(key).load() == {"run": {"marks": ["done", "done"]}}
+
+    other_worker.delete()
+    assert SessionStore(key).load() == {}
+
+
+def test_deleting_an_account_ends_its_remembered_sessions(db):
+    person = UserFactory(username="noor_haddad")
+    browser = SessionStore()
+    browser["_auth_user_id"] = str(person.pk)
+    browser.save()
+    assert SessionStore(browser.session_key).load()  # remembered
+
+    services.user_delete(user=person)
+
+    assert SessionStore(browser.session_key).load() == {}
