@@ -539,7 +539,17 @@ async function sendQueued() {
       // clearance; or deleted by them, if it is theirs (discardSave).
       const discardable = body.code !== "owner";
       const refused = { code: body.code, message: body.error, discardable };
-      await inStore("saves", "readwrite", (store) => store.put({ ...save, refused }));
+      // Marked only if still queued, in one transaction: a log-out that
+      // forgot the queue meanwhile must not find it there again.
+      await inStore("saves", "readwrite", (store) => {
+        const request = store.get(save.token);
+        request.onsuccess = () => {
+          if (request.result) {
+            store.put({ ...request.result, refused });
+          }
+        };
+        return request;
+      });
       await tell({ type: "waiting", message: body.error, token: save.token, discardable });
     } else if (response.status === 401) {
       // Kept until the person logs in.

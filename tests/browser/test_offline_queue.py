@@ -4,6 +4,7 @@ account deletion the server refused keeps the queue, and a page loaded with
 nothing queued asks the save address nothing."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
+from accounts.views import progress as progress_views
 from tests.browser.flows import sign_in, wait_until
 from tests.browser.test_offline_guide import (
     ARRIVED,
@@ -254,6 +256,36 @@ def test_a_log_out_refused_by_the_csrf_check_keeps_the_queue(
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     wait_until(page, f"({QUEUED})().then((saves) => saves.length === 0)")
+
+
+def test_a_save_refused_while_the_person_logs_out_is_forgotten_too(
+    page, person, consult_warning, dialogs, monkeypatch
+):
+    # Found when the CSRF test above waited for real: the worker marked a
+    # refused save by writing it back whole, and a log-out that had forgotten
+    # the queue meanwhile found it there again.
+    services.screening_update(user=person, conditions=[consult_warning])
+    assert ask(page, type="queue", run=a_run(person)) is True
+    refusing, release = threading.Event(), threading.Event()
+    refuse = progress_views.offline_refusal
+
+    def refuse_after_the_log_out(*args, **kwargs):
+        refusing.set()
+        release.wait(10)
+        return refuse(*args, **kwargs)
+
+    monkeypatch.setattr(progress_views, "offline_refusal", refuse_after_the_log_out)
+    page.goto("/about/")  # which sends the queued save
+    assert refusing.wait(10), "the save was not sent"
+    try:
+        page.get_by_role("button", name="Log out").click()
+        expect(page.get_by_role("link", name="Log in")).to_be_visible()
+        assert any("not yet added to your record" in asked for asked in dialogs.asked)
+    finally:
+        release.set()
+
+    page.wait_for_timeout(1000)  # the 409 has come back to the worker
+    assert page.evaluate(QUEUED) == []
 
 
 # ----- 3. nothing queued, nothing asked -------------------------------------
