@@ -24,6 +24,7 @@ import io
 import json
 import os
 import platform
+import random
 import re
 import secrets
 import shutil
@@ -481,8 +482,9 @@ def flatness(people, newest, renders):
     """Median render time (ms) of each signed-in page through django.test.Client
     for each person, their guided run under way. Prints the figures as JSON:
     {page: {sessions: ms or "answered <status>"}}. The renders take turns
-    (every person's every page, then again), so a burst of load from
-    elsewhere on the machine falls on all of them alike."""
+    (every person's every page, in a new order each round, then again), so
+    a burst of load from elsewhere on the machine, or a garbage collection,
+    falls on all of them alike."""
     from django.test import Client
 
     from accounts.models import User
@@ -510,7 +512,12 @@ def flatness(people, newest, renders):
             for _ in range(WARM_UP_RENDERS):
                 client.get(path)
             timed.append((page, count, client, path, []))
+    shuffle = random.Random(0).shuffle
     for _ in range(renders):
+        # In a new order each round: a garbage collection falls every so
+        # many allocations, so in a fixed order it fell on the same page
+        # each round and added 0.1 ms to its median (1.38 "not flat").
+        shuffle(timed)
         for _, _, client, path, times in timed:
             started = time.perf_counter()
             client.get(path)
@@ -572,8 +579,9 @@ def render_times(database_url, cache_prefix, people, newest, renders):
             flush=True,
         )
     print(
-        f"median of {renders} renders (taking turns) after {WARM_UP_RENDERS} through "
-        "django.test.Client (every middleware, no server); ratio: "
+        f"median of {renders} renders (taking turns, shuffled) after "
+        f"{WARM_UP_RENDERS} through django.test.Client (every middleware, no "
+        "server); ratio: "
         f"{counts[-1]:,} sessions to {counts[0]:,}."
     )
     return verdicts
