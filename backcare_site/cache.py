@@ -249,6 +249,8 @@ class SharedClientRedisCache(RedisCache):
             redis.ping()
         except client.errors as error:
             client.health.failed(error)
+        except client._lib.RedisError as error:  # refused: an ACL, a replica
+            logger.warning("Could not announce %s (%s).", ", ".join(topics), error)
 
     @property
     def changes_channel(self):

@@ -148,3 +148,13 @@ def test_kept_entries_go_least_recently_used_first():
     kept.set("c", 3)
 
     assert [kept.get(key) for key in "abc"] == [1, None, 3]
+
+
+def test_an_announcement_redis_refuses_is_logged_not_raised(redis_url, caplog):
+    cache = site_cache(redis_url)
+    Redis.from_url(redis_url).execute_command("ACL", "SETUSER", "default", "-publish")
+
+    with caplog.at_level(logging.WARNING, logger="backcare.cache"):
+        cache.announce("catalogue")
+
+    assert "Could not announce catalogue" in caplog.text
