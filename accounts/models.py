@@ -178,6 +178,22 @@ def person_topic(pk):
     return f"person:{pk}"
 
 
+def remembered_row(manager, column, person_pk, name):
+    """
+    ``one_row(manager, column, person_pk)``, the person's ``name`` row, from
+    this process's memory until word that the person changed.
+    """
+    values = remembered(
+        person_topic(person_pk),
+        name,
+        lambda: row_values(manager, column, person_pk),
+        seconds=PERSON_MEMORY_SECONDS,
+    )
+    if values is None:
+        return None
+    return row_reader(manager.model, manager.db).instance(manager.db, values)
+
+
 class PersonManager(UserManager):
     def get(self, *args, **kwargs):
         """
@@ -194,19 +210,14 @@ class PersonManager(UserManager):
         except ValidationError:
             return super().get(*args, **kwargs)  # the ORM's own error
         if _reading_who_is_signed_in.get():
-            values = remembered(
-                person_topic(value),
-                "row",
-                lambda: row_values(self, pk.column, value),
-                seconds=PERSON_MEMORY_SECONDS,
-            )
+            person = remembered_row(self, pk.column, value, "row")
         else:
-            values = row_values(self, pk.column, value)
-        if values is None:
+            person = one_row(self, pk.column, value)
+        if person is None:
             raise self.model.DoesNotExist(
                 f"{self.model._meta.object_name} matching query does not exist."
             )
-        return row_reader(self.model, self.db).instance(self.db, values)
+        return person
 
 
 class User(AbstractUser):
@@ -623,17 +634,9 @@ class ProgressTotalManager(models.Manager):
         person's data changed.
         """
         column = self.model._meta.pk.column
-        if not from_memory:
-            return one_row(self, column, user_pk)
-        values = remembered(
-            person_topic(user_pk),
-            "totals",
-            lambda: row_values(self, column, user_pk),
-            seconds=PERSON_MEMORY_SECONDS,
-        )
-        if values is None:
-            return None
-        return row_reader(self.model, self.db).instance(self.db, values)
+        if from_memory:
+            return remembered_row(self, column, user_pk, "totals")
+        return one_row(self, column, user_pk)
 
 
 class ProgressTotal(models.Model):

@@ -10,9 +10,9 @@ hears of every change: whoever changes one publishes its topic on a Redis
 channel (``announce``), and each process subscribes to that channel on a
 connection of its own (``ChangeFeed``). Before a process answers from its
 memory it reads whatever word has arrived on that connection, a poll of the
-socket and no round trip. Redis writes the word to every subscriber before
-it answers the PUBLISH, so a request that starts after the change's own
-response finds the word waiting.
+socket and no round trip. ``announce`` returns only once Redis has written
+the word to every subscriber (``SharedClientRedisCache.announce``), so a
+request that starts after the change's own response finds the word waiting.
 
 While the subscription is lost (Redis restarted, the network dropped) the
 process forgets everything it kept, and keeps nothing until it has
@@ -192,7 +192,3 @@ class Kept:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
