@@ -27,7 +27,6 @@ cache: a page showing a message is rendered for it.
 """
 
 import hashlib
-import time
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -53,7 +52,7 @@ _PLACEHOLDER = CSRF_PLACEHOLDER.encode()
 # from the shared cache but the session (the stamp's parts come from this
 # process's memory while it has word of every change). Kept no longer than
 # the shared cache keeps them.
-_kept = Kept(size=500)
+_kept = Kept(size=500, seconds=lambda: settings.CATALOGUE_CACHE_SECONDS)
 
 
 def page_key(request, query):
@@ -83,13 +82,6 @@ def token_free(content):
     return content.count(b'name="csrfmiddlewaretoken"') == content.count(_PLACEHOLDER)
 
 
-def recall(key, now):
-    kept = _kept.get((key, now))
-    if kept is None or time.monotonic() - kept[1] >= settings.CATALOGUE_CACHE_SECONDS:
-        return None
-    return kept[0]
-
-
 def cache_progress_page(view=None, *, query=()):
     """
     Serve a person's progress page from the cache; ``query``, the names of
@@ -117,11 +109,11 @@ def cache_progress_page(view=None, *, query=()):
         key = page_key(request, query)
         catalogue = current_version()
         now = stamp(user, totals, catalogue)
-        entry = recall(key, now)
+        entry = _kept.get((key, now))
         if entry is None:
             entry = cache.get(key)
             if entry is not None and entry[0] == now and catalogue is not None:
-                _kept.set((key, now), (entry, time.monotonic()))
+                _kept.set((key, now), entry)
         if entry is not None and entry[0] == now:
             _, content, headers = entry
             return HttpResponse(with_token(request, content), headers=headers)
@@ -139,7 +131,7 @@ def cache_progress_page(view=None, *, query=()):
             entry = (now, response.content, dict(response.headers))
             cache.set(key, entry, settings.CATALOGUE_CACHE_SECONDS)
             if catalogue is not None:
-                _kept.set((key, now), (entry, time.monotonic()))
+                _kept.set((key, now), entry)
         response.content = with_token(request, response.content)
         return response
 

@@ -26,6 +26,7 @@ change to everything.
 """
 
 import logging
+import socket
 import threading
 import time
 from functools import cached_property, wraps
@@ -104,6 +105,10 @@ def reachable(client):
         health.failed(error)
         return False
     health.back()
+    # Other processes may have kept what changed meanwhile (a change made
+    # here while this process could not announce it): word of everything.
+    if client.emptied is not None:
+        client.emptied()
     return True
 
 
@@ -135,6 +140,9 @@ def false(*args, **kwargs):
 
 
 class SharedClientRedisCacheClient(RedisCacheClient):
+    # Called after the cache was emptied on its return from an outage.
+    emptied = None
+
     def __init__(self, servers, *, retry_seconds=5, **options):
         super().__init__(servers, **options)
         self._clients = {}
@@ -174,6 +182,11 @@ class SharedClientRedisCacheClient(RedisCacheClient):
 
 
 _feeds = {}
+KEEPALIVE = {
+    socket.TCP_KEEPIDLE: 10,
+    socket.TCP_KEEPINTVL: 5,
+    socket.TCP_KEEPCNT: 3,
+}
 
 
 def subscriber(location, channel, timeout):
@@ -184,6 +197,11 @@ def subscriber(location, channel, timeout):
             **parse_url(location),
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
+            # Nothing is ever sent on a subscription: without keepalive, a
+            # peer gone without a word (a host crashed, a flow dropped) would
+            # never be noticed. With it, within about 25 s.
+            socket_keepalive=True,
+            socket_keepalive_options=KEEPALIVE,
             protocol=2,
             retry=Retry(NoBackoff(), 0),
             maint_notifications_config=MaintNotificationsConfig(enabled=False),
@@ -214,6 +232,16 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+    @cached_property
+    def _cache(self):
+        client = self._class(self._servers, **self._options)
+        client.emptied = self._forget_everything
+        return client
+
+    def _forget_everything(self):
+        self.changes.forget(EVERYTHING)
+        self.announce(EVERYTHING)
 
     @cached_property
     def changes(self):
@@ -259,8 +287,7 @@ class SharedClientRedisCache(RedisCache):
     def clear(self):
         """Empty the cache, and every process's memory of it."""
         super().clear()
-        self.changes.forget(EVERYTHING)
-        self.announce(EVERYTHING)
+        self._forget_everything()
 
     @property
     def is_down(self):

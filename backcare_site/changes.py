@@ -63,6 +63,7 @@ class ChangeFeed:
     def _reset(self):
         self._lock = threading.Lock()
         self._connection = None
+        self._connecting = False
         self._next_try = 0.0
         self._memos = OrderedDict()
 
@@ -71,6 +72,12 @@ class ChangeFeed:
         This process's dict for ``topic``, emptied by the next word of a
         change to it; None while no word can be heard.
         """
+        with self._lock:
+            connect = self._connection is None and self._may_connect()
+        if connect:
+            # Outside the lock: the other threads answer without memory
+            # meanwhile, rather than wait on a Redis that may not answer.
+            self._connect()
         with self._lock:
             if not self._listening():
                 return None
@@ -96,18 +103,30 @@ class ChangeFeed:
         else:
             self._memos.pop(topic, None)
 
+    def _may_connect(self):
+        if self._connecting or time.monotonic() < self._next_try:
+            return False
+        self._connecting = True
+        return True
+
+    def _connect(self):
+        try:
+            connection = self._subscribe()
+        except Exception as error:  # any failure: serve without memory
+            logger.warning("No word of changes (%s): not remembering.", error)
+            connection = None
+        with self._lock:
+            self._connecting = False
+            if connection is None:
+                self._next_try = time.monotonic() + self.retry_seconds
+            else:
+                self._connection = connection
+                self._memos = OrderedDict()
+
     def _listening(self):
         """Read the word waiting; whether the subscription holds."""
         if self._connection is None:
-            if time.monotonic() < self._next_try:
-                return False
-            try:
-                self._connection = self._subscribe()
-            except Exception as error:  # any failure: serve without memory
-                self._next_try = time.monotonic() + self.retry_seconds
-                logger.warning("No word of changes (%s): not remembering.", error)
-                return False
-            self._memos = OrderedDict()
+            return False
         try:
             while self._connection.can_read(timeout=0):
                 message = self._connection.read_response()
@@ -170,25 +189,29 @@ def announce(*topics):
 class Kept:
     """
     At most ``size`` entries that never change once made (each is keyed by
-    the version it is of), the least recently used going first; safe to
-    share between threads.
+    the version it is of), the least recently used going first, each for
+    ``seconds`` at most; safe to share between threads.
     """
 
-    def __init__(self, size):
+    def __init__(self, size, seconds):
         self.size = size
+        self.seconds = seconds  # a number, or a function answering one
         self._entries = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key):
+        """The entry kept under ``key``, or None."""
         with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
+            kept = self._entries.get(key)
+            if kept is None:
+                return None
+            self._entries.move_to_end(key)
+        seconds = self.seconds() if callable(self.seconds) else self.seconds
+        return kept[0] if time.monotonic() - kept[1] < seconds else None
 
     def set(self, key, value):
         with self._lock:
-            self._entries[key] = value
+            self._entries[key] = (value, time.monotonic())
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -25,7 +25,6 @@ it, even while the catalogue's version stays the same.
 """
 
 import hashlib
-import time
 import uuid
 from functools import wraps
 from pathlib import Path
@@ -149,14 +148,11 @@ def plan_key(slug):
 # Only entries no request changes (``remember=True``); each kept no longer
 # than the shared cache keeps it (CATALOGUE_CACHE_SECONDS), so a change made
 # without catalogue_changed() shows as late as it did without this memory.
-_kept = Kept(size=KEPT_ENTRIES)
+_kept = Kept(size=KEPT_ENTRIES, seconds=lambda: settings.CATALOGUE_CACHE_SECONDS)
 
 
 def recall(key, version):
-    kept = _kept.get((key, version)) if version is not None else None
-    if kept is None or time.monotonic() - kept[1] >= settings.CATALOGUE_CACHE_SECONDS:
-        return None
-    return kept[0]
+    return _kept.get((key, version)) if version is not None else None
 
 
 def current(key, *, remember=False):
@@ -173,7 +169,7 @@ def current(key, *, remember=False):
         if entry is not None and entry[0] == version:
             value = entry[1]
             if remember:
-                _kept.set((key, version), (value, time.monotonic()))
+                _kept.set((key, version), value)
     return version, value
 
 
@@ -183,7 +179,7 @@ def keep(key, version, value, *, remember=False):
     # No version: the shared cache is unreachable, and with it any word of
     # a change, so nothing is remembered.
     if remember and version is not None:
-        _kept.set((key, version), (value, time.monotonic()))
+        _kept.set((key, version), value)
 
 
 def cache_public_page(view):

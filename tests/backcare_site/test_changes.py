@@ -5,6 +5,7 @@ site, and ``SharedClientRedisCache`` for the process that makes the change.
 """
 
 import logging
+import time
 
 import pytest
 from redis import Redis
@@ -12,7 +13,7 @@ from redis import Redis
 from backcare_site import changes
 from backcare_site.cache import SharedClientRedisCache, subscriber
 from backcare_site.changes import ChangeFeed, Kept, remembered
-from tests.servers import free_port, redis_server
+from tests.servers import TcpProxy, free_port, redis_server
 
 pytestmark = pytest.mark.servers
 
@@ -140,7 +141,7 @@ def test_without_a_feed_every_value_is_read(monkeypatch):
 
 
 def test_kept_entries_go_least_recently_used_first():
-    kept = Kept(size=2)
+    kept = Kept(size=2, seconds=60)
     kept.set("a", 1)
     kept.set("b", 2)
     assert kept.get("a") == 1  # "b" is now the least recently used
@@ -148,6 +149,18 @@ def test_kept_entries_go_least_recently_used_first():
     kept.set("c", 3)
 
     assert [kept.get(key) for key in "abc"] == [1, None, 3]
+
+
+def test_a_kept_entry_lasts_no_longer_than_asked(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    kept = Kept(size=2, seconds=lambda: 60)
+    kept.set("a", 1)
+
+    now[0] += 59
+    assert kept.get("a") == 1
+    now[0] += 2
+    assert kept.get("a") is None
 
 
 def test_an_announcement_redis_refuses_is_logged_not_raised(redis_url, caplog):
@@ -158,3 +171,31 @@ def test_an_announcement_redis_refuses_is_logged_not_raised(redis_url, caplog):
         cache.announce("catalogue")
 
     assert "Could not announce catalogue" in caplog.text
+
+
+def test_a_cache_back_from_an_outage_tells_every_process_to_forget(redis_url):
+    # Found in review: while one process could not reach Redis, a change it
+    # made (a log-out, a deactivation, an editor's save) went unannounced;
+    # its emptying of the cache on Redis's return was word to no one.
+    other = process(redis_url)
+    other.memo("person:1")["row"] = "kept before the outage"
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    proxy = TcpProxy("127.0.0.1", port)
+    proxy.open()
+    try:
+        cut_off = SharedClientRedisCache(
+            f"redis://127.0.0.1:{proxy.port}/0",
+            {"KEY_PREFIX": "t", "OPTIONS": {**OPTIONS, "retry_seconds": 0.2}},
+        )
+        cut_off.set("page", "before")
+        proxy.close()
+        assert cut_off.get("page") is None
+        assert cut_off.is_down
+        proxy.open()
+        time.sleep(0.3)
+
+        assert cut_off.get("page") is None  # back, and emptied
+
+        assert other.memo("person:1") == {}
+    finally:
+        proxy.close()

@@ -1,6 +1,7 @@
 """The shared page cache of the catalogue (exercises/cache.py)."""
 
 import shutil
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -150,7 +151,7 @@ def test_a_process_remembers_a_page_s_parts_no_longer_than_the_cache_keeps_them(
     # them.
     settings.CATALOGUE_CACHE_SECONDS = 60
     now = [1000.0]
-    monkeypatch.setattr(catalogue_cache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
     assert catalogue_cache.cached_routine_page("practice").title == practice.title
     RoutineFactory._meta.model.objects.filter(pk=practice.pk).update(title="Renamed")
     cache.delete(catalogue_cache.entry_key("routine-page", "practice"))  # expired
