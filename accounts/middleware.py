@@ -1,3 +1,7 @@
+from functools import partial
+
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.middleware import auser, get_user
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -44,53 +48,48 @@ def screening_read(user):
     )
 
 
-class ScreeningMiddleware:
-    """Sets ``request.screening``, read lazily: only pages that use it query it."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        request.screening = SimpleLazyObject(lambda: screening_of(request.user))
-        return self.get_response(request)
-
-
-def in_their_time_zone(user):
+def signed_in_person(request):
     """
-    ``user``, once read (from this process's memory when it has word of
-    every change, ``User.objects.get``), with their time zone made the
-    active one.
+    Who is signed in on ``request`` (Django's ``get_user``, read once; the
+    person's row from this process's memory when it has word of every
+    change), with their time zone made the active one.
     """
     with reading_who_is_signed_in():
-        signed_in = user.is_authenticated
-    if signed_in:
+        user = get_user(request)
+    if user.is_authenticated:
         timezone.activate(user.zone)
+        request.zone_activated = True
     return user
 
 
-class TimeZoneMiddleware:
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
     """
-    Shows and counts a signed-in person's dates in their own time zone.
+    Django's, and what the site hands each request about the person, in one
+    step: ``request.user`` (and ``auser``) as Django's, read when first
+    asked; once read, a signed-in person's time zone made the active one, so
+    their dates show and count in it; and ``request.screening``, read when
+    first asked.
 
-    The zone becomes active when the request first asks who the person is,
-    as every page with a person's records does before reading them (and the
-    menu of every page does): this reads no session and no user that the
-    page would not have read, so a health check stays off the database. For
-    everyone else, and after the request, the site's zone. A streamed
-    response is written after this returns, so the exports name the
-    person's zone themselves.
+    Nothing is read that the page does not ask for: a health check stays off
+    the session and the database. Every page with a person's records asks
+    who they are before reading them (and so does the menu of every page).
+    For everyone else, and after the request, the site's zone. A streamed
+    response is written after this returns, so the exports name the person's
+    zone themselves.
+
+    One middleware, not three (Django's, the screening's, the zone's): each
+    layer costs every request, /livez included (`make bench --middleware`).
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    async_capable = False  # the site is served over WSGI
 
     def __call__(self, request):
-        user = request.user  # AuthenticationMiddleware's, not read yet
-        request.user = SimpleLazyObject(lambda: in_their_time_zone(user))
-        # Every request ends in the site's zone, so the next one on this
-        # thread starts in it (cheaper than timezone.override's save and
-        # restore around each request).
+        request.user = SimpleLazyObject(lambda: signed_in_person(request))
+        request.auser = partial(auser, request)
+        request.screening = SimpleLazyObject(lambda: screening_of(request.user))
         try:
             return self.get_response(request)
         finally:
-            timezone.deactivate()
+            # The next request on this thread starts in the site's zone.
+            if request.__dict__.get("zone_activated"):
+                timezone.deactivate()

@@ -72,9 +72,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.ScreeningMiddleware",
-    "accounts.middleware.TimeZoneMiddleware",
+    # Django's, with the person's time zone and screening (one layer, not three).
+    "accounts.middleware.AuthenticationMiddleware",
     "backcare_site.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.

@@ -1,7 +1,10 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backcare_site.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from backcare_site.handlers import Handler  # noqa: E402 (needs the apps ready)
+
+application = Handler()

@@ -8,6 +8,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
 
+from backcare_site.handlers import HeadAsGetMixin
+
 from .cache import (
     cache_public_page,
     cached_exercise_page,
@@ -36,7 +38,7 @@ def last_routine_id(request):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class HomeView(ListView):
+class HomeView(HeadAsGetMixin, ListView):
     template_name = "exercises/home.html"
     context_object_name = "routines"
     queryset = Routine.objects.ladder().with_exercises()
@@ -53,7 +55,7 @@ class HomeView(ListView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class RoutineDetailView(TemplateView):
+class RoutineDetailView(HeadAsGetMixin, TemplateView):
     template_name = "exercises/routine.html"
 
     def get_context_data(self, slug, **kwargs):
@@ -83,12 +85,12 @@ class RoutineDetailView(TemplateView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class AboutView(TemplateView):
+class AboutView(HeadAsGetMixin, TemplateView):
     template_name = "exercises/about.html"
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class ExerciseDetailView(TemplateView):
+class ExerciseDetailView(HeadAsGetMixin, TemplateView):
     template_name = "exercises/exercise.html"
 
     def get_context_data(self, slug, **kwargs):

@@ -67,6 +67,7 @@ FLAT_BUDGET = 1.2  # render time at 10,000 sessions to that at 1
 WARM_UP_RENDERS = 5
 WRK = ["-t2", "-c16"]
 WORKERS = 2
+BARE_APPLICATION = "tests.bare.wsgi"  # Django's own handler, as a new project has
 
 VISITOR, GUIDED, SIGNED_IN = "visitor", "visitor, run under way", "signed in"
 
@@ -362,7 +363,9 @@ class Verdict:
         return "met" if self.met else "NOT MET"
 
 
-def gunicorn_server(database_url, cache_prefix, settings_module, **env):
+def gunicorn_server(
+    database_url, cache_prefix, settings_module, application="backcare_site.wsgi", **env
+):
     """gunicorn as `make bench` runs it: production's settings (or those
     named), gunicorn.conf.py's threads, timeouts and limits, 2 workers, the
     access log formatted as in production but kept out of the report, and no
@@ -376,6 +379,7 @@ def gunicorn_server(database_url, cache_prefix, settings_module, **env):
         settings_module=settings_module,
         access_log=False,
         options=["--max-requests=0"],
+        application=application,
         DJANGO_CACHE_PREFIX=cache_prefix,
         **env,
     )
@@ -401,7 +405,9 @@ def serve_and_load(database_url, cache_prefix, newest, seconds):
     """The requests/s table; a Verdict per budget."""
     verdicts = []
     print(TABLE_HEADER)
-    with gunicorn_server(database_url, cache_prefix, "tests.bare.settings") as bare:
+    with gunicorn_server(
+        database_url, cache_prefix, "tests.bare.settings", BARE_APPLICATION
+    ) as bare:
         status, ceiling = measure(bare, "/livez", seconds)
     assert status == 200, f"the bare Django view answered {status}"
     print(table_row("bare Django (ceiling)", "", ceiling), flush=True)
@@ -653,53 +659,44 @@ def middleware_labels(middleware):
 
 
 def middleware_in_process(requests, rounds):
-    """CPU time per /livez through Django's WSGI handler in this process, for
-    the bare project's URLs without middleware, then BackCare's URLs with
-    its middleware added one at a time; prints {label: µs} as JSON. CPU time
-    of this process only, so other work on the machine hardly counts."""
+    """CPU time per /livez in this process, through Django's WSGI handler for
+    the bare project's URLs without middleware, then through BackCare's
+    (backcare_site.wsgi) with its middleware added one at a time; prints
+    {label: µs} as JSON. CPU time of this process only, so other work on the
+    machine hardly counts."""
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import override_settings
 
+    from backcare_site.handlers import Handler
+    from tests.helpers import wsgi_environ
+
     full = list(settings.MIDDLEWARE)
     configurations = [
-        ("bare Django's URLs", {"ROOT_URLCONF": "tests.bare.urls", "MIDDLEWARE": []})
+        (
+            "bare Django's URLs",
+            WSGIHandler,
+            {"ROOT_URLCONF": "tests.bare.urls", "MIDDLEWARE": []},
+        )
     ] + [
-        (label, {"MIDDLEWARE": full[:count]})
+        (label, Handler, {"MIDDLEWARE": full[:count]})
         for count, label in enumerate(middleware_labels(full))
     ]
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": "/livez",
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
     statuses = []
 
     def start_response(status, headers):
         statuses.append(status)
 
     def serve(handler):
-        response = handler({**environ, "wsgi.input": io.BytesIO()}, start_response)
+        response = handler(wsgi_environ("/livez"), start_response)
         b"".join(response)
         response.close()  # as a server does: request_finished and its handlers
 
-    times = {label: [] for label, _ in configurations}
+    times = {label: [] for label, _, _ in configurations}
     for _ in range(rounds):
-        for label, changes in configurations:
+        for label, handler_class, changes in configurations:
             with override_settings(**changes):
-                handler = WSGIHandler()
+                handler = handler_class()
                 for _ in range(50):
                     serve(handler)
                 started = time.process_time()
@@ -735,7 +732,13 @@ def middleware_costs(seconds, rounds):
             text=True,
         )
         cpu = json.loads(measured.stdout.strip().splitlines()[-1])
-        configurations = [("bare Django (ceiling)", "tests.bare.settings", {})] + [
+        configurations = [
+            (
+                "bare Django (ceiling)",
+                "tests.bare.settings",
+                {"application": BARE_APPLICATION},
+            )
+        ] + [
             (label, "tests.bench_settings", {"BENCH_MIDDLEWARE_COUNT": count})
             for count, label in enumerate(labels)
         ]

@@ -170,6 +170,7 @@ def gunicorn(
     settings_module="tests.server_settings",
     access_log=True,
     options=(),
+    application="backcare_site.wsgi",
     **env,
 ):
     """gunicorn serving BackCare with debug off on a free port of 127.0.0.1,
@@ -179,7 +180,8 @@ def gunicorn(
     flags below override its bind, workers and logs, and ``options`` adds
     more. ``config=None`` runs gunicorn's own defaults (one sync worker per
     connection) instead. The database is the tests' unless ``database_url``
-    names another; ``access_log=False`` formats the log and throws it away.
+    names another; ``access_log=False`` formats the log and throws it away;
+    ``application`` is the WSGI module gunicorn serves.
     """
     log_dir = Path(tempfile.mkdtemp(prefix="backcare-test-gunicorn-"))
     if config is None:
@@ -207,7 +209,7 @@ def gunicorn(
         process = subprocess.Popen(
             [
                 GUNICORN,
-                "backcare_site.wsgi",
+                application,
                 f"--config={config}",
                 f"--workers={workers}",
                 f"--bind=127.0.0.1:{port}",

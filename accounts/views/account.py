@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
+from backcare_site.handlers import HeadAsGetMixin
 from exercises.forms import DoctorClearanceForm
 from exercises.models import Contraindication
 
@@ -106,7 +107,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PrivacyView(TemplateView):
+class PrivacyView(HeadAsGetMixin, TemplateView):
     template_name = "accounts/privacy.html"
 
 

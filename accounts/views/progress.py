@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
+from backcare_site.handlers import HeadAsGetMixin
 from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
@@ -100,7 +101,7 @@ def guided_save(request, slug):
 
 
 @method_decorator(cache_progress_page, name="dispatch")
-class DashboardView(LoginRequiredMixin, TemplateView):
+class DashboardView(HeadAsGetMixin, LoginRequiredMixin, TemplateView):
     template_name = "accounts/dashboard.html"
 
     def get_context_data(self, **kwargs):
@@ -114,7 +115,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
 
 
 @method_decorator(cache_progress_page(query=["page"]), name="dispatch")
-class HistoryView(LoginRequiredMixin, ListView):
+class HistoryView(HeadAsGetMixin, LoginRequiredMixin, ListView):
     template_name = "accounts/history.html"
     context_object_name = "sessions"
     paginate_by = 20

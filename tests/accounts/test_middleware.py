@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts import services
-from accounts.middleware import ScreeningMiddleware, TimeZoneMiddleware, screening_of
+from accounts.middleware import AuthenticationMiddleware, screening_of
 from exercises.cache import catalogue_changed
 from exercises.screening import UNSCREENED, Screening
 from tests.factories import UserFactory, urgent_flag
@@ -91,38 +91,46 @@ def test_a_kept_screening_is_never_anothers(user, other_user, avoid_warning):
 
 def test_a_request_that_never_asks_who_is_signed_in_reads_no_one():
     request = RequestFactory().get("/livez")
-    request.user = SimpleLazyObject(never_read)
+    request.session = SimpleLazyObject(never_read)
     seen = {}
 
     def page(request):
         seen["zone"] = timezone.get_current_timezone_name()
         return HttpResponse("ok")
 
-    response = ScreeningMiddleware(TimeZoneMiddleware(page))(request)
+    response = AuthenticationMiddleware(page)(request)
 
     assert response.status_code == 200
     assert seen["zone"] == settings.TIME_ZONE
 
 
-def test_the_time_zone_is_the_persons_once_asked_and_for_the_request_only(db):
+def test_the_person_their_zone_and_screening_once_asked_for_the_request_only(
+    db, avoid_warning
+):
+    person = UserFactory(time_zone="America/Los_Angeles")
+    services.screening_update(user=person, conditions=[avoid_warning])
+    person.refresh_from_db()
     request = RequestFactory().get("/progress/")
-    request.user = UserFactory(time_zone="America/Los_Angeles")
+    request.session = {}
+    request._cached_user = person  # as Django's get_user keeps who it read
     seen = {}
 
     def page(request):
         seen["before"] = timezone.get_current_timezone_name()
-        assert request.user.is_authenticated
+        assert request.user == person
         seen["after"] = timezone.get_current_timezone_name()
         moment = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
         seen["local"] = timezone.localtime(moment).strftime("%a %H:%M")
+        seen["screening"] = request.screening.applies
         return HttpResponse("ok")
 
-    TimeZoneMiddleware(page)(request)
+    AuthenticationMiddleware(page)(request)
 
     assert seen == {
         "before": settings.TIME_ZONE,
         "after": "America/Los_Angeles",
         "local": "Thu 22:30",
+        "screening": {avoid_warning.pk},
     }
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE
 

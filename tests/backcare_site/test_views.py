@@ -12,6 +12,21 @@ from tests.factories import CompletedSessionFactory, UserFactory
 from tests.servers import assert_styled_503
 
 
+def test_livez_is_plain_text_never_cached_and_reads_nothing(
+    client, db, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert response["Content-Type"] == "text/plain"
+    assert response["Cache-Control"] == (
+        "max-age=0, no-cache, no-store, must-revalidate, private"
+    )
+    assert client.post("/livez").status_code == 405
+
+
 def test_healthz_is_plain_text_and_never_cached(client, db):
     response = client.get("/healthz")
 

@@ -2,8 +2,8 @@
 The ceiling `make bench` measures BackCare's /livez against: a bare Django
 project, one view answering "ok", no middleware, no apps, no database, debug
 off. gunicorn serves it with the same gunicorn.conf.py, workers and threads
-as BackCare (Django's own WSGI application, through backcare_site.wsgi, which
-reads DJANGO_SETTINGS_MODULE).
+as BackCare, through Django's own WSGI application (tests/bare/wsgi.py, as a
+new project's wsgi.py makes it).
 """
 
 import os
