@@ -35,12 +35,12 @@ from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from backcare_site.changes import Kept, announce, remembered
+from backcare_site.csrf import csrf_token
 
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
@@ -285,7 +285,7 @@ def with_token(request, content):
     it would."""
     if _CSRF_BYTES not in content:
         return content
-    return content.replace(_CSRF_BYTES, get_token(request).encode())
+    return content.replace(_CSRF_BYTES, csrf_token(request).encode())
 
 
 _CSRF_BYTES = CSRF_PLACEHOLDER.encode()

@@ -129,3 +129,42 @@ def test_live_data_is_an_unexpired_sessions_data_only(db):
     assert BrowserSession.objects.live_data("gone") is None
     assert BrowserSession.objects.live_data("none") is None
     assert BrowserSession.objects.live_data(None) is None
+
+
+def test_a_session_row_is_decoded_once_and_each_read_gets_its_own_copy(db, monkeypatch):
+    from accounts.sessions.db import SessionStore
+
+    written = SessionStore()
+    written["marks"] = {"beginner": [1, 2]}
+    written.create()
+    decoded = []
+    decode = SessionStore.decode
+    monkeypatch.setattr(
+        SessionStore,
+        "decode",
+        lambda self, text: decoded.append(text) or decode(self, text),
+    )
+
+    first = SessionStore(written.session_key)
+    first["marks"]["beginner"].append(3)  # this request's copy only
+    second = SessionStore(written.session_key)
+
+    assert second["marks"] == {"beginner": [1, 2]}
+    assert len(decoded) == 1  # the second read was the same text
+
+    first.save()  # new text: read and decoded afresh
+    assert SessionStore(written.session_key)["marks"] == {"beginner": [1, 2, 3]}
+    assert len(decoded) == 2
+
+
+def test_a_session_row_failing_its_signature_reads_as_empty_each_time(db):
+    from accounts.sessions.db import SessionStore
+
+    BrowserSession.objects.create(
+        session_key="forged1234567890",
+        session_data="not-signed-by-this-site",
+        expire_date=timezone.now() + timedelta(1),
+    )
+
+    for _ in range(2):
+        assert SessionStore("forged1234567890").load() == {}
