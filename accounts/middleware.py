@@ -2,6 +2,7 @@ from functools import partial
 
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.middleware import auser, get_user
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -58,7 +59,6 @@ def signed_in_person(request):
         user = get_user(request)
     if user.is_authenticated:
         timezone.activate(user.zone)
-        request.zone_activated = True
     return user
 
 
@@ -67,8 +67,8 @@ class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
     Django's, and what the site hands each request about the person, in one
     step: ``request.user`` (and ``auser``) as Django's, read when first
     asked; once read, a signed-in person's time zone made the active one, so
-    their dates show and count in it; and ``request.screening``, read when
-    first asked.
+    their dates show and count in it, until the request ends; and
+    ``request.screening``, read when first asked.
 
     Nothing is read that the page does not ask for: a health check stays off
     the session and the database. Every page with a person's records asks
@@ -84,12 +84,17 @@ class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
     async_capable = False  # the site is served over WSGI
 
     def __call__(self, request):
+        if not hasattr(request, "session"):  # as Django's middleware checks
+            raise ImproperlyConfigured(
+                "The authentication middleware needs SessionMiddleware before it "
+                "in MIDDLEWARE."
+            )
         request.user = SimpleLazyObject(lambda: signed_in_person(request))
         request.auser = partial(auser, request)
         request.screening = SimpleLazyObject(lambda: screening_of(request.user))
         try:
             return self.get_response(request)
         finally:
-            # The next request on this thread starts in the site's zone.
-            if request.__dict__.get("zone_activated"):
-                timezone.deactivate()
+            # The next request on this thread starts in the site's zone, even
+            # after one that set a zone some other way.
+            timezone.deactivate()

@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
@@ -141,3 +143,10 @@ def test_the_time_zone_lasts_for_the_request_only(client, db):
     assert client.get("/progress/").status_code == 200
 
     assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+
+
+def test_without_the_session_middleware_the_site_says_so():
+    request = RequestFactory().get("/")
+
+    with pytest.raises(ImproperlyConfigured, match="SessionMiddleware"):
+        AuthenticationMiddleware(lambda request: HttpResponse("ok"))(request)
