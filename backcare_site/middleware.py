@@ -4,6 +4,8 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
+from django.contrib.sessions import middleware as sessions_middleware
+from django.middleware import common
 from django.utils.functional import SimpleLazyObject, empty
 
 # What django-csp's decorators leave on a response that has a policy of its own.
@@ -39,8 +41,12 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
         )
 
-    def process_request(self, request):
-        """No nonce to offer: the templates use none."""
+    async_capable = False  # the site is served over WSGI
+
+    def __call__(self, request):
+        # No nonce to offer (the templates use none), so nothing to do on the
+        # way in, and no round of the mixin's hasattr checks either.
+        return self.process_response(request, self.get_response(request))
 
     def process_response(self, request, response):
         # The decorators set these on the response itself (a look in its
@@ -73,4 +79,38 @@ class MessageMiddleware(messages_middleware.MessageMiddleware):
         response = self.get_response(request)
         if request._messages._wrapped is empty:
             return response
+        return self.process_response(request, response)
+
+
+class SessionMiddleware(sessions_middleware.SessionMiddleware):
+    """
+    Django's, with nothing to do on the way out for a request that came
+    without a session cookie and never used the session: a visitor's page,
+    a probe. Django's ``process_response`` would find nothing to save, no
+    cookie to delete and no reason to vary on cookies.
+    """
+
+    async_capable = False  # the site is served over WSGI
+
+    def __call__(self, request):
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        request.session = session = self.SessionStore(session_key)
+        response = self.get_response(request)
+        if (
+            session_key is None
+            and request.session is session
+            and not (session.accessed or session.modified)
+        ):
+            return response
+        return self.process_response(request, response)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's (the allowed host checked, Content-Length, APPEND_SLASH), without
+    the mixin's round of hasattr checks on every request."""
+
+    async_capable = False  # the site is served over WSGI
+
+    def __call__(self, request):
+        response = self.process_request(request) or self.get_response(request)
         return self.process_response(request, response)

@@ -69,8 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "backcare_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "backcare_site.middleware.SessionMiddleware",
+    "backcare_site.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the person's time zone and screening (one layer, not three).
     "accounts.middleware.AuthenticationMiddleware",

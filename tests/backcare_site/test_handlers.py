@@ -6,8 +6,13 @@ import pytest
 from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
+from django.test import override_settings
 
-from backcare_site.handlers import Handler
+from backcare_site.handlers import (
+    ALLOWED_HOSTS_SEEN,
+    ALLOWED_HOSTS_SEEN_AT_MOST,
+    Handler,
+)
 from backcare_site.wsgi import application
 from tests.helpers import wsgi_environ
 
@@ -21,11 +26,10 @@ def serve(db):
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
 
-    def get(path, cookie=""):
+    def get(path, cookie="", host="127.0.0.1"):
         statuses = []
-        response = handler(
-            wsgi_environ(path, cookie), lambda status, headers: statuses.append(status)
-        )
+        environ = wsgi_environ(path, cookie) | {"HTTP_HOST": host}
+        response = handler(environ, lambda status, headers: statuses.append(status))
         body = b"".join(response)
         response.close()  # as gunicorn does once the last byte is sent
         return statuses[0], body
@@ -85,3 +89,23 @@ def test_a_persons_pages_leave_nothing_for_the_cycle_collector(
         assert b"Log out" in body  # signed in
 
         assert cyclic_garbage(lambda path=path: serve(path, cookie)) == [], path
+
+
+def test_a_host_not_allowed_is_refused_every_time_and_a_host_let_go_is_refused_next(
+    serve,
+):
+    assert serve("/livez", host="127.0.0.1")[0] == "200 OK"
+    for _ in range(2):
+        assert serve("/livez", host="evil.example")[0] == "400 Bad Request"
+
+    with override_settings(ALLOWED_HOSTS=["backcare.example"]):
+        assert serve("/livez", host="backcare.example")[0] == "200 OK"
+        assert serve("/livez", host="127.0.0.1")[0] == "400 Bad Request"
+    assert serve("/livez", host="backcare.example")[0] == "400 Bad Request"
+
+
+def test_the_hosts_remembered_are_few_whatever_a_wildcard_lets_in(serve):
+    with override_settings(ALLOWED_HOSTS=["*"]):
+        for number in range(100):
+            assert serve("/livez", host=f"host-{number}.example")[0] == "200 OK"
+    assert len(ALLOWED_HOSTS_SEEN) <= ALLOWED_HOSTS_SEEN_AT_MOST
