@@ -55,7 +55,7 @@ def signed_in_person(request):
     person's row from this process's memory when it has word of every
     change), with their time zone made the active one.
     """
-    with reading_who_is_signed_in():
+    with reading_who_is_signed_in(request.session):
         user = get_user(request)
     if user.is_authenticated:
         timezone.activate(user.zone)

@@ -99,10 +99,12 @@ class RowReader:
         table = model._meta.db_table
         fields = model._meta.concrete_fields
         self.model = model
-        self.select = (
-            f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)}"
-        )
+        self.table = quote(table)
+        # Named with their table, for a statement that joins another.
+        self.columns = ", ".join(f"{self.table}.{quote(f.column)}" for f in fields)
+        self.select = f"SELECT {self.columns} FROM {self.table}"
         self.attnames = [field.attname for field in fields]
+        self.pk_position = fields.index(model._meta.pk)
         self.conversions = []  # (position, converters, column expression)
         for position, field in enumerate(fields):
             column = field.get_col(table)
@@ -155,18 +157,20 @@ def row_values(manager, column, value):
     return None if row is None else reader.values(connection, row)
 
 
-# Set while Django reads who is signed in on a request: only then may the
-# person's row come from this process's memory (``backcare_site.changes``),
-# kept until word that it changed. Everywhere else, as after a save in the
-# same transaction, the row is read from the database.
-_reading_who_is_signed_in = ContextVar("reading_who_is_signed_in", default=False)
+# Set while Django reads who is signed in on a request, to that request's
+# session: only then may the person's row come with the session's own
+# (``BrowserSessionManager.live_row``) or from this process's memory
+# (``backcare_site.changes``), kept until word that it changed. Everywhere
+# else, as after a save in the same transaction, the row is read from the
+# database.
+_reading_who_is_signed_in = ContextVar("reading_who_is_signed_in", default=None)
 # A safety net for a change made around the ORM (SQL by hand): seen this late.
 PERSON_MEMORY_SECONDS = 300
 
 
 @contextmanager
-def reading_who_is_signed_in():
-    token = _reading_who_is_signed_in.set(True)
+def reading_who_is_signed_in(session=True):
+    token = _reading_who_is_signed_in.set(session)
     try:
         yield
     finally:
@@ -194,6 +198,17 @@ def remembered_row(manager, column, person_pk, name):
     return row_reader(manager.model, manager.db).instance(manager.db, values)
 
 
+def read_with(session, person_pk):
+    """The person's instance from the row read with ``session``'s own, if it
+    was (``accounts.sessions.db``), and is theirs; else None."""
+    read = getattr(session, "person_read_with_it", None)
+    if read is None or read[0] != person_pk:
+        return None
+    return row_reader(User, session.model.objects.db).instance(
+        session.model.objects.db, read[1]
+    )
+
+
 class PersonManager(UserManager):
     def get(self, *args, **kwargs):
         """
@@ -209,8 +224,11 @@ class PersonManager(UserManager):
             value = pk.to_python(kwargs["pk"])
         except ValidationError:
             return super().get(*args, **kwargs)  # the ORM's own error
-        if _reading_who_is_signed_in.get():
-            person = remembered_row(self, pk.column, value, "row")
+        session = _reading_who_is_signed_in.get()
+        if session is not None:
+            person = read_with(session, value) or remembered_row(
+                self, pk.column, value, "row"
+            )
         else:
             person = one_row(self, pk.column, value)
         if person is None:
@@ -783,25 +801,40 @@ class RoutineTotal(models.Model):
 
 
 class BrowserSessionManager(BaseSessionManager):
-    def live_data(self, session_key):
+    def live_row(self, session_key):
         """
-        The data of the unexpired session under ``session_key``, or None:
-        one plain statement, as every request with a session cookie asks it
-        (``accounts.sessions.db``): 100 µs where ``get()`` takes 450 µs.
+        (data, person) of the unexpired session under ``session_key``, or
+        None: ``person`` is (id, ``row_values``) of whoever is signed in on
+        it, or None. One plain statement, as every request with a session
+        cookie asks it (``accounts.sessions.db``): 100 µs where ``get()``
+        takes 450 µs, and who is signed in comes with it, where a second
+        statement took as long again.
         """
         if not session_key:
             return None
         connection = connections[self.db]
         quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        person = row_reader(User, self.db)
         sql = (
-            f"SELECT {quote('session_data')} FROM {quote(self.model._meta.db_table)}"
-            f" WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
+            f"SELECT {table}.{quote('session_data')}, {person.columns}"
+            f" FROM {table} LEFT JOIN {person.table}"
+            f" ON {person.table}.{quote(User._meta.pk.column)}"
+            f" = {table}.{quote('user_id')}"
+            f" WHERE {table}.{quote('session_key')} = %s"
+            f" AND {table}.{quote('expire_date')} > %s"
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
             cursor.execute(sql, [session_key, now])
             row = cursor.fetchone()
-        return None if row is None else row[0]
+        if row is None:
+            return None
+        data, columns = row[0], row[1:]
+        if columns[person.pk_position] is None:  # no one signed in, or gone
+            return data, None
+        values = person.values(connection, columns)
+        return data, (values[person.pk_position], values)
 
 
 class BrowserSession(AbstractBaseSession):

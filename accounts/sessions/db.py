@@ -17,12 +17,18 @@ _decoded = Kept(size=10_000, seconds=24 * 60 * 60)
 class SessionStore(PersonSessionMixin, db.SessionStore):
     """Sessions in the database, each row with its person's id."""
 
+    # (id, row values) of the person signed in, read with the session's row.
+    person_read_with_it = None
+
     def load(self):
-        # Django's, read with one plain statement (BrowserSession.objects).
-        text = self.model.objects.live_data(self.session_key)
-        if text is None:
+        # Django's, read with one plain statement (BrowserSession.objects),
+        # which also reads the row of the person signed in: Django's
+        # get_user asks for it next (accounts.models.read_with).
+        row = self.model.objects.live_row(self.session_key)
+        if row is None:
             self._session_key = None
             return {}
+        text, self.person_read_with_it = row
         kept = _decoded.get(text)
         if kept is not None:
             return pickle.loads(kept)

@@ -11,11 +11,13 @@ from django.contrib.sessions.backends.cached_db import KEY_PREFIX
 from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import BrowserSession
+from accounts.models import BrowserSession, User, row_values
 from accounts.sessions import user_id_of
 from accounts.sessions.cached_db import SESSION_MEMORY_SECONDS
 from tests.factories import UserFactory
@@ -116,19 +118,46 @@ def test_a_session_reads_until_it_expires_then_signs_no_one_in(
     assert client.get("/progress/").status_code == 302  # to log in
 
 
-def test_live_data_is_an_unexpired_sessions_data_only(db):
+def test_a_live_row_is_an_unexpired_sessions_data_with_its_persons_row(db):
+    person = UserFactory(username="noor_haddad")
     now = timezone.now()
     BrowserSession.objects.create(
         session_key="live", session_data="data", expire_date=now + timedelta(1)
     )
     BrowserSession.objects.create(
+        session_key="mine",
+        session_data="signed in",
+        expire_date=now + timedelta(1),
+        user_id=person.pk,
+    )
+    BrowserSession.objects.create(
         session_key="gone", session_data="old", expire_date=now - timedelta(1)
     )
 
-    assert BrowserSession.objects.live_data("live") == "data"
-    assert BrowserSession.objects.live_data("gone") is None
-    assert BrowserSession.objects.live_data("none") is None
-    assert BrowserSession.objects.live_data(None) is None
+    assert BrowserSession.objects.live_row("live") == ("data", None)
+    data, (pk, values) = BrowserSession.objects.live_row("mine")
+    assert (data, pk) == ("signed in", person.pk)
+    assert values == row_values(User.objects, "id", person.pk)
+    assert BrowserSession.objects.live_row("gone") is None
+    assert BrowserSession.objects.live_row("none") is None
+    assert BrowserSession.objects.live_row(None) is None
+
+
+def test_a_signed_in_request_reads_its_session_and_person_in_one_query(settings, db):
+    settings.SESSION_ENGINE = "accounts.sessions.db"
+    person = UserFactory(username="noor_haddad")
+    client = Client()
+    client.force_login(person)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/about/")
+    assert "noor_haddad" in response.content.decode()  # the menu names them
+    who = [
+        query["sql"]
+        for query in queries
+        if '"session_data"' in query["sql"] or '"password"' in query["sql"]
+    ]
+    assert len(who) == 1, who
 
 
 def test_a_session_row_is_decoded_once_and_each_read_gets_its_own_copy(db, monkeypatch):
