@@ -177,6 +177,10 @@ def reading_who_is_signed_in(session=True):
         _reading_who_is_signed_in.reset(token)
 
 
+def reading_who_is_signed_in_now():
+    return _reading_who_is_signed_in.get() is not None
+
+
 def person_topic(pk):
     """The word of a change to the person with this id."""
     return f"person:{pk}"

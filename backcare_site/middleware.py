@@ -98,7 +98,7 @@ class SessionMiddleware(sessions_middleware.SessionMiddleware):
         response = self.get_response(request)
         if (
             session_key is None
-            and request.session is session
+            and getattr(request, "session", None) is session
             and not (session.accessed or session.modified)
         ):
             return response

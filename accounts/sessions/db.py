@@ -22,13 +22,20 @@ class SessionStore(PersonSessionMixin, db.SessionStore):
 
     def load(self):
         # Django's, read with one plain statement (BrowserSession.objects),
-        # which also reads the row of the person signed in: Django's
-        # get_user asks for it next (accounts.models.read_with).
+        # which also reads the row of the person signed in. Kept only when
+        # Django's get_user is what loads the session: it asks for the
+        # person next (accounts.models.read_with); read earlier in the
+        # request, the row could be older than a save made since.
+        from accounts.models import reading_who_is_signed_in_now  # apps loaded
+
+        self.person_read_with_it = None
         row = self.model.objects.live_row(self.session_key)
         if row is None:
             self._session_key = None
             return {}
-        text, self.person_read_with_it = row
+        text, person = row
+        if reading_who_is_signed_in_now():
+            self.person_read_with_it = person
         kept = _decoded.get(text)
         if kept is not None:
             return pickle.loads(kept)

@@ -197,3 +197,23 @@ def test_a_session_row_failing_its_signature_reads_as_empty_each_time(db):
 
     for _ in range(2):
         assert SessionStore("forged1234567890").load() == {}
+
+
+def test_the_person_comes_with_the_session_only_when_get_user_loads_it(settings, db):
+    from accounts.models import reading_who_is_signed_in
+    from accounts.sessions.db import SessionStore
+
+    settings.SESSION_ENGINE = "accounts.sessions.db"
+    person = UserFactory(username="noor_haddad")
+    client = Client()
+    client.force_login(person)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    loaded_first = SessionStore(key)
+    loaded_first.load()  # as a view reading the session before request.user
+    assert loaded_first.person_read_with_it is None  # a save may come between
+
+    loaded_for_get_user = SessionStore(key)
+    with reading_who_is_signed_in(loaded_for_get_user):
+        loaded_for_get_user.load()
+    assert loaded_for_get_user.person_read_with_it[0] == person.pk
