@@ -3,6 +3,7 @@ from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.module_loading import import_string
 
+from .guide import screened_outcome
 from .models import StepOutcome
 
 PAIN_MAX = 10
@@ -178,7 +179,7 @@ class StepActionForm(forms.Form):
             raise forms.ValidationError(
                 "This step has no warning to skip it for.", code="nothing_to_avoid"
             )
-        if action == "done" and self.flagged:
+        if action == "done" and self.outcome_of(action) is not StepOutcome.DONE:
             raise forms.ValidationError(
                 "This exercise is not recommended for you. Skip it, or confirm "
                 "that your clinician has cleared you first.",
@@ -190,11 +191,14 @@ class StepActionForm(forms.Form):
     def overrides(self):
         return self.cleaned_data["action"] == "override"
 
+    def outcome_of(self, action):
+        """What ``action`` records the step as, by the one rule for flagged steps."""
+        marked = {
+            "done": StepOutcome.DONE,
+            "skip_safety": StepOutcome.SKIPPED_FOR_SAFETY,
+        }.get(action, StepOutcome.SKIPPED)
+        return screened_outcome(marked, flagged=self.flagged)
+
     @property
     def outcome(self):
-        action = self.cleaned_data["action"]
-        if action == "done":
-            return StepOutcome.DONE
-        if action == "skip_safety" or self.flagged:
-            return StepOutcome.SKIPPED_FOR_SAFETY
-        return StepOutcome.SKIPPED
+        return self.outcome_of(self.cleaned_data["action"])

@@ -147,14 +147,15 @@ class GuidedRun:
         """
         (number, step, outcome, time) for each step, the time spent on it as
         text (“34 min 12 s”) or "" when not measured. A step never marked
-        counts as skipped, or skipped for safety when the person's screening
-        flags it (``flagged``: step numbers) and they did not override it.
+        counts as skipped; any step the person's screening flags (``flagged``:
+        step numbers) as skipped for safety unless they overrode it
+        (``screened_outcome``).
         """
         return [
             (
                 number,
                 step,
-                self.outcome(number) or self._default_outcome(number, flagged),
+                self._screened_outcome(number, flagged),
                 self._time_text(number),
             )
             for number, step in enumerate(steps, start=1)
@@ -164,10 +165,14 @@ class GuidedRun:
         seconds = self.seconds(number)
         return "" if seconds is None else format_duration(timedelta(seconds=seconds))
 
-    def _default_outcome(self, number, flagged):
-        if number in flagged and not self.is_overridden(number):
-            return StepOutcome.SKIPPED_FOR_SAFETY
-        return StepOutcome.SKIPPED
+    def _screened_outcome(self, number, flagged):
+        # Never marked: skipped. A screening answered since the step was
+        # marked counts at once, as in ``refusal``.
+        return screened_outcome(
+            self.outcome(number) or StepOutcome.SKIPPED,
+            flagged=number in flagged,
+            cleared=self.is_overridden(number),
+        )
 
     def record(self, steps, flagged=()):
         """What an account needs to keep this run as a completed session."""
@@ -185,7 +190,9 @@ class GuidedRun:
                     "order": number,
                     "outcome": outcome.value,
                     "cleared_by_clinician": self.is_overridden(number),
-                    "seconds": self.seconds(number),
+                    "seconds": self.seconds(number)
+                    if outcome is StepOutcome.DONE
+                    else None,
                 }
                 for number, step, outcome, _ in self.summary(steps, flagged)
             ],
@@ -196,6 +203,19 @@ class GuidedRun:
         runs[self.slug] = self.data
         # Reassigned so the session backend sees the change.
         self.session[RUN_KEY] = runs
+
+
+def screened_outcome(outcome, *, flagged, cleared=False):
+    """
+    The one rule for what a step is recorded as, online (the step's form,
+    ``GuidedRun``) and offline (``OfflineRun``): a step the person's screening
+    advises against (``flagged``) is only ever skipped for safety, unless they
+    said their clinician cleared them for it (``cleared``); then, and for any
+    other step, it is what they marked (``outcome``).
+    """
+    if flagged and not cleared:
+        return StepOutcome.SKIPPED_FOR_SAFETY
+    return StepOutcome(outcome)
 
 
 class Refusal(enum.Enum):

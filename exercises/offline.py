@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .cache import cached, cached_guide, cached_plan
+from .guide import screened_outcome
 from .models import StepOutcome
 
 # A token the browser made for the run; "guided:" ones are the server's.
@@ -198,8 +199,16 @@ class OfflineRun:
     def record(self, flagged=()):
         """
         What an account needs to keep this run, as ``GuidedRun.record()``;
-        ``flagged``: the step numbers the person's screening advises against.
+        ``flagged``: the step numbers the person's screening advises against,
+        recorded by the online guide's rule (``screened_outcome``) whatever
+        the phone marked: skipped for safety unless overridden.
         """
+        outcomes = [
+            screened_outcome(
+                outcome, flagged=number in flagged, cleared=number in self.overridden
+            )
+            for number, (outcome, _) in enumerate(self.steps, start=1)
+        ]
         return {
             "routine": self.plan.routine.slug,
             "title": self.plan.routine.title,
@@ -216,10 +225,10 @@ class OfflineRun:
                     # As online, where only a flagged step can be overridden.
                     "cleared_by_clinician": number in self.overridden
                     and number in flagged,
-                    "seconds": seconds,
+                    "seconds": seconds if outcome is StepOutcome.DONE else None,
                 }
-                for number, (step, (outcome, seconds)) in enumerate(
-                    zip(self.plan.steps, self.steps, strict=True), start=1
+                for number, (step, outcome, (_, seconds)) in enumerate(
+                    zip(self.plan.steps, outcomes, self.steps, strict=True), start=1
                 )
             ],
         }

@@ -216,15 +216,33 @@ def test_the_summary_counts_unmarked_steps_as_skipped():
 def test_the_summary_counts_unmarked_flagged_steps_skipped_for_safety():
     run = started()
     run.mark(1, StepOutcome.DONE)
+    run.override(2)
     routine = steps("Knee rocks", "Bridge", "Leg stretch")
 
-    summary = run.summary(routine, flagged={1, 3})
+    summary = run.summary(routine, flagged={2, 3})
 
     assert [outcome for _, _, outcome, _ in summary] == [
         StepOutcome.DONE,
         StepOutcome.SKIPPED,
         StepOutcome.SKIPPED_FOR_SAFETY,
     ]
+
+
+def test_a_step_marked_done_then_flagged_by_the_screening_is_skipped_for_safety():
+    # Marked done, then the person answered the screening on another device:
+    # recorded by the one rule (screened_outcome), as the offline save is.
+    run = started()
+    run.mark(1, StepOutcome.DONE, seconds=40)
+    run.mark(2, StepOutcome.DONE, seconds=50)
+    run.override(2)
+    routine = steps("Knee rocks", "Bridge")
+
+    record = run.record(routine, flagged={1, 2})
+
+    assert [
+        (step["outcome"], step["cleared_by_clinician"], step["seconds"])
+        for step in record["steps"]
+    ] == [("skipped_for_safety", False, None), ("done", True, 50)]
 
 
 def test_the_summary_of_no_steps_is_empty():

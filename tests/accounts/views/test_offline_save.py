@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import CompletedSession, StepResult
+from exercises.models import Contraindication, Routine
 from tests.factories import UserFactory, red_flag
 from tests.helpers import signed_in_client
 
@@ -365,12 +366,13 @@ def test_steps_not_overridden_or_not_flagged_are_not_recorded_as_cleared(
 ):
     steps = run()["steps"]
     steps[2] = {"outcome": "done", "seconds": 60}
-    # Not overridden (a phone from before the field, too): as before.
+    # Flagged and not overridden (a phone from before the field, too): only
+    # ever skipped for safety, as the online step's form has it.
     services.screening_update(user=user, conditions=[avoid_warning])
     assert cleared(user, run(steps=steps)) == [
         ("done", False),
         ("done", False),
-        ("done", False),
+        ("skipped_for_safety", False),
         ("skipped", False),
     ]
     StepResult.objects.all().delete()
@@ -384,6 +386,61 @@ def test_steps_not_overridden_or_not_flagged_are_not_recorded_as_cleared(
         ("done", False),
         ("skipped", False),
     ]
+
+
+def test_a_step_the_screening_marks_sent_as_done_is_skipped_for_safety(catalogue, user):
+    # Yes to nerve pain down the legs; the phone says every beginner step was
+    # done and names no clinician's override.
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    services.screening_update(user=user, conditions=[nerve_pain])
+    routine = Routine.objects.get(slug="beginner")
+    names = [step.exercise.slug for step in routine.steps.all()]
+    flagged = [slug for slug in names if slug == "straight-leg-raises"]
+    assert flagged, names
+    data = run(
+        routine="beginner",
+        steps=[{"outcome": "done", "seconds": 60} for _ in names],
+    )
+
+    response = send(signed_in_client(user), data)
+
+    assert response.status_code == 201
+    recorded = {
+        step.exercise.slug: (step.outcome, step.cleared_by_clinician, step.seconds)
+        for step in StepResult.objects.select_related("exercise")
+    }
+    assert recorded["straight-leg-raises"] == ("skipped_for_safety", False, None)
+    assert [recorded[slug][0] for slug in names if slug not in flagged] == ["done"] * (
+        len(names) - 1
+    )
+    # Not counted as exercised on the dashboard's figures either.
+    session = CompletedSession.objects.get()
+    assert session.steps.filter(outcome="done").count() == len(names) - 1
+
+
+def test_a_step_the_screening_marks_is_done_with_the_clinicians_override(
+    catalogue, user
+):
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    services.screening_update(user=user, conditions=[nerve_pain])
+    names = [
+        step.exercise.slug for step in Routine.objects.get(slug="beginner").steps.all()
+    ]
+    number = names.index("straight-leg-raises") + 1
+    data = run(
+        routine="beginner",
+        steps=[{"outcome": "done", "seconds": 60} for _ in names],
+        overridden=[number],
+    )
+
+    assert send(signed_in_client(user), data).status_code == 201
+
+    step = StepResult.objects.get(exercise__slug="straight-leg-raises")
+    assert (step.outcome, step.cleared_by_clinician, step.seconds) == (
+        "done",
+        True,
+        60,
+    )
 
 
 def test_pain_errors_name_the_rating(practice, user):
