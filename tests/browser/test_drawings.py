@@ -1,7 +1,8 @@
 """Each exercise's drawing where a person needs it (issue 16): large on the
-exercise page, beside each step of a routine, compact beside the guided step's
-title and turned to the side the timer is on, still with reduced motion, on
-paper, without JavaScript, and no broken image where there is no drawing."""
+exercise page, beside each step of a routine, large on the guided step (under
+the timer on a phone, beside it on a laptop) and turned to the side the timer
+is on, still with reduced motion, on paper, without JavaScript, and no broken
+image where there is no drawing."""
 
 import re
 
@@ -125,7 +126,7 @@ def test_each_step_of_every_seed_routine_shows_its_drawing(screen, catalogue):
 # ----- the guided step -----------------------------------------------------
 
 
-def test_guided_step_shows_a_compact_drawing_and_start_in_the_first_screen(
+def test_guided_step_shows_a_large_drawing_and_start_in_the_first_screen(
     screen, catalogue
 ):
     page = screen
@@ -142,19 +143,24 @@ def test_guided_step_shows_a_compact_drawing_and_start_in_the_first_screen(
                 expect(
                     page.get_by_role("button", name="Skip this exercise")
                 ).to_be_visible()
-            head = page.locator(".guide-step-head")
-            img = head.locator("figure.illustration-compact img.illustration-moving")
-            expect(img).to_have_attribute("alt", step.exercise.drawing.alt)
-            expect_loaded(img)
-            expect(head.locator(".illustration-print")).to_have_count(0)
             assert page.evaluate("scrollY") == 0, where
-            # Beside the title, not under it.
-            title = head.get_by_role("heading", level=1).bounding_box()
-            box = img.bounding_box()
-            assert box["x"] >= title["x"] + title["width"], where
-            assert box["y"] < title["y"] + title["height"], where
-            assert_inside_first_screen(img, where)
             assert_inside_first_screen(player.locator("[data-player-toggle]"), where)
+            figure = page.locator("figure.illustration-guide")
+            img = figure.locator("img.illustration-moving")
+            expect(img).to_have_attribute("alt", step.exercise.drawing.alt)
+            expect(figure.locator(".illustration-print")).to_have_count(0)
+            timer = player.bounding_box()
+            box = img.bounding_box()
+            if is_phone(page):
+                # Under the player, as wide as the page.
+                assert box["y"] >= timer["y"] + timer["height"], where
+                assert box["width"] >= 300, where
+            else:
+                # Beside the timer, in the first screen.
+                assert box["x"] >= timer["x"] + timer["width"], where
+                assert box["y"] < timer["y"] + timer["height"], where
+                assert_inside_first_screen(img, where)
+            expect_loaded(img)
             assert_fits_the_width(page)
 
 
@@ -200,7 +206,7 @@ def test_guided_drawing_turns_to_the_left_side_with_the_timer(player_screen, cat
 def test_guided_drawing_of_a_step_without_sides_never_turns(player_screen, catalogue):
     page = player_screen
     player = open_step(page, "beginner", 3)  # Abdominal contraction, held.
-    figure = page.locator("figure.illustration-compact")
+    figure = page.locator("figure.illustration-guide")
     img = figure.locator("img.illustration-moving")
     expect_loaded(img)
     expect(figure.locator("figcaption")).to_have_count(0)
@@ -299,7 +305,7 @@ def test_printed_routine_shows_start_and_end_frames(page, catalogue):
 def test_drawings_show_without_javascript(no_js_page, catalogue):
     page = no_js_page
     start_guide(page, "intermediate")
-    figure = page.locator(".guide-step-head figure.illustration-compact")
+    figure = page.locator("figure.illustration-guide")
     expect_loaded(figure.locator("img.illustration-moving"))
     expect(figure.locator("figcaption")).to_have_text("Right side shown")
     expect(figure).not_to_have_class(MIRRORED)

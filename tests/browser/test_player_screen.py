@@ -1,4 +1,5 @@
 """The guided step's first screen: the player comes first on a phone and a
+laptop, the drawing is large below the timer on a phone and beside it on a
 laptop, hold and rest are told apart by word and colour, and the keyboard
 hint shows only where there is a keyboard."""
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.flows import player_of, start_guide
 
 VIEWPORT_BOTTOM = 800
+LARGE = 300  # px: a figure a person on a mat can make out
 
 
 def test_start_and_the_clock_are_in_the_first_viewport_on_every_beginner_step(
@@ -34,6 +36,37 @@ def test_start_and_the_clock_are_in_the_first_viewport_on_every_beginner_step(
             box = element.bounding_box()
             assert box["y"] + box["height"] <= VIEWPORT_BOTTOM, (number, box)
         assert page.evaluate("scrollY") == 0
+
+
+def test_the_drawing_is_large_below_the_timer_on_a_phone_beside_it_on_a_laptop(
+    screen, catalogue
+):
+    page = screen
+    phone = page.viewport_size["width"] == 360
+    start_guide(page, "beginner")
+    for number in range(1, 7):
+        page.goto(f"/routines/beginner/guide/{number}/")
+        player = player_of(page)
+        img = page.locator("figure.illustration img.illustration-moving")
+        expect(img).to_have_count(1)
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=img.element_handle())
+        drawing, timer = img.bounding_box(), player.bounding_box()
+        assert drawing["width"] >= LARGE, (number, drawing)
+        if phone:
+            # The full width, under the player (which keeps the first screen).
+            main = page.locator("main").bounding_box()
+            assert drawing["width"] >= main["width"] - 2 * 16, (number, drawing)
+            assert drawing["y"] >= timer["y"] + timer["height"], (number, drawing)
+        else:
+            # Beside the timer: to its right, level with it, in the first screen.
+            assert drawing["x"] >= timer["x"] + timer["width"], (number, drawing)
+            assert drawing["y"] < timer["y"] + timer["height"], (number, drawing)
+            assert drawing["y"] + drawing["height"] > timer["y"], (number, drawing)
+            assert drawing["y"] + drawing["height"] <= VIEWPORT_BOTTOM, number
+        page.evaluate("scrollTo(0, 0)")
+        toggle = player.locator("[data-player-toggle]").bounding_box()
+        assert toggle["y"] + toggle["height"] <= VIEWPORT_BOTTOM, (number, toggle)
 
 
 @pytest.mark.parametrize(("name", "shown"), [("phone", False), ("laptop", True)])

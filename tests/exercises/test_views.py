@@ -1228,7 +1228,7 @@ def test_a_day_of_exercise_is_the_longest_time_kept(guided):
 
 
 # Drawings and pictures: the exercise page (large), each step of the routine
-# page (with its print pair), the guided step (compact).
+# page (with its print pair), the guided step (large).
 
 SEED_ROUTINES = ("beginner", "intermediate", "advanced", "aerobic")
 
