@@ -60,6 +60,17 @@ class SignupForm(UserCreationForm):
             reverse("accounts:privacy"),
         )
 
+    def full_clean(self):
+        super().full_clean()
+        # Only the box was left unticked (a browser that does not check it,
+        # or a hand-made POST): the passwords, valid and matching, are given
+        # back rather than asked twice more. The page is sent over HTTPS and
+        # stored by no cache (the view's never_cache). A password that was
+        # refused, or came with another mistake, is typed again, as usual.
+        if self.is_bound and set(self.errors) == {"health_data_consent"}:
+            for name in ["password1", "password2"]:
+                self.fields[name].widget.render_value = True
+
     def clean_time_zone(self):
         # No script, or a browser that names a zone unknown here: the site's
         # zone, changeable on the profile, rather than a failed sign-up.

@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
@@ -41,6 +42,7 @@ from .progress import save_pending_session
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache  # A refusal for the consent box alone shows the passwords back.
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:dashboard")

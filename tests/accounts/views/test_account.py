@@ -191,10 +191,14 @@ def test_sign_up_asks_for_consent_with_an_unticked_box_and_links_to_the_privacy_
     response = client.get("/accounts/signup/")
 
     box = re.search(r'<input[^>]*name="health_data_consent"[^>]*>', html(response))[0]
-    form = re.search(r"<form\b[^>]*novalidate>.*?</form>", html(response), re.DOTALL)[0]
+    form = re.search(r"<form\b[^>]*>.*?</form>", html(response), re.DOTALL)[0]
     assert 'type="checkbox"' in box
     assert "checked" not in box
+    # The browser itself stops a sign-up without the box ticked, before
+    # anything typed is sent and lost: the box is required, and this form
+    # (unlike the others) does not switch the browser's checks off.
     assert "required" in box
+    assert "novalidate" not in form[: form.index(">")]
     assert CONSENT_LABEL in text_of(response)
     assert PRIVACY_LINK in form
     assert "How BackCare keeps your data" in text(form)
@@ -221,6 +225,96 @@ def test_sign_up_without_consent_answers_400_with_a_message_and_creates_no_one(
     assert not User.objects.exists()
     assert not is_signed_in(client)
     assert_summary(response, ["id_health_data_consent"])
+
+
+def password_values(response):
+    """The values the page gives its two password boxes (None: left empty)."""
+    values = []
+    for name in ["password1", "password2"]:
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', html(response))[0]
+        value = re.search(r'value="([^"]*)"', box)
+        values.append(value and value[1])
+    return values
+
+
+def consent_block(response):
+    return re.search(
+        r'<div id="div_id_health_data_consent".*?(?=<button)', html(response), re.S
+    )[0]
+
+
+def test_sign_up_refused_only_for_consent_keeps_everything_typed(client, db):
+    data = signup_data(email="newbie@example.com")
+    del data["health_data_consent"]
+
+    response = client.post("/accounts/signup/", data)
+
+    assert response.status_code == 400
+    assert not User.objects.exists()
+    # Said beside the box, and nothing else to fix: what the person typed,
+    # both passwords included, is there for the second try.
+    assert CONSENT_REFUSED in text(consent_block(response))
+    assert_summary(response, ["id_health_data_consent"])
+    assert 'value="newbie"' in html(response)
+    assert 'value="newbie@example.com"' in html(response)
+    assert password_values(response) == [NEW_PASSWORD, NEW_PASSWORD]
+    # A page holding a password is kept by no cache, the browser's included.
+    assert "no-store" in response["Cache-Control"]
+
+    data["health_data_consent"] = "on"
+    client.post("/accounts/signup/", data)
+    assert User.objects.get().check_password(NEW_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password2": "something else entirely 99"},
+        {"password1": "short", "password2": "short"},
+        {"username": ""},
+    ],
+    ids=["mismatched", "weak", "no_username"],
+)
+def test_sign_up_refused_for_more_than_consent_gives_no_password_back(
+    client, db, change
+):
+    data = signup_data(**change)
+    del data["health_data_consent"]
+
+    response = client.post("/accounts/signup/", data)
+
+    assert response.status_code == 400
+    assert CONSENT_REFUSED in text(consent_block(response))
+    # A password refused, or one that may go with another name, is typed again.
+    assert password_values(response) == [None, None]
+    assert NEW_PASSWORD not in html(response)
+
+
+def test_sign_up_refused_for_a_password_alone_gives_no_password_back(client, db):
+    response = client.post("/accounts/signup/", signup_data(password="short"))
+
+    assert response.status_code == 400
+    assert password_values(response) == [None, None]
+
+
+def test_the_consent_box_its_message_and_help_are_one_block_below_each_other(
+    client, db
+):
+    data = signup_data()
+    del data["health_data_consent"]
+
+    block = consent_block(client.post("/accounts/signup/", data))
+
+    # The box and its label share a row; the message and the help text
+    # follow it, each on its own line, not beside the label.
+    row = re.search(r'<div class="form-check">(.*?)</div>', block, re.S)[1]
+    assert 'name="health_data_consent"' in row
+    assert "<label" in row
+    assert CONSENT_REFUSED not in row
+    assert "How BackCare keeps your data" not in row
+    assert_in_order(
+        text(block), [CONSENT_LABEL, CONSENT_REFUSED, "Only you can see it"]
+    )
 
 
 def test_an_empty_signup_answers_400_with_an_error_summary(client, db):
