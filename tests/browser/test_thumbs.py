@@ -140,6 +140,58 @@ def person(user, practice):
     return user
 
 
+# ----- the breadcrumbs -----------------------------------------------------
+
+# Each separator's box (from its item's left edge to the item's words) and the
+# box of the item's words: a Range measures text only, never the "/" that
+# Bootstrap draws before it.
+CRUMBS = """(ol) => [...ol.querySelectorAll('.breadcrumb-item + .breadcrumb-item')].map((li) => {
+  const range = document.createRange();
+  range.selectNodeContents(li);
+  const words = range.getBoundingClientRect();
+  const item = li.getBoundingClientRect();
+  return {
+    separator: {x: item.left, y: item.top, width: words.left - item.left, height: item.height},
+    words: {x: words.left, y: words.top, width: words.width, height: words.height},
+  };
+})"""
+
+
+def ink_middle(page, box):
+    """The middle, in CSS px from the top of the page, of what is drawn in
+    ``box``: the rows whose pixels differ from the box's corner (the
+    page's background)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    clip = {key: round(value) for key, value in box.items()}
+    shot = Image.open(BytesIO(page.screenshot(clip=clip, scale="css"))).convert("L")
+    background = shot.getpixel((0, 0))
+    rows = [
+        y
+        for y in range(shot.height)
+        if any(abs(shot.getpixel((x, y)) - background) > 60 for x in range(shot.width))
+    ]
+    assert rows, ("nothing drawn", box)
+    return clip["y"] + (rows[0] + rows[-1]) / 2
+
+
+def test_three_level_breadcrumbs_keep_every_separator_level_with_the_words(
+    screen, catalogue
+):
+    page = screen
+    page.goto("/routines/beginner/guide/")
+    trail = page.get_by_role("navigation", name="Breadcrumb").locator("ol")
+    expect(trail.locator("li")).to_have_count(3)
+    crumbs = trail.evaluate(CRUMBS)
+    assert len(crumbs) == 2
+    for crumb in crumbs:
+        separator = ink_middle(page, crumb["separator"])
+        words = crumb["words"]["y"] + crumb["words"]["height"] / 2
+        assert abs(separator - words) <= 3, (crumb, separator, words)
+
+
 # ----- the header ----------------------------------------------------------
 
 
