@@ -165,6 +165,24 @@ def press(player, name):
     player.get_by_role("button", name=name, exact=True).click()
 
 
+def run_hands_free(page, steps, names):
+    """
+    With the first step's player started, let the clock run each step of
+    ``names`` (their page under ``steps``: ".../guide/") until it moves on by
+    itself, checking each step's heading and that its player runs.
+    """
+    for number, name in enumerate(names, start=1):
+        expect(page).to_have_url(re.compile(rf"{steps}{number}/$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(name)
+        expect(page.locator("[data-player]")).to_have_class(
+            re.compile(r"\bis-running\b")
+        )
+        for _ in range(120):
+            if not page.url.endswith(f"{steps}{number}/"):
+                break
+            page.clock.run_for(1_000)
+
+
 def expect_done_and_saved(page):
     player = page.locator("[data-player]")
     expect(player.get_by_role("status")).to_contain_text("Exercise done")

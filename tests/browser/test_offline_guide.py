@@ -12,10 +12,13 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
+from exercises.models import Contraindication
 from tests.browser.flows import (
+    BEGINNER_STEPS,
     NO_LEAD_IN,
     log_in,
     press,
+    run_hands_free,
     sign_in,
     stub_player_apis,
     wait_until,
@@ -486,3 +489,64 @@ def test_logging_out_forgets_the_kept_screening(page, practice, avoid_warning):
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
     wait_until(page, f"{KEPT_SCREENING}.then((kept) => !kept)")
+
+
+# The offline run kept in the tab (guide.js), its times in ms of the page's clock.
+RUN_TIMES = """slug => {
+  const run = JSON.parse(sessionStorage.getItem(`backcare.offline-run:${slug}`));
+  return [Date.parse(run.started), run.finished && Date.parse(run.finished)];
+}"""
+
+
+def test_a_hands_free_run_offline_goes_on_past_a_step_skipped_for_safety(
+    screen, catalogue
+):
+    page = screen
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    person = UserFactory(username="casey")
+    nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
+    services.screening_update(user=person, conditions=[nerve_pain])
+    stub_player_apis(page)
+    sign_in(page, person)
+    page.goto("/routines/beginner/")
+    controlled(page)
+    wait_for_plan(page, "beginner")
+    wait_for_screening(page)
+    page.context.set_offline(True)
+    page.goto("/routines/beginner/offline/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    page.locator("[data-player-toggle]").click()  # The only touch.
+
+    run_hands_free(page, "/routines/beginner/offline/", BEGINNER_STEPS[:5])
+
+    # 6. Straight-leg raises: it says why it is skipped, then goes on.
+    expect(page).to_have_url(re.compile(r"/offline/6/$"))
+    arrived = page.evaluate("Date.now()")
+    panel = page.locator(".skipped-for-safety-panel")
+    expect(panel).to_contain_text(
+        "You told us: Do you have nerve pain that runs down into your legs? Yes."
+    )
+    expect(panel.locator("[data-guide-advance]")).to_have_text(
+        re.compile(r"^Going on to the finish in [1-5] s$")
+    )
+    page.clock.run_for(5_500)
+
+    expect(page).to_have_url(re.compile(r"/offline/finish/$"))
+    expect(page.locator(".guide-summary .badge")).to_have_text(
+        ["Done"] * 5 + ["Skipped for safety"]
+    )
+    # The time counted is the time exercised: the run ended as it went on
+    # from the skipped step, not whenever the person looks at the phone.
+    page.clock.run_for(10 * 60_000)
+    started, finished = page.evaluate(RUN_TIMES, "beginner")
+    assert arrived < finished <= arrived + 6_000
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    [save] = page.evaluate(QUEUED)
+    assert save["run"]["started"] < save["run"]["finished"]
+    assert [step["outcome"] for step in save["run"]["steps"]] == ["done"] * 5 + [
+        "skipped_for_safety"
+    ]
+    assert errors == []

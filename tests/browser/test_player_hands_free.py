@@ -10,6 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts import services
+from exercises.models import Contraindication
 from tests.browser.flows import (
     BEGINNER_STEPS,
     NO_LEAD_IN,
@@ -19,9 +21,12 @@ from tests.browser.flows import (
     open_step,
     press,
     recorded,
+    run_hands_free,
+    sign_in,
     start_guide,
     stub_player_apis,
 )
+from tests.factories import UserFactory
 
 COUNTDOWN = [880]
 HOLD_START = [784, 1175]
@@ -338,3 +343,105 @@ def test_the_screen_is_let_go_when_the_page_is_left(stubbed):
     page.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
     assert held_locks(page) == 0
     assert recorded(page, "wakeLock")[-1] == "release"
+
+
+# ----- a step skipped for safety, in a hands-free run (issue 27.2) ----------
+
+
+def screened_in(page, *warnings):
+    """Signed in as a person who answered yes to ``warnings``."""
+    person = UserFactory()
+    services.screening_update(user=person, conditions=list(warnings))
+    sign_in(page, person)
+
+
+def test_a_hands_free_run_goes_on_past_a_step_skipped_for_safety(screen, catalogue):
+    page = screen
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    stub_player_apis(page)
+    screened_in(page, Contraindication.objects.get(slug="nerve-pain-legs"))
+    start_guide(page, "beginner")
+    page.locator("[data-player-toggle]").click()  # The only touch.
+
+    run_hands_free(page, "/routines/beginner/guide/", BEGINNER_STEPS[:5])
+
+    # 6. Straight-leg raises: it says why it is skipped, then goes on.
+    expect(page).to_have_url(re.compile(r"/guide/6/$"))
+    panel = page.locator(".skipped-for-safety-panel")
+    expect(panel).to_contain_text(
+        "You told us: Do you have nerve pain that runs down into your legs? Yes."
+    )
+    notice = panel.locator("[data-guide-advance]")
+    # The notice counts down from 5 s (the step before may have used some).
+    expect(notice).to_have_text(re.compile(r"^Going on to the finish in [1-5] s$"))
+    expect(panel.get_by_role("status")).to_have_text(
+        "Skipped for safety: your health screening advises against this "
+        "exercise. Going on to the finish."
+    )
+    assert recorded(page, "spoken") == [
+        "Straight-leg raises skipped for safety: your health screening "
+        "advises against it. Next: the finish"
+    ]
+    assert held_locks(page) == 1  # The screen stays awake.
+    expect(page).to_have_url(re.compile(r"/guide/6/$"))
+    page.clock.run_for(5_500)
+
+    expect_finish(page, "beginner", ["Done"] * 5 + ["Skipped for safety"])
+    assert errors == []
+
+
+def test_a_step_skipped_for_safety_hands_free_starts_the_next_one(
+    page, practice, avoid_warning
+):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    stub_player_apis(page)
+    screened_in(page, avoid_warning)
+    player = open_step(page, "practice", 2)  # Bridge, then the flagged step 3.
+    press(player, "Start")
+    page.clock.run_for(47_500 + 5_500)
+
+    expect(page).to_have_url(re.compile(r"/guide/3/$"))
+    expect(page.locator("[data-guide-advance]")).to_have_text(
+        re.compile(r"^Going on to step 4 in [1-5] s$")
+    )
+    page.clock.run_for(5_500)
+
+    # 4. Walk: its stopwatch runs without a touch, as after any step.
+    expect(page).to_have_url(re.compile(r"/guide/4/$"))
+    expect(page.locator("[data-player]")).to_have_class(re.compile(r"\bis-running\b"))
+    assert errors == []
+
+
+def test_a_step_skipped_for_safety_can_be_stayed_on(page, practice, avoid_warning):
+    stub_player_apis(page)
+    screened_in(page, avoid_warning)
+    player = open_step(page, "practice", 2)
+    press(player, "Start")
+    page.clock.run_for(47_500 + 5_500)
+    expect(page).to_have_url(re.compile(r"/guide/3/$"))
+
+    page.get_by_role("button", name="Stay on this step").click()
+    page.clock.run_for(30_000)
+
+    expect(page).to_have_url(re.compile(r"/guide/3/$"))
+    expect(page.locator("[data-guide-advance]")).to_be_hidden()
+    expect(page.get_by_role("button", name="Stay on this step")).to_be_hidden()
+    expect(
+        page.get_by_role("button", name="Continue to the next step →")
+    ).to_be_focused()
+
+
+def test_a_step_skipped_for_safety_opened_by_hand_waits(page, practice, avoid_warning):
+    stub_player_apis(page)
+    screened_in(page, avoid_warning)
+    start_guide(page, "practice")
+    page.goto("/routines/practice/guide/3/")
+    expect(page.locator(".skipped-for-safety-panel")).to_be_visible()
+
+    page.clock.run_for(30_000)
+
+    expect(page).to_have_url(re.compile(r"/guide/3/$"))
+    expect(page.locator("[data-guide-advance]")).to_have_count(0)
+    assert recorded(page, "spoken") == []

@@ -544,6 +544,116 @@ class Player {
   }
 }
 
+// A step the person's screening skips for safety has no player. Reached by a
+// run going on by itself, it says why and goes on after the same notice as a
+// finished step: a person on the mat need not get up (issue 27).
+class SkippedStep {
+  constructor(panel) {
+    this.panel = panel;
+    this.settings = loadSettings();
+    const guide = panel.closest("[data-guide]");
+    this.runToken = guide?.dataset.run || "";
+    this.stepNumber = int(guide?.dataset.stepNumber);
+    this.last = this.stepNumber === int(guide?.dataset.stepTotal);
+    this.routinePath = window.location.pathname.replace(/[^/]+\/$/, "");
+    this.nextButton = panel.querySelector("[data-guide-next]");
+    this.form = this.nextButton?.form;
+    this.title = document.querySelector("h1")?.textContent.trim() || "This step";
+    this.next = this.last ? "the finish" : `step ${this.stepNumber + 1}`;
+    this.advanceAt = 0;
+    this.interval = null;
+  }
+
+  start() {
+    const run = session.get(RUN_KEY);
+    const target = run?.advancing;
+    if (!target) {
+      return;
+    }
+    session.set(RUN_KEY, { ...run, advancing: false });
+    const here =
+      run.routine === this.routinePath &&
+      run.run === this.runToken &&
+      target.run === this.runToken &&
+      target.step === this.stepNumber;
+    if (!here || !this.settings.autoAdvance || !this.form) {
+      return;
+    }
+    new ScreenLock().acquire(); // The whole session keeps the screen on.
+    this.build();
+    new Speaker(this.settings).say(
+      `${this.title} skipped for safety: your health screening advises against it. ` +
+        `Next: ${this.next}`,
+    );
+    this.advanceAt = Date.now() + ADVANCE_MS;
+    this.interval = window.setInterval(() => this.tick(), TICK_MS);
+    this.tick();
+  }
+
+  build() {
+    const status = document.createElement("p");
+    status.className = "fw-semibold mb-1";
+    status.setAttribute("role", "status");
+    this.countdown = document.createElement("p");
+    this.countdown.className = "player-next";
+    this.countdown.dataset.guideAdvance = "";
+    this.stay = document.createElement("button");
+    this.stay.type = "button";
+    this.stay.className = "btn btn-outline-secondary mb-3";
+    this.stay.textContent = "Stay on this step";
+    this.stay.addEventListener("click", () => this.cancel());
+    this.form.before(status, this.countdown, this.stay);
+    // Filled once in the page, so that a screen reader announces it.
+    window.setTimeout(() => {
+      status.textContent =
+        "Skipped for safety: your health screening advises against this exercise. " +
+        `Going on to ${this.next}.`;
+    }, 0);
+  }
+
+  tick() {
+    const left = this.advanceAt - Date.now();
+    if (left <= 0) {
+      this.advance();
+      return;
+    }
+    const text = `Going on to ${this.next} in ${Math.ceil(left / 1000)} s`;
+    if (this.countdown.textContent !== text) {
+      this.countdown.textContent = text;
+    }
+  }
+
+  cancel() {
+    window.clearInterval(this.interval);
+    this.advanceAt = 0;
+    this.countdown.hidden = true;
+    this.stay.hidden = true;
+    this.nextButton.focus();
+  }
+
+  advance() {
+    window.clearInterval(this.interval);
+    if (this.last) {
+      session.remove(RUN_KEY); // The finish page ends the session.
+    } else {
+      session.set(RUN_KEY, {
+        routine: this.routinePath,
+        run: this.runToken,
+        advancing: { run: this.runToken, step: this.stepNumber + 1 },
+      });
+    }
+    if (this.form.requestSubmit) {
+      this.form.requestSubmit(this.nextButton);
+    } else {
+      this.nextButton.click();
+    }
+  }
+}
+
 for (const root of document.querySelectorAll("[data-player]")) {
   new Player(root).start();
+}
+const skipped = document.querySelector(".skipped-for-safety-panel");
+if (skipped && !document.querySelector("[data-player]")) {
+  new SkippedStep(skipped).start();
 }
