@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .cache import cached, cached_guide, cached_plan
+from .forms import PAIN_ERROR, PAIN_MAX
 from .guide import screened_outcome
 from .models import StepOutcome
 
@@ -109,6 +110,176 @@ def _fits_in_time(moment, name):
         )
 
 
+# The body the offline guide sends (static/js/offline/guide.js, record()),
+# read as a whole before any part of it is used: its size, how deep it nests
+# (the run, a list in it, a step in that list) and each field's type and
+# bounds. A key the schema does not name is never read.
+SAVE_MAX_BYTES = 64 * 1024
+SAVE_MAX_DEPTH = 3
+SAVE_MAX_STEPS = 100
+# Longer than any note kept (the form that keeps it bounds it again).
+SAVE_MAX_TEXT = 10_000
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+UNREADABLE = "The saved session is not in a form BackCare reads."
+# A JSON string, escapes and all, and what opens or closes a list or object.
+JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+JSON_NESTING = re.compile(r"[\[\]{}]")
+
+
+def _text(value, longest=64, pattern=None):
+    # Text any database keeps: no NUL (PostgreSQL refuses it), no lone
+    # surrogate (not UTF-8: nothing encodes it, a cache key included).
+    if not isinstance(value, str) or len(value) > longest or "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return pattern is None or bool(pattern.fullmatch(value))
+
+
+def _whole(value, low, high):
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    )
+
+
+def _numbers(value, high):
+    return (
+        isinstance(value, list)
+        and len(value) <= SAVE_MAX_STEPS
+        and all(_whole(number, 1, high) for number in value)
+    )
+
+
+def _pain(label):
+    return (
+        lambda value: value is None or _whole(value, 0, PAIN_MAX),
+        f"{label}: {PAIN_ERROR}",
+    )
+
+
+LARGEST_PK = 2**63 - 1
+# Each field: whether it must be there, its check, and what the person is
+# told when it fails. The steps are checked one by one (_check_steps).
+SAVE_SCHEMA = {
+    "routine": (
+        True,
+        lambda v: _text(v, pattern=SLUG),
+        "The saved session names no routine.",
+    ),
+    "token": (
+        True,
+        lambda v: _text(v, pattern=TOKEN),
+        "The saved session has no valid token.",
+    ),
+    "owner": (
+        False,
+        lambda v: v is None or _whole(v, 1, LARGEST_PK),
+        "The saved session was not saved by a person.",
+    ),
+    "acknowledged": (
+        True,
+        lambda v: v is True,
+        "The safety check was not read before this session.",
+    ),
+    "started": (True, _text, "The start time is not a date and time."),
+    "finished": (True, _text, "The finish time is not a date and time."),
+    "pain_before": (False, *_pain("Pain before")),
+    "pain_after": (False, *_pain("Pain after")),
+    "notes": (
+        False,
+        lambda v: v is None or _text(v, SAVE_MAX_TEXT),
+        "The notes are not text BackCare can keep.",
+    ),
+    "overridden": (
+        False,
+        lambda v: _numbers(v, SAVE_MAX_STEPS),
+        "The steps shown after a clinician's clearance are not step numbers.",
+    ),
+    "doctor_cleared": (
+        False,
+        lambda v: v is None or isinstance(v, bool),
+        "The doctor's clearance is neither yes nor no.",
+    ),
+    "doctor_cleared_for": (
+        False,
+        lambda v: _numbers(v, LARGEST_PK),
+        "What the doctor cleared is not a list of BackCare's warnings.",
+    ),
+}
+
+
+def _check_steps(steps):
+    if not isinstance(steps, list) or not steps:
+        raise ValidationError("The saved session has no steps.")
+    if len(steps) > SAVE_MAX_STEPS:
+        raise ValidationError(
+            f"The saved session has more than {SAVE_MAX_STEPS} steps: "
+            "no routine has that many."
+        )
+    for number, step in enumerate(steps, start=1):
+        if not isinstance(step, dict):
+            raise ValidationError(f"Step {number} of the saved session is unreadable.")
+        if step.get("outcome") not in StepOutcome.values:
+            raise ValidationError(
+                f"Step {number} of the saved session is neither done nor skipped."
+            )
+        seconds = step.get("seconds")
+        if seconds is not None and not _whole(seconds, 0, LONGEST_STEP):
+            raise ValidationError(f"Step {number}'s time is not a number of seconds.")
+
+
+def check_saved_run(data):
+    """
+    Raise ValidationError, its message for the person, unless ``data`` (JSON
+    already parsed) fits the offline save's schema (SAVE_SCHEMA).
+    """
+    if not isinstance(data, dict):
+        raise ValidationError(UNREADABLE)
+    for name, (required, check, message) in SAVE_SCHEMA.items():
+        if (name in data or required) and not check(data.get(name)):
+            raise ValidationError(message)
+    _check_steps(data.get("steps"))
+
+
+def _refuse_constant(name):
+    # NaN and Infinity are not JSON; Python's reader would take them.
+    raise ValueError(f"{name} is not a number.")
+
+
+def read_saved_run(stream):
+    """
+    The run the offline guide sent, read from ``stream`` (the request, a
+    file-like object) no further than SAVE_MAX_BYTES and checked whole
+    (check_saved_run) before anything reads a field of it. Raises
+    ValidationError, its message for the person, when it cannot be read.
+    """
+    body = stream.read(SAVE_MAX_BYTES + 1)
+    if len(body) > SAVE_MAX_BYTES:
+        raise ValidationError(
+            f"The saved session is larger than {SAVE_MAX_BYTES // 1024} KB, "
+            "more than any session of BackCare."
+        )
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise ValidationError(UNREADABLE) from None
+    # Checked before parsing: Python's JSON reader recurses, one level a
+    # bracket, and a body of brackets would exhaust its stack.
+    depth = 0
+    for bracket in JSON_NESTING.findall(JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > SAVE_MAX_DEPTH:
+            raise ValidationError(UNREADABLE)
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        raise ValidationError(UNREADABLE) from None
+    check_saved_run(data)
+    return data
+
+
 class OfflineRun:
     """
     A guided run recorded by the browser offline, as sent: the same questions
@@ -120,30 +291,27 @@ class OfflineRun:
     """
 
     def __init__(self, data, plan):
-        if not isinstance(data, dict):
-            raise ValidationError("The saved session is not in a form BackCare reads.")
+        # Read whole first, however it came (read_saved_run checks it too).
+        check_saved_run(data)
         self.plan = plan
-        token = data.get("token")
-        if not isinstance(token, str) or not TOKEN.fullmatch(token):
-            raise ValidationError("The saved session has no valid token.")
-        self.token = token
+        self.token = data["token"]
         # The safety check was read on the phone before step 1.
-        self.acknowledged = data.get("acknowledged") is True
-        if not self.acknowledged:
-            raise ValidationError("The safety check was not read before this session.")
-        started = _moment(data.get("started"), "start")
-        finished = _moment(data.get("finished"), "finish")
-        self.steps = self._steps(data.get("steps"))
+        self.acknowledged = data["acknowledged"]
+        started = _moment(data["started"], "start")
+        finished = _moment(data["finished"], "finish")
+        self.steps = [
+            (StepOutcome(step["outcome"]), step.get("seconds"))
+            for step in data["steps"]
+        ]
         # Steps the person showed anyway, saying their clinician cleared them.
-        self.overridden = self._overridden(data.get("overridden", []))
+        self.overridden = frozenset(data.get("overridden", []))
+        if any(number > len(self.steps) for number in self.overridden):
+            raise ValidationError(
+                "The steps shown after a clinician's clearance are not step numbers."
+            )
         # Who was signed in when it was saved on the phone (their id, as the
         # GET gave it), or None for a visitor: theirs is for whoever logs in.
-        owner = data.get("owner")
-        if owner is not None and (
-            isinstance(owner, bool) or not isinstance(owner, int)
-        ):
-            raise ValidationError("The saved session was not saved by a person.")
-        self.owner = owner
+        self.owner = data.get("owner")
         # Only once the whole run is known to be readable.
         _fits_in_time(started, "start")
         _fits_in_time(finished, "finish")
@@ -156,45 +324,6 @@ class OfflineRun:
                 f"has {total} steps, the saved session {len(self.steps)}.",
                 code="changed",
             )
-
-    def _steps(self, steps):
-        if not isinstance(steps, list) or not steps:
-            raise ValidationError("The saved session has no steps.")
-        found = []
-        for number, step in enumerate(steps, start=1):
-            if not isinstance(step, dict):
-                raise ValidationError(
-                    f"Step {number} of the saved session is unreadable."
-                )
-            try:
-                outcome = StepOutcome(step.get("outcome"))
-            except ValueError:
-                raise ValidationError(
-                    f"Step {number} of the saved session is neither done nor skipped."
-                ) from None
-            seconds = step.get("seconds")
-            if seconds is not None and (
-                isinstance(seconds, bool)
-                or not isinstance(seconds, int)
-                or not 0 <= seconds <= LONGEST_STEP
-            ):
-                raise ValidationError(
-                    f"Step {number}'s time is not a number of seconds."
-                )
-            found.append((outcome, seconds if outcome is StepOutcome.DONE else None))
-        return found
-
-    def _overridden(self, numbers):
-        if not isinstance(numbers, list) or any(
-            isinstance(number, bool)
-            or not isinstance(number, int)
-            or not 1 <= number <= len(self.steps)
-            for number in numbers
-        ):
-            raise ValidationError(
-                "The steps shown after a clinician's clearance are not step numbers."
-            )
-        return frozenset(numbers)
 
     def record(self, flagged=()):
         """

@@ -18,9 +18,10 @@ sign-up and log-in fuzzing to seconds.
 
 import csv
 import io
+import json
 import re
 import string
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import quote_from_bytes, urlsplit
 
 import pytest
@@ -1025,3 +1026,230 @@ def test_export_keeps_any_note_and_defuses_formulas(signed_in, user, notes):
     assert row[-1] == csv_cell(notes)
     for cell in row:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+# The offline save (issue 27.11): a JSON body the service worker sends, read
+# as a whole against one schema before anything reads it. Whatever comes, the
+# answer is JSON the phone can show: 400 when it can never be recorded (the
+# phone drops it), 409 when it is kept there, 200/201 when recorded.
+
+OFFLINE_SAVE_URL = "/progress/save-offline/"
+
+
+def offline_run(**changes):
+    """A valid run of the beginner routine, as the offline guide sends it."""
+    finished = timezone.now() - timedelta(minutes=30)
+    data = {
+        "routine": "beginner",
+        "token": "offline:" + "c3" * 16,
+        "owner": None,
+        "doctor_cleared": False,
+        "doctor_cleared_for": [],
+        "acknowledged": True,
+        "started": (finished - timedelta(minutes=12)).isoformat(),
+        "finished": finished.isoformat(),
+        "pain_before": 4,
+        "pain_after": 2,
+        "notes": "Stiff this morning.",
+        "overridden": [],
+        "steps": [{"outcome": "done", "seconds": 60}] * BEGINNER_STEPS,
+    }
+    return {**data, **changes}
+
+
+def nested(opening, closing, times, inside=b"1"):
+    return opening * times + inside + closing * times
+
+
+# Each once answered 500.
+BROKEN_OFFLINE_BODIES = {
+    "an unclosed list 100,000 deep": b"[" * 100_000,
+    "an object nested 100,000 deep": nested(b'{"a": ', b"}", 100_000),
+    "an object nested 3,000 deep, under 20 KB": nested(b'{"a": ', b"}", 3_000),
+    "a list nested 2,000 deep in the steps": b'{"routine": "beginner", "steps": '
+    + nested(b"[", b"]", 2_000)
+    + b"}",
+    "a NUL in the routine": json.dumps({"routine": "begin\u0000ner"}).encode(),
+    "a lone high surrogate for the routine": json.dumps({"routine": "\ud800"}).encode(),
+    "a lone low surrogate in the routine": json.dumps(
+        {"routine": "beginner\udc80"}
+    ).encode(),
+}
+
+# Never answered 500 on SQLite, but hold nothing BackCare can keep either.
+BAD_OFFLINE_BODIES = {
+    "a lone surrogate in the notes": json.dumps(offline_run(notes="ok \udfff")),
+    "a NUL in the notes": json.dumps(offline_run(notes="ok \x00")),
+    "a lone surrogate in the start": json.dumps(offline_run(started="\ud83d")),
+    "a lone surrogate in an outcome": json.dumps(
+        offline_run(steps=[{"outcome": "\ud800"}] * BEGINNER_STEPS)
+    ),
+    "NaN for the pain": json.dumps(offline_run(pain_after=float("nan"))),
+    "Infinity for a time": json.dumps(
+        offline_run(steps=[{"outcome": "done", "seconds": float("inf")}] * 6)
+    ),
+    "a fraction for the pain": json.dumps(offline_run(pain_before=2.5)),
+    "text for the pain": json.dumps(offline_run(pain_before="4")),
+    "5,000 digits for the pain": json.dumps(offline_run(pain_after=None)).replace(
+        '"pain_after": null', '"pain_after": ' + "9" * 5_000
+    ),
+    "a slug that is no slug": json.dumps(offline_run(routine="../beginner")),
+    "a routine 51 characters long": json.dumps(offline_run(routine="b" * 51)),
+    "10,000 steps": json.dumps(
+        offline_run(steps=[{"outcome": "done", "seconds": 1}] * 10_000)
+    ),
+    "a body over 64 KB": json.dumps(offline_run(notes="n" * 70_000)),
+    "not UTF-8": b'{"routine": "beginner", "notes": "\xc3\x28"}',
+    "a string for the clearance": json.dumps(offline_run(doctor_cleared="yes")),
+    "text for the warnings cleared": json.dumps(offline_run(doctor_cleared_for="all")),
+}
+
+
+def assert_offline_answered(response, *, accepted=(200, 201, 409)):
+    """Never ≥ 500; JSON the phone reads: a message and a code when refused."""
+    assert response.status_code < 500, response.status_code
+    assert response.status_code in (*accepted, 400), response.status_code
+    answer = response.json()
+    if response.status_code >= 400:
+        assert isinstance(answer["error"], str) and answer["error"].strip()
+        assert answer["code"]
+    return answer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*BROKEN_OFFLINE_BODIES.values(), *BAD_OFFLINE_BODIES.values()],
+    ids=[*BROKEN_OFFLINE_BODIES, *BAD_OFFLINE_BODIES],
+)
+def test_a_body_the_offline_save_cannot_read_answers_400_with_a_message(
+    signed_in, catalogue, body
+):
+    response = signed_in.post(OFFLINE_SAVE_URL, body, content_type="application/json")
+
+    answer = assert_offline_answered(response, accepted=())
+    assert response.status_code == 400
+    assert answer["code"] == "invalid"
+    assert rows() == (0, 0)
+
+
+def test_the_valid_offline_run_of_these_tests_is_recorded(signed_in, catalogue):
+    response = signed_in.post(
+        OFFLINE_SAVE_URL, json.dumps(offline_run()), content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert rows() == (1, BEGINNER_STEPS)
+
+
+surrogates = st.integers(min_value=0xD800, max_value=0xDFFF).map(chr)
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(NASTY),
+    st.text(max_size=30),
+    st.lists(st.one_of(surrogates, st.characters()), max_size=6).map("".join),
+    with_nul,
+)
+# Any JSON the phone could be made to send, lists and objects a few deep.
+json_junk = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+step_outcomes = st.sampled_from(["done", "skipped", "skipped_for_safety"])
+
+
+def offline_fields(user):
+    """Each field of the offline save's schema and its valid values."""
+    moments = st.integers(min_value=10, max_value=60 * 24 * 80).map(
+        lambda minutes: timezone.now() - timedelta(minutes=minutes)
+    )
+    return {
+        "routine": st.just("beginner"),
+        "token": st.binary(min_size=16, max_size=16).map(
+            lambda token: "offline:" + token.hex()
+        ),
+        "owner": st.sampled_from([None, user.pk]),
+        "doctor_cleared": st.booleans(),
+        "doctor_cleared_for": st.lists(
+            st.integers(min_value=1, max_value=10**6), max_size=4
+        ),
+        "acknowledged": st.just(True),
+        "started": moments.map(lambda moment: moment.isoformat()),
+        "finished": moments.map(lambda moment: moment.isoformat()),
+        "pain_before": st.one_of(st.none(), st.integers(min_value=0, max_value=10)),
+        "pain_after": st.one_of(st.none(), st.integers(min_value=0, max_value=10)),
+        "notes": st.one_of(notes_ok, st.none()),
+        "overridden": st.lists(
+            st.integers(min_value=1, max_value=BEGINNER_STEPS), max_size=3
+        ),
+        "steps": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "outcome": step_outcomes,
+                    "seconds": st.one_of(
+                        st.none(), st.integers(min_value=0, max_value=24 * 60 * 60)
+                    ),
+                }
+            ),
+            min_size=BEGINNER_STEPS,
+            max_size=BEGINNER_STEPS,
+        ),
+    }
+
+
+@FUZZ
+@given(data=st.data())
+def test_offline_save_fuzz(signed_in, user, catalogue, data):
+    mode = data.draw(st.sampled_from(["valid", "junk", "mixed"]), label="mode")
+    body = {}
+    all_valid = True
+    for name, valid in offline_fields(user).items():
+        use_valid = mode == "valid" or (
+            mode == "mixed" and data.draw(st.booleans(), label=f"{name} valid?")
+        )
+        if use_valid or data.draw(st.booleans(), label=f"{name} sent?"):
+            body[name] = data.draw(valid if use_valid else json_junk, label=name)
+        all_valid = all_valid and use_valid
+    if data.draw(st.booleans(), label="an unknown key?"):
+        body[data.draw(st.text(max_size=10), label="key")] = data.draw(json_junk)
+    before = rows()
+
+    response = signed_in.post(
+        OFFLINE_SAVE_URL, json.dumps(body), content_type="application/json"
+    )
+
+    assert_offline_answered(response)
+    grown = (rows()[0] - before[0], rows()[1] - before[1])
+    if response.status_code == 201:
+        assert grown == (1, BEGINNER_STEPS)
+    else:
+        assert grown == (0, 0)
+    if all_valid:
+        assert response.status_code in (200, 201), response.json()
+
+
+@settings(FUZZ, max_examples=40)
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        # A valid run cut short or spliced with bytes.
+        st.tuples(
+            st.integers(min_value=0, max_value=2_000), st.binary(max_size=20)
+        ).map(lambda cut: json.dumps(offline_run()).encode()[: cut[0]] + cut[1]),
+    )
+)
+def test_offline_save_survives_raw_bytes(signed_in, catalogue, body):
+    before = rows()
+
+    response = signed_in.post(OFFLINE_SAVE_URL, body, content_type="application/json")
+
+    assert_offline_answered(response)
+    assert rows()[0] - before[0] in (0, 1)

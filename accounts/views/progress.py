@@ -1,7 +1,6 @@
 """A person's completed sessions (the records), and saving a guided run as one."""
 
 import copy
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +21,7 @@ from backcare_site.handlers import HeadAsGetMixin
 from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
-from exercises.offline import OfflineRun
+from exercises.offline import OfflineRun, read_saved_run
 
 from .. import services
 from ..cache import cache_progress_page, page_context
@@ -274,7 +273,9 @@ def offline_save(request):
     Signed in, the GET also gives the person's screening as the offline guide
     needs it (``offline_screening``) and their id, kept on the phone for the
     next time.
-    POST, JSON: the run (``OfflineRun``) with its pain ratings and notes;
+    POST, JSON: the run (``OfflineRun``) with its pain ratings and notes,
+    refused with 400 unless it fits the offline save's schema as a whole
+    (``read_saved_run``);
     one saved on the phone by someone else (its ``owner``) is refused, 409;
     sent twice, its token finds the session the first one recorded. A run
     whose person confirmed their doctor's clearance on the offline safety
@@ -296,18 +297,12 @@ def offline_save(request):
             401,
             "login",
         )
+    # Read and checked whole, against one schema, before any field is used.
     try:
-        data = json.loads(request.body)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return offline_refusal(
-            "The saved session is not in a form BackCare reads.", 400, "invalid"
-        )
-    slug = data.get("routine")
-    if not isinstance(slug, str):
-        return offline_refusal("The saved session names no routine.", 400, "invalid")
-    plan = cached_plan(slug)
+        data = read_saved_run(request)
+    except ValidationError as error:
+        return offline_refusal(" ".join(error.messages), 400, "invalid")
+    plan = cached_plan(data["routine"])
     # Well formed but no longer fitting BackCare: 409, kept on the phone; a
     # 400 would have it deleted there.
     if plan is None:
