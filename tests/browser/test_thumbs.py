@@ -6,6 +6,7 @@ online and offline, offers a touch target of at least 44×44 px."""
 import re
 import uuid
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from PIL import Image
 from playwright.sync_api import expect
 
 from accounts import services
@@ -32,7 +34,7 @@ from tests.helpers import url_patterns
 TARGET = 44
 HEADER_ROW = 72  # one row: a 44 px button and its padding
 VISITOR_LINKS = ["Routines", "About", "Log in", "Sign up"]
-PERSON_LINKS = ["Routines", "About", "Progress", "Signed in as alex"]
+PERSON_LINKS = ["Routines", "About", "Progress", "Profile"]
 
 # The interactive elements of a page and the box a finger can hit: a radio
 # button or a checkbox counts with its label, the way a tap on either checks
@@ -161,10 +163,6 @@ def ink_middle(page, box):
     """The middle, in CSS px from the top of the page, of what is drawn in
     ``box``: the rows whose pixels differ from the box's corner (the
     page's background)."""
-    from io import BytesIO
-
-    from PIL import Image
-
     clip = {key: round(value) for key, value in box.items()}
     shot = Image.open(BytesIO(page.screenshot(clip=clip, scale="css"))).convert("L")
     background = shot.getpixel((0, 0))
@@ -240,6 +238,29 @@ def test_a_signed_in_header_is_one_row_and_logs_out_from_the_menu(phone_page, pe
     header.get_by_role("button", name="Log out").click()
     menu_button(page).click()
     expect(header.get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_the_menus_profile_link_says_profile_with_the_username_beside(
+    phone_page, person
+):
+    page = phone_page
+    sign_in(page, person)
+    menu_button(page).click()
+    link = header_of(page).get_by_role("link", name="Profile")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", "/accounts/profile/")
+    # It says what it opens; whose profile comes second, for a screen reader too.
+    shown = link.evaluate(
+        "a => { const c = a.cloneNode(true);"
+        " c.querySelectorAll('.visually-hidden').forEach((e) => e.remove());"
+        " return c.textContent; }"
+    )
+    assert shown.split() == ["Profile", person.username]
+    expect(link).to_have_accessible_name(
+        re.compile(rf"^Profile\W+signed in as {person.username}$", re.IGNORECASE)
+    )
+    box = link.bounding_box()
+    assert box["height"] >= TARGET, box
 
 
 def test_the_menu_closes_with_escape_and_gives_focus_back(phone_page, practice):

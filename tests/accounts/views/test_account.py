@@ -396,7 +396,10 @@ def test_an_empty_login_has_an_error_summary(client, db):
 def test_the_navigation_shows_who_is_signed_in(signed_in):
     page = html(signed_in.get("/"))
 
-    assert '<span class="visually-hidden">Signed in as </span>alex</a>' in page
+    assert (
+        '>Profile <span class="nav-username"><span class="visually-hidden">'
+        "Signed in as </span>alex</span></a>"
+    ) in page
     assert '<form method="post" action="/accounts/logout/"' in page
     assert ">Log out</button>" in page
     assert 'href="/accounts/login/"' not in page
