@@ -3,10 +3,12 @@ every kind of page legible (axe) in both."""
 
 import uuid
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
+from PIL import Image, ImageStat
 from playwright.sync_api import expect
 
 from accounts import services
@@ -15,6 +17,7 @@ from tests.browser.flows import (
     expect_finish,
     open_step,
     sign_in,
+    start_guide,
     stub_player_apis,
     walk_to_step,
 )
@@ -303,3 +306,51 @@ def test_axe_css_alone_in_the_dark(open_screen, catalogue):
         axe_findings(page, path, findings)
 
     assert_none(findings)
+
+
+# ----- the drawings --------------------------------------------------------
+
+# Where a drawing is shown: the exercise page, a routine's step, a guided step.
+DRAWN = [
+    ("/exercises/wall-squats/", ".illustration-large"),
+    ("/routines/beginner/", ".illustration-step"),
+    ("/routines/beginner/guide/4/", ".illustration-guide"),
+]
+
+
+def drawing_light(img):
+    """The drawing as shown: its mean grey level and that of its brightest
+    pixels (its lines in the dark), each 0–255."""
+    img.scroll_into_view_if_needed()
+    img.page.wait_for_function("img => img.complete", arg=img.element_handle())
+    shot = Image.open(BytesIO(img.screenshot(scale="css"))).convert("L")
+    levels = sorted(shot.tobytes())  # one byte a pixel in "L"
+    return ImageStat.Stat(shot).mean[0], levels[int(len(levels) * 0.995)]
+
+
+def assert_drawings_suit(page, scheme):
+    start_guide(page, "beginner")
+    for path, figure in DRAWN:
+        page.goto(path)
+        img = page.locator(f"{figure} img.illustration-moving").first
+        mean, brightest = drawing_light(img)
+        if scheme == "dark":
+            # No white card on a dark page; the figure's lines still show.
+            assert mean < 80, (path, mean)
+            assert brightest > 150, (path, brightest)
+        else:
+            assert mean > 200, (path, mean)
+
+
+@pytest.mark.parametrize("name", ["phone", "laptop"])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_drawings_are_dark_in_the_dark_and_light_in_the_light(
+    open_screen, catalogue, name, scheme
+):
+    assert_drawings_suit(open_screen(name, color_scheme=scheme), scheme)
+
+
+def test_drawings_are_dark_in_the_dark_with_css_alone(open_screen, catalogue):
+    page = open_screen("laptop", color_scheme="dark", service_workers="block")
+    page.route("**/js/theme.js", lambda route: route.abort())
+    assert_drawings_suit(page, "dark")
