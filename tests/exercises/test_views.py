@@ -1092,8 +1092,9 @@ def test_the_safety_check_asks_pain_now_on_a_0_to_10_scale(client, practice):
 
     assert "Pain now (before you start)" in page
     assert pain_radios(page, "pain_before") == [str(n) for n in range(11)]
-    assert "0 = no pain" in page
-    assert "10 = worst pain imaginable" in page
+    # The words for the ends are shown once, as the field's help text.
+    assert page.count("0 is no pain, 10 the worst pain imaginable.") == 1
+    assert "0 = no pain" not in page
     # A screen reader hears the words with the ends' numbers.
     assert '0</span><span class="visually-hidden"> (no pain)</span>' in page
     assert '10</span><span class="visually-hidden"> (worst pain imaginable)' in page
