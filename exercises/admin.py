@@ -6,7 +6,7 @@ from django.forms import Script
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
-from .pictures import named_for, picture_replaced, pictures_deleted, validate_picture
+from .pictures import clean_picture, picture_replaced, pictures_deleted
 
 ANSWERED = (
     "People have answered its screening question. Their answers are kept, so it "
@@ -104,7 +104,7 @@ class ExercisePictureForm(forms.ModelForm):
     def clean_picture(self):
         picture = self.cleaned_data["picture"]
         if isinstance(picture, UploadedFile):  # a new upload, not the kept one
-            picture.name = named_for(picture.name, validate_picture(picture))
+            return clean_picture(picture)  # as Pillow re-encodes it
         return picture
 
     def clean(self):

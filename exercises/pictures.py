@@ -3,11 +3,14 @@ Editors' own pictures of exercises: what an upload must be, and its copies.
 
 An upload is accepted for what Pillow decodes, never for its name or the
 content type the browser sent: PNG, JPEG or WebP, at most ``MAX_BYTES``, of
-at most ``MAX_PIXELS`` and ``MAX_SIDE`` pixels a side (checked from the
-header, before the pixels are decoded, so an image bomb costs nothing), and
-decoded whole (a cut-off file is refused). Pages show resized WebP copies
-(``RENDITION_WIDTHS``), made once on upload: they fit each place, and carry
-none of the original's metadata (a phone photo's location, for one).
+at most ``MAX_PIXELS`` (25 megapixels) and ``MAX_SIDE`` pixels a side
+(checked from the header, before the pixels are decoded, so an image bomb
+costs nothing), and decoded whole (a cut-off file is refused). What is
+stored is what Pillow re-encodes (``clean_picture``): the pixels, upright, at
+most ``STORED_SIDE`` a side, and nothing else of the file (bytes after the
+picture, EXIF with a phone's position, profiles, text). Pages show resized
+WebP copies (``RENDITION_WIDTHS``), made once on upload. Neither decodes a
+picture larger than its file nor copies it whole (``shrunk``).
 
 The admin calls these; nothing here runs from a signal or a save().
 """
@@ -17,12 +20,18 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# 25 megapixels: a phone's photo and more. Decoded whole, Pillow keeps
+# 4 bytes a pixel: a worker never holds more than 100 MB of an upload.
+MAX_PIXELS = 25_000_000
 MAX_SIDE = 10_000
+# What is kept of an upload: twice the widest copy a page shows.
+STORED_SIDE = 2048
+SAVE_OPTIONS = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90}}
 # What Pillow may try to read an upload as; MPO is how it names the JPEG of
 # many cameras and phones (several pictures in one JPEG file).
 FORMATS = ("PNG", "JPEG", "WEBP")
@@ -55,10 +64,14 @@ def looks_like_svg(file):
     return b"<svg" in head
 
 
-def validate_picture(file):
+def clean_picture(file):
     """
-    Refuse anything but a whole PNG, JPEG or WebP of a sensible size; give
-    the format Pillow decoded it as.
+    The upload as BackCare keeps it, or ValidationError: a whole PNG, JPEG or
+    WebP of a sensible size, re-encoded by Pillow in the format it decoded
+    as, named for it (``named_for``). Only its pixels are kept: nothing the
+    file carried after them, no metadata (EXIF, a phone's GPS position among
+    it; colour profiles, text chunks), turned upright as its EXIF said, and
+    at most ``STORED_SIDE`` pixels on its longer side.
     """
     if file.size > MAX_BYTES:
         raise ValidationError(
@@ -69,6 +82,7 @@ def validate_picture(file):
         )
     file.seek(0)
     try:
+        # Lazy: only the header is read, so the size is known before decoding.
         image = Image.open(file, formats=FORMATS)
     except Image.DecompressionBombError as error:
         raise too_many_pixels() from error
@@ -90,16 +104,47 @@ def validate_picture(file):
         width, height = image.size
         if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
             raise too_many_pixels(width, height)
+        kind = image.format
         try:
-            image.load()
+            upright = shrunk(image, STORED_SIDE)
         except Exception as error:
             raise ValidationError(
                 "This picture is damaged or incomplete: part of the file is "
                 "missing. Save or export it again and upload the new file.",
                 code="damaged",
             ) from error
-    file.seek(0)
-    return image.format
+        out = io.BytesIO()
+        saved_as = "JPEG" if kind == "MPO" else kind
+        # No EXIF, profile or text passed on: only the pixels are written.
+        upright.info = {}
+        upright.save(out, saved_as, **SAVE_OPTIONS.get(saved_as, {}))
+    return SimpleUploadedFile(
+        named_for(file.name or "picture", kind),
+        out.getvalue(),
+        content_type=Image.MIME[saved_as],
+    )
+
+
+def shrunk(image, side):
+    """
+    ``image`` (opened, not yet decoded) decoded at most ``side`` pixels on
+    its longer side, upright as its EXIF says, in RGB or RGBA; ``image``
+    itself when nothing had to change, so used before it is closed. Never
+    decoded larger than its file (a JPEG decodes at 1/2, 1/4 or 1/8 of its
+    size, ``draft``), never copied whole (``thumbnail`` reduces in place).
+    """
+    width, height = image.size
+    scale = min(1, side / max(width, height))
+    target = (max(1, round(width * scale)), max(1, round(height * scale)))
+    image.draft(None, target)
+    image.load()
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    # A box reduction by a whole factor, then a fine resampling of what is
+    # left: one decoded picture and a quarter of it, at most.
+    image.thumbnail(target, Image.Resampling.LANCZOS, reducing_gap=1.0)
+    upright = ImageOps.exif_transpose(image, in_place=True) or image
+    mode = "RGBA" if has_alpha else "RGB"
+    return upright.convert(mode) if upright.mode != mode else upright
 
 
 def named_for(name, kind):
@@ -137,11 +182,7 @@ def renditions_make(exercise):
     made = []
     try:
         with picture.open("rb"), Image.open(picture, formats=FORMATS) as image:
-            upright = ImageOps.exif_transpose(image)
-            has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-                "transparency" in upright.info
-            )
-            upright = upright.convert("RGBA" if has_alpha else "RGB")
+            upright = shrunk(image, STORED_SIDE)
             for width in rendition_widths(upright.width):
                 height = max(1, round(upright.height * width / upright.width))
                 copy = upright.resize((width, height), Image.Resampling.LANCZOS)

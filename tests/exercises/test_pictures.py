@@ -1,6 +1,11 @@
+import io
+import json
 import struct
+import subprocess
+import sys
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -16,7 +21,7 @@ from PIL import Image
 
 from exercises.cache import VERSION_KEY
 from exercises.models import Exercise
-from exercises.pictures import renditions_make, validate_picture
+from exercises.pictures import clean_picture, renditions_make
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 from tests.helpers import count_queries, picture_bytes, text_of
 
@@ -24,7 +29,7 @@ FIELDS = ["slug", "name", "position", "instructions", "cues", "picture_alt"]
 ALT = "Lying on the back, knees bent, the lower back pressed to the floor."
 NOT_AN_IMAGE = "This file is not a PNG, JPEG or WebP picture."
 DAMAGED = "This picture is damaged or incomplete"
-TOO_MANY_PIXELS = "at most 10,000 pixels on a side and 40 megapixels in all"
+TOO_MANY_PIXELS = "at most 10,000 pixels on a side and 25 megapixels in all"
 SVG = "SVG files cannot be uploaded; use PNG, JPEG or WebP."
 
 
@@ -101,7 +106,14 @@ def test_an_editor_uploads_a_picture_and_its_resized_copies_are_made(
     assert exercise.picture.name == f"exercises/{name}"
     assert (exercise.picture_width, exercise.picture_height) == (1200, 900)
     assert exercise.picture_alt == ALT
-    assert (media / "exercises" / name).read_bytes() == content
+    # Stored as Pillow re-encodes it: the same picture, in the same format.
+    with (
+        Image.open(media / "exercises" / name) as kept,
+        Image.open(io.BytesIO(content)) as sent,
+    ):
+        assert (kept.format, kept.size) == (sent.format, sent.size)
+        if kind == "PNG":
+            assert kept.tobytes() == sent.convert(kept.mode).tobytes()
     stem = name.rsplit(".", 1)[0]
     assert exercise.picture_renditions == [
         {"width": w, "height": h, "name": f"exercises/{stem}-{w}w.webp"}
@@ -294,6 +306,14 @@ BAD_UPLOADS = [
         PIXELS.format("8,000 × 6,000"),
         "too_many_pixels",
     ),
+    # 30 megapixels: over the limit of 25, under 10,000 a side.
+    (
+        "thirty.png",
+        png_claiming(6_000, 5_000),
+        "image/png",
+        PIXELS.format("6,000 × 5,000"),
+        "too_many_pixels",
+    ),
 ]
 NAMES = [upload[0] for upload in BAD_UPLOADS]
 
@@ -312,7 +332,7 @@ def test_a_bad_upload_is_refused_with_a_message_and_nothing_is_stored(
 )
 def test_each_refusal_has_its_code(name, content, content_type, message, code):
     with pytest.raises(ValidationError) as refusal:
-        validate_picture(upload(name, content, content_type))
+        clean_picture(upload(name, content, content_type))
 
     assert refusal.value.code == code
 
@@ -530,3 +550,185 @@ def test_the_change_form_offers_the_picture_and_its_text_alternative(
     assert '<input type="file" name="picture"' in page
     assert 'name="picture_alt"' in page
     assert "PNG, JPEG or WebP picture of the exercise, at most 5 MB" in page
+
+
+# What is stored is what Pillow re-encodes (issue 27.12): the pixels, nothing
+# the file carried besides them.
+
+APPENDED = b"<script>alert(1)</script><?php system($_GET['c']); ?>"
+
+
+def picture_with_gps(kind, width=400, height=300, orientation=1):
+    """A picture whose EXIF says where it was taken, as a phone's photo does."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = orientation  # Orientation
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 26.0), 3: "W", 4: (0.0, 7.0, 39.0)}
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    out = io.BytesIO()
+    image.save(out, kind, exif=exif.tobytes())
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("x.png", "PNG"), ("x.jpg", "JPEG"), ("x.webp", "WEBP")]
+)
+def test_bytes_after_the_picture_are_not_stored(
+    admin_client, exercise, media, name, kind
+):
+    content = picture_bytes(300, 200, kind) + APPENDED
+
+    response = post_picture(admin_client, exercise, upload(name, content))
+
+    assert response.status_code == 302
+    kept = (media / "exercises" / name).read_bytes()
+    assert b"<script" not in kept
+    assert b"<?php" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert (image.format, image.size) == (kind, (300, 200))
+    for path in media.rglob("*"):
+        if path.is_file():
+            assert b"<script" not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("gps.jpg", "JPEG"), ("gps.png", "PNG"), ("gps.webp", "WEBP")]
+)
+def test_a_photos_location_and_other_metadata_are_not_stored(
+    admin_client, exercise, media, name, kind
+):
+    content = picture_with_gps(kind)
+    with Image.open(io.BytesIO(content)) as sent:
+        assert sent.getexif().get_ifd(0x8825)  # the upload has a GPS position
+
+    post_picture(admin_client, exercise, upload(name, content))
+
+    kept = (media / "exercises" / name).read_bytes()
+    assert b"PhoneMaker" not in kept
+    assert b"Exif" not in kept
+    with Image.open(io.BytesIO(kept)) as image:
+        assert not image.getexif()
+        assert "exif" not in image.info
+        assert "icc_profile" not in image.info
+
+
+def test_a_photo_turned_by_its_exif_is_stored_upright(admin_client, exercise, media):
+    # Orientation 6: the camera was turned; the pixels are stored 400 × 300.
+    content = picture_with_gps("JPEG", 400, 300, orientation=6)
+
+    post_picture(admin_client, exercise, upload("turned.jpg", content))
+
+    exercise.refresh_from_db()
+    assert (exercise.picture_width, exercise.picture_height) == (300, 400)
+    with Image.open(media / "exercises" / "turned.jpg") as image:
+        assert image.size == (300, 400)
+
+
+def test_a_large_picture_is_stored_no_larger_than_it_is_shown(
+    admin_client, exercise, media
+):
+    post_picture(admin_client, exercise, upload("wide.png", picture_bytes(4000, 1000)))
+
+    exercise.refresh_from_db()
+    assert (exercise.picture_width, exercise.picture_height) == (2048, 512)
+    assert [c["width"] for c in exercise.picture_renditions] == [320, 640, 1024]
+
+
+# Peak memory of an upload of the largest picture accepted (25 megapixels),
+# measured in a process of its own: the high-water mark of its resident
+# memory above what it held before the upload. The pixels of a 25-megapixel
+# picture decoded whole take 100 MB (Pillow keeps 4 bytes a pixel): a JPEG
+# is decoded at a fraction of its size, a PNG once, never copied whole.
+MEASURE = """
+import io, json, os, resource, sys
+os.environ["DATABASE_URL"] = "sqlite://:memory:"
+os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.test.utils import override_settings, setup_test_environment
+from django.contrib.auth import get_user_model
+from exercises.models import Exercise
+
+setup_test_environment()
+call_command("migrate", verbosity=0)
+exercise = Exercise.objects.create(
+    slug="pelvic-tilt", name="Pelvic tilt", position="Lying on your back",
+    instructions="Lie on your back.", cues="",
+)
+admin = get_user_model().objects.create_superuser("admin", "a@example.com", "pw")
+client = Client()
+client.force_login(admin)
+data = model_to_dict(exercise, fields=%(fields)r)
+data.update({"picture_alt": "A person.", "_save": "Save"})
+content = open(sys.argv[1], "rb").read()
+url = f"/admin/exercises/exercise/{exercise.pk}/change/"
+client.get(url)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with override_settings(MEDIA_ROOT=sys.argv[2]):
+    data["picture"] = SimpleUploadedFile(sys.argv[3], content)
+    status = client.post(url, data).status_code
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+copies = Exercise.objects.values_list("picture_renditions", flat=True).get()
+print(json.dumps({"status": status, "kib": after - before, "copies": len(copies)}))
+"""
+
+
+def upload_peak_memory(content, name, tmp_path):
+    """The upload's peak memory in MB, in a fresh process, and what it made."""
+    sent = tmp_path / "sent"
+    sent.write_bytes(content)
+    (tmp_path / "media").mkdir()
+    root = Path(__file__).resolve().parents[2]
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEASURE % {"fields": FIELDS},
+            str(sent),
+            str(tmp_path / "media"),
+            name,
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"DJANGO_SETTINGS_MODULE": "backcare_site.settings", "PATH": ""},
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    answer = json.loads(finished.stdout.strip().splitlines()[-1])
+    return answer["kib"] / 1024, answer
+
+
+def flat_picture(width, height, kind):
+    """A picture of one colour: megapixels in a few kilobytes."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 120, 40)).save(out, kind)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "most"),
+    [
+        # Its pixels decoded once (at most 100 MB), reduced in place, and
+        # the copies made from what is kept: never the picture copied whole.
+        ("big.png", "PNG", 100),
+        # Decoded at half its width and height, no more than is kept.
+        ("big.jpg", "JPEG", 30),
+    ],
+)
+def test_an_upload_of_25_megapixels_keeps_the_workers_memory_bounded(
+    tmp_path, name, kind, most
+):
+    content = flat_picture(5_000, 5_000, kind)
+    assert len(content) < 5 * 1024 * 1024
+
+    megabytes, answer = upload_peak_memory(content, name, tmp_path)
+
+    assert answer["status"] == 302
+    assert answer["copies"] == 3
+    assert megabytes < most, f"{megabytes:.0f} MB"
