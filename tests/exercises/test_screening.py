@@ -695,7 +695,8 @@ def test_a_visitor_sees_every_red_flag_on_the_safety_check(seed_flags, client, s
     assert RED_FLAG_LIST in page
     for flag in seed_flags.values():
         assert flag.title in page
-    assert page.count("Urgent, today:") == 2
+    assert page.count("Emergency:") == 2
+    assert "go to an emergency department now, or call the emergency number" in page
     # The red flags come before the routine's own warnings.
     assert page.index(seed_flags["fall-injury"].title) < page.index("Consult a doctor")
     section = re.search(

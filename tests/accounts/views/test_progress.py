@@ -425,7 +425,26 @@ def test_an_urgent_yes_is_said_first_on_the_dashboard(db):
     assert URGENT in page
     assert page.index(URGENT) < page.index("This week")
     assert flag.title in page
-    assert flag.description in page
+
+
+EMERGENCY = "Go to an emergency department now, or call the emergency number"
+NICE_CKS = "https://cks.nice.org.uk/topics/back-pain-low-without-radiculopathy/"
+
+
+def test_an_urgent_yes_says_what_to_do_now_in_nices_terms(db):
+    flag = urgent_flag()
+    client, _ = person_with(flag)
+
+    response = client.get("/progress/")
+    page = text_of(response)
+
+    # A concrete step, now (NICE CKS: suspected cauda equina syndrome is
+    # referred for emergency assessment), before the answers it is about.
+    assert EMERGENCY in page
+    assert page.index(URGENT) < page.index(EMERGENCY) < page.index(flag.title)
+    assert "cauda equina syndrome" in page
+    assert "urgently, today" not in page
+    assert NICE_CKS in html(response)
 
 
 def test_an_other_red_flag_says_to_see_a_doctor_before_exercising(db):
@@ -436,6 +455,7 @@ def test_an_other_red_flag_says_to_see_a_doctor_before_exercising(db):
 
     assert SEE_A_DOCTOR in page
     assert URGENT not in page
+    assert EMERGENCY not in page
     assert flag.title in page
 
 
