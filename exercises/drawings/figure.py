@@ -184,14 +184,15 @@ class Pose:
 # so that a number from the guide (45 degrees, 30 cm) is the input.
 
 
-def leg_to(pose, side, ankle, *, foot):
+def leg_to(pose, side, ankle, *, foot, knee_left=True):
     """The pose with ``side``'s ankle at ``ankle`` and its foot at ``foot``.
 
     The knee bends the way knees do: up when lying on the back, forward when
-    standing (both on the left of the line from hip to ankle).
+    standing (both on the left of the line from hip to ankle). A leg turned
+    out to the side (``knee_left=False``) shows its knee on the other side.
     """
     lengths = pose.length(f"{side}_thigh"), pose.length(f"{side}_shin")
-    thigh, shin = reach(pose.hip, ankle, *lengths, joint_left=True)
+    thigh, shin = reach(pose.hip, ankle, *lengths, joint_left=knee_left)
     return pose.with_angles(
         **{f"{side}_thigh": thigh, f"{side}_shin": shin, f"{side}_foot": foot}
     )
@@ -203,11 +204,25 @@ def arm_to(pose, side, hand, *, elbow_left=False):
     return pose.with_angles(**{f"{side}_upper_arm": upper, f"{side}_forearm": fore})
 
 
-def on_thigh(pose, side, fraction):
-    """A point on the front of ``side``'s thigh, ``fraction`` of the way to the knee."""
-    return along(
-        pose.hip, pose.angle(f"{side}_thigh"), pose.length(f"{side}_thigh") * fraction
+def on_thigh(pose, side, fraction, out=0):
+    """A point ``fraction`` of the way along ``side``'s thigh to the knee, ``out``
+    cm off its line on the front (where a hand holding it rests)."""
+    angle = pose.angle(f"{side}_thigh")
+    return add(
+        along(pose.hip, angle, pose.length(f"{side}_thigh") * fraction),
+        rotate((0, -out), angle),
     )
+
+
+def over_knee(pose, side, out):
+    """A point ``out`` cm beyond ``side``'s knee, on the knee cap: away from
+    both the hip and the ankle, where hands hugging the knee rest."""
+    knee = pose.knee(side)
+    back = pose.angle(f"{side}_thigh") + 180
+    down = pose.angle(f"{side}_shin")
+    # Straight out from the knee, halfway between the two bones' far sides.
+    middle = back + ((down - back + 180) % 360 - 180) / 2
+    return along(knee, middle + 180, out)
 
 
 def on_torso(pose, fraction, out):

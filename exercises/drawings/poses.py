@@ -18,6 +18,7 @@ from .figure import (
     leg_to,
     on_thigh,
     on_torso,
+    over_knee,
     solve,
 )
 
@@ -161,6 +162,12 @@ def hands_on(pose, point, *, elbow_left=False):
     return pose
 
 
+def hands_on_tummy(pose):
+    """The forearms across the tummy, short of the hips: from there the hands
+    rise to a knee without sweeping through the thighs on the way."""
+    return pose.with_angles(near_forearm=-40, far_forearm=-40)
+
+
 # Standing, facing right.
 
 
@@ -260,25 +267,39 @@ def _figures():
         40,
     )
 
-    chest = knee_to_chest(lying_bent, "near")
-    chest = hands_on(chest, on_thigh(chest, "near", 0.85))
+    # The hands hug the knee from the head's side, elbows clear of the body:
+    # a hand on the thigh's line, reached from the tummy, read as an arm
+    # pushed through the thigh.
+    chest_start = hands_on_tummy(lying_bent)
+    chest = knee_to_chest(chest_start, "near")
+    chest = hands_on(chest, over_knee(chest, "near", 4))
 
-    # Hip flexor stretch: on a bed, hips at its end, both knees to the chest.
+    # Hip flexor stretch: on a bed, hips at its end, both knees to the chest,
+    # the hands hugging the far one. The near leg, folded tight, swings over
+    # and down past the bed's end: it unfolds as it goes, so the end pose
+    # keeps the thigh just below level and the shin tucked back under it,
+    # which keeps every frame of the swing inside the picture.
     on_bed = Pose(hip=(0, BED_TOP - 10), torso=180, angles=LYING.angles)
-    both_knees = knee_to_chest(knee_to_chest(on_bed, "near"), "far", thigh=-124)
-    both_knees = hands_on(both_knees, on_thigh(both_knees, "far", 0.85))
-    lowered = both_knees.with_angles(near_thigh=22, near_shin=96, near_foot=-10)
+    both_knees = knee_to_chest(on_bed, "near", thigh=-120, shin=40)
+    both_knees = knee_to_chest(both_knees, "far", thigh=-120)
+    both_knees = hands_on(both_knees, over_knee(both_knees, "far", 4))
+    lowered = both_knees.with_angles(near_thigh=16, near_shin=124, near_foot=65)
 
     # Piriformis: the near ankle crossed over the far knee, which comes to the
-    # chest. The crossed thigh points out to the side, partly at the viewer.
+    # chest. The crossed thigh points out to the side, partly at the viewer,
+    # its knee towards the feet; the hands hold the front of the far thigh.
     def crossed(pose):
         knee = pose.knee("far")
-        return leg_to(pose, "near", (knee[0] - 2, knee[1] - 5), foot=-70)
+        return leg_to(
+            pose, "near", (knee[0] - 2, knee[1] - 5), foot=-70, knee_left=False
+        )
 
     turned_out = replace(LYING, lengths={"near_thigh": 32, "near_shin": 36})
-    crossed_start = crossed(knees_bent(turned_out, sides=("far",)))
+    crossed_start = crossed(hands_on_tummy(knees_bent(turned_out, sides=("far",))))
     crossed_end = knee_to_chest(crossed_start, "far", thigh=-115, shin=25)
-    crossed_end = crossed(hands_on(crossed_end, on_thigh(crossed_end, "far", 0.8)))
+    crossed_end = crossed(
+        hands_on(crossed_end, on_thigh(crossed_end, "far", 0.95, out=4))
+    )
 
     return (
         Figure(
@@ -358,11 +379,11 @@ def _figures():
         Figure(
             slug="knee-to-chest",
             alt=(
-                "Lying on your back, knees bent: your hands hold the right thigh and "
-                "draw the knee to your chest, hold, then let it go back. Repeat with "
-                "the left leg."
+                "Lying on your back, knees bent, hands on your tummy: your hands "
+                "hug the right knee and draw it to your chest, hold, then let it go "
+                "back. Repeat with the left leg."
             ),
-            start=lying_bent,
+            start=chest_start,
             end=chest,
             props=MAT,
             working=frozenset({"near_thigh", "near_shin", "near_foot"}),

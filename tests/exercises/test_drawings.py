@@ -3,13 +3,15 @@ what the figure model renders today."""
 
 import gzip
 import re
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
 
 from exercises.drawings import DIRECTORY, DRAWINGS
-from exercises.drawings.figure import bend, distance
+from exercises.drawings.figure import SIDES, bend, distance
 from exercises.drawings.poses import BED_TOP, BELT_TOP, MAT_TOP, PEDAL_AXLE, WALL_FACE
+from exercises.drawings.svg import BODY, closest, frame_of, turn
 
 SEED_EXERCISES = {
     "ankle-pumps",
@@ -174,6 +176,144 @@ def test_the_runner_keeps_the_back_straight_with_a_foot_on_the_belt():
             for point in (pose.heel(side), pose.toe(side))
         )
         assert lowest == pytest.approx(BELT_TOP, abs=0.5)
+
+
+# Every frame of the moving drawing, the ones between start and end included.
+
+#: Half a limb's stroke (svg.py draws limbs 7 wide): a joint this close to
+#: the frame's edge is cut off.
+HALF_STROKE = 3.5
+#: Half the trunk's stroke (11) and half an arm's: an elbow nearer the trunk's
+#: line than this is drawn inside it.
+TRUNK_AND_ARM = 11 / 2 + HALF_STROKE
+FRACTIONS = [step / 40 for step in range(41)]
+
+
+def moving_poses(figure):
+    """The poses the moving drawing passes through, as its animation turns
+    them: each joint evenly from its start turn to its end turn (the
+    shorter way round), the hips in a straight line."""
+    start, end = figure.start, figure.end
+    for fraction in FRACTIONS:
+        angles = {}
+        for name, parent in BODY:
+            first = turn(start, name)
+            last = closest(first, turn(end, name))
+            relative = first + (last - first) * fraction
+            angles[name] = relative + (angles[parent] if parent else 0)
+        hip = tuple(
+            a + (b - a) * fraction for a, b in zip(start.hip, end.hip, strict=True)
+        )
+        torso = angles.pop("torso")
+        yield fraction, replace(start, hip=hip, torso=torso, angles=angles)
+
+
+def bones(pose):
+    """The figure's straight segments, by name, as (from, to) points."""
+    found = {"torso": (pose.hip, pose.shoulder)}
+    for side in SIDES:
+        found[f"{side}_upper_arm"] = (pose.shoulder, pose.elbow(side))
+        found[f"{side}_forearm"] = (pose.elbow(side), pose.hand(side))
+        found[f"{side}_thigh"] = (pose.hip, pose.knee(side))
+        found[f"{side}_shin"] = (pose.knee(side), pose.ankle(side))
+    return found
+
+
+def clearance(point, segment):
+    """How far ``point`` is from the nearest point of ``segment``."""
+    (ax, ay), (bx, by) = segment
+    length = distance(*segment) ** 2
+    along = ((point[0] - ax) * (bx - ax) + (point[1] - ay) * (by - ay)) / length
+    along = min(1, max(0, along))
+    return distance(point, (ax + (bx - ax) * along, ay + (by - ay) * along))
+
+
+def side_of(point, segment):
+    """How far ``point`` lies left (< 0) or right (> 0) of the line through
+    ``segment``, in centimetres."""
+    (ax, ay), (bx, by) = segment
+    return ((bx - ax) * (point[1] - ay) - (by - ay) * (point[0] - ax)) / distance(
+        *segment
+    )
+
+
+def cross(first, second, tolerance=0.5):
+    """The two segments cross: each one's ends lie on either side of the
+    other, clear of it. An end resting on the other (a hand on a thigh) or a
+    joint they share (hip, knee) is not a crossing."""
+    return all(
+        side_of(one[0], other) * side_of(one[1], other) < -(tolerance**2)
+        and min(abs(side_of(one[0], other)), abs(side_of(one[1], other))) > tolerance
+        for one, other in ((first, second), (second, first))
+    )
+
+
+ARMS = [f"{side}_{part}" for side in SIDES for part in ("upper_arm", "forearm")]
+LEGS = [f"{side}_{part}" for side in SIDES for part in ("thigh", "shin")]
+#: Seen from the side a limb may pass in front of or behind the other limbs,
+#: but an arm never goes through a leg, nor a leg through the trunk.
+NEVER_CROSS = [(arm, leg) for arm in ARMS for leg in LEGS] + [
+    (leg, "torso") for leg in LEGS
+]
+
+
+def test_the_crossing_test_tells_a_crossing_from_a_touch():
+    thigh = ((0, 0), (0, -40))
+    assert cross(((-10, -20), (10, -25)), thigh)
+    assert not cross(((-20, -20), (0, -30)), thigh)  # a hand resting on it
+    assert not cross(((0, 0), (30, 5)), thigh)  # a joint they share
+    assert not cross(((-10, -50), (10, -60)), thigh)  # past its end
+
+
+@pytest.mark.parametrize("slug", sorted(SEED_EXERCISES))
+def test_every_frame_of_the_moving_drawing_stays_inside_its_picture(slug):
+    figure = DRAWINGS[slug].figure
+    left, top, width, height = frame_of(figure)
+    outside = {
+        fraction: point
+        for fraction, pose in moving_poses(figure)
+        for point in pose.points()
+        if not (
+            left + HALF_STROKE <= point[0] <= left + width - HALF_STROKE
+            and top + HALF_STROKE <= point[1] <= top + height - HALF_STROKE
+        )
+    }
+    assert not outside, outside
+
+
+@pytest.mark.parametrize("slug", sorted(SEED_EXERCISES))
+def test_no_limb_goes_through_the_body_in_any_frame(slug):
+    figure = DRAWINGS[slug].figure
+    crossings = [
+        (fraction, first, second)
+        for fraction, pose in moving_poses(figure)
+        for first, second in NEVER_CROSS
+        if cross(bones(pose)[first], bones(pose)[second])
+    ]
+    assert not crossings, crossings
+
+
+#: Where the hands hold a leg: the pose, and the thigh they hold.
+HELD = {
+    "knee-to-chest": [("end", "near_thigh")],
+    "hip-flexor-stretch": [("start", "far_thigh"), ("end", "far_thigh")],
+    "piriformis-stretch": [("end", "far_thigh")],
+}
+
+
+@pytest.mark.parametrize("slug", sorted(HELD))
+def test_hands_that_hold_a_leg_rest_on_it_clear_of_the_body(slug):
+    figure = DRAWINGS[slug].figure
+    for moment, thigh in HELD[slug]:
+        pose = getattr(figure, moment)
+        held = bones(pose)[thigh]
+        for side in SIDES:
+            # Not an arm rising out of the trunk into the thigh: the elbow is
+            # clear of the trunk's stroke, and the hand rests against the
+            # thigh from the head's side, outside its stroke but touching it.
+            assert clearance(pose.elbow(side), bones(pose)["torso"]) > TRUNK_AND_ARM
+            assert HALF_STROKE <= clearance(pose.hand(side), held) <= 2 * HALF_STROKE
+            assert side_of(pose.hand(side), held) * side_of(pose.shoulder, held) > 0
 
 
 # The files.
