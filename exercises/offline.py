@@ -13,16 +13,19 @@ import json
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .cache import cached, cached_guide, cached_plan
-from .forms import PAIN_ERROR, PAIN_MAX
+from .forms import PAIN_ERROR, PAIN_MAX, AcknowledgeForm
 from .guide import screened_outcome
 from .models import StepOutcome
+from .screening import UNSCREENED, Screening
 
 # A token the browser made for the run; "guided:" ones are the server's.
 TOKEN = re.compile(r"offline:[0-9a-f]{32}")
@@ -33,10 +36,51 @@ CLOCK_SLACK = timedelta(days=1)
 LONGEST_STEP = 24 * 60 * 60
 
 
+def field_html(form, name):
+    """One field of ``form`` as the online pages render it (crispy)."""
+    return render_to_string(
+        "exercises/_partials/form_field.html", {"field": form[name]}
+    )
+
+
+def pain_notes_fields():
+    """
+    The fields of the form a finish page saves a run with online (the
+    GUIDED_RUN_SAVE_FORM setting names it, as for ``run_save_form``), or {}
+    when the site keeps no runs: pain before and after on the pain scale,
+    and the notes.
+    """
+    path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
+    if not path:
+        return {}
+    form = import_string(path)(ask_pain_before=True)
+    return {name: field_html(form, name) for name in form.fields}
+
+
+def screening_parts(screening):
+    """
+    A person's own parts of the offline safety check and routine page, as
+    their pages online show them: whether they answered the screening (no
+    list of red flags then: they were asked each), and what their red flags
+    say. Only what there is is given.
+    """
+    parts = {}
+    if screening.answered:
+        parts["answered"] = True
+    if screening.red_flags:
+        parts["seeADoctor"] = render_to_string(
+            "exercises/_partials/see_a_doctor.html", {"screening": screening}
+        )
+    return parts
+
+
 def plan_json(slug):
     """
     The JSON the offline guide runs ``slug``'s routine from, or None when it
-    has no steps; kept in the catalogue's cache like its pages.
+    has no steps; kept in the catalogue's cache like its pages. Every part
+    is rendered by the templates the online pages use, for nobody: the
+    person's own parts come with their screening (``screening_parts``, and
+    the steps' reasons: accounts' ``offline_screening``).
     """
 
     def build():
@@ -45,13 +89,32 @@ def plan_json(slug):
         if plan is None or pages is None:
             return None
         routine = plan.routine
+        partials = "exercises/_partials"
         safety = render_to_string(
-            "exercises/_partials/offline_safety.html",
-            {
-                "warning_groups": plan.warnings_by_severity(),
-                "red_flags": plan.red_flags,
-            },
+            f"{partials}/offline_safety.html",
+            {"warning_groups": plan.warnings_by_severity()},
         )
+        red_flags = (
+            render_to_string(
+                f"{partials}/red_flag_list.html", {"red_flags": plan.red_flags}
+            )
+            if plan.red_flags
+            else ""
+        )
+        # A visitor's, and a signed-in person's who has not answered yet.
+        invite = {
+            who: render_to_string(
+                f"{partials}/screening_invite.html", {"screening": screening}
+            )
+            for who, screening in [
+                ("visitor", UNSCREENED),
+                ("unanswered", Screening(signed_in=True)),
+            ]
+        }
+        fields = {
+            "pain_now": field_html(AcknowledgeForm(), "pain_before"),
+            **pain_notes_fields(),
+        }
         return json.dumps(
             {
                 "slug": routine.slug,
@@ -61,6 +124,9 @@ def plan_json(slug):
                 "player": static("js/player/main.js"),
                 "styles": [static("css/player.css"), static("css/offline.css")],
                 "safety": safety,
+                "red_flags": red_flags,
+                "invite": invite,
+                "fields": fields,
                 "steps": [
                     {
                         "name": step.exercise.name,

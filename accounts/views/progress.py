@@ -21,7 +21,7 @@ from backcare_site.handlers import HeadAsGetMixin
 from exercises.cache import cached_plan
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
-from exercises.offline import OfflineRun, read_saved_run
+from exercises.offline import OfflineRun, read_saved_run, screening_parts
 
 from .. import services
 from ..cache import cache_progress_page, page_context
@@ -239,6 +239,8 @@ def offline_screening(screening):
         # Red flags not cleared hold back every routine, kept or not.
         "needsClearance": screening.needs_clearance([]),
         "routines": routines,
+        # Their own parts of the safety check and the routine page.
+        **screening_parts(screening),
     }
 
 

@@ -35,6 +35,9 @@ const LOG_OUTS = ["/accounts/logout/", "/accounts/delete/"];
 const ROUTINE_OR_GUIDE = /^\/routines\/([-\w]+)\/(?:guide\/(?:[-\w]+\/)?)?$/;
 // Where the plan is fetched again: the routine's page and its safety check.
 const KEEPS_PLAN = /^\/routines\/[-\w]+\/(?:guide\/)?$/;
+// A routine's own page: offline, a signed-in person's (never kept) is drawn
+// there by guide.js from the visitor's page kept with the plan (keepPlan).
+const ROUTINE_PAGE = /^\/routines\/[-\w]+\/$/;
 const OFFLINE_GUIDE = /^\/routines\/([-\w]+)\/offline\//;
 const DATABASE = "backcare-offline";
 // A signed-in person's kept screening older than this is asked of the server
@@ -161,16 +164,27 @@ async function navigate(event, url) {
     }
     return response;
   } catch (error) {
+    const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
+    const plan = routine && (await keptPlan(routine[1]).catch(() => null));
+    // The routine's page, for a signed-in person (whose pages are never
+    // kept): the offline page, where guide.js draws it with their own marks,
+    // as online. A visitor's kept page is theirs already.
+    const drawn = plan && offline && ROUTINE_PAGE.test(url.pathname);
+    if (drawn && (await keptScreening().catch(() => null))) {
+      return offline;
+    }
     const kept =
       keepable &&
       (await caches.match(url.href, { cacheName: PAGES_CACHE, ignoreVary: true }));
     if (kept) {
       return kept;
     }
-    if (routine && (await keptPlan(routine[1]).catch(() => null))) {
+    if (drawn) {
+      return offline;
+    }
+    if (plan) {
       return Response.redirect(`/routines/${routine[1]}/offline/`, 302);
     }
-    const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
     return offline || Response.error();
   }
 }
@@ -310,6 +324,10 @@ async function keepPlan(slug) {
     return;
   }
   const plan = await response.json();
+  // The routine's page as a visitor sees it, the same for everyone too:
+  // offline, guide.js shows it with a signed-in person's own marks.
+  const page = await fetch(`/routines/${slug}/`, { credentials: "omit" });
+  plan.page = page.ok ? await page.text() : null;
   await forgetting;
   await inStore("plans", "readwrite", (store) => store.put({ slug, version: VERSION, plan }));
 }

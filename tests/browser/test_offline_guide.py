@@ -16,6 +16,8 @@ from exercises.models import Contraindication
 from tests.browser.flows import (
     BEGINNER_STEPS,
     NO_LEAD_IN,
+    assert_no_axe_violations,
+    choose_pain,
     log_in,
     press,
     run_hands_free,
@@ -23,7 +25,7 @@ from tests.browser.flows import (
     stub_player_apis,
     wait_until,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, red_flag
 
 ROUTINE = "/routines/practice/"
 OFFLINE = "/routines/practice/offline/"
@@ -112,7 +114,10 @@ def run_offline_and_save(page):
     page.context.set_offline(True)
     page.reload()
 
-    # The page for a signed-in person is not kept: the offline guide is.
+    # The page for a signed-in person is not kept: it is drawn from the plan,
+    # and its Start leads to the offline guide.
+    expect(page).to_have_url(re.compile(rf"{ROUTINE}$"))
+    page.get_by_role("link", name="Start guided session").click()
     expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Before you start: safety check"
@@ -125,7 +130,9 @@ def run_offline_and_save(page):
     expect(page.get_by_role("alert")).to_contain_text("read the warnings")
     expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
     page.get_by_label("I have read these warnings").check()
-    page.get_by_label(re.compile("Pain before")).fill("5")
+    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
+        "5", exact=True
+    ).check()
     page.get_by_role("button", name="Start guided session").click()
 
     # 1. Knee rocks, counted by the player to the end.
@@ -168,7 +175,7 @@ def run_offline_and_save(page):
     expect(page.locator(".guide-summary .badge")).to_have_text(
         ["Done", "Done", "Skipped for safety", "Done"]
     )
-    page.get_by_label(re.compile("Pain after")).fill("3")
+    choose_pain(page, after=3)
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_text(SAVED)).to_be_visible()
     assert CompletedSession.objects.count() == 0
@@ -344,8 +351,7 @@ def screened_phone(page, *warnings):
     wait_for_plan(page)
     wait_for_screening(page)
     page.context.set_offline(True)
-    page.reload()
-    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    page.goto(OFFLINE)
 
 
 def test_a_step_the_screening_advises_against_is_skipped_for_safety_offline(
@@ -550,3 +556,173 @@ def test_a_hands_free_run_offline_goes_on_past_a_step_skipped_for_safety(
         "skipped_for_safety"
     ]
     assert errors == []
+
+
+# ----- the offline guide is the online one (issue 27.4) --------------------
+
+
+def online_and_offline(page, path, *warnings, cleared=False):
+    """
+    ``path``'s main content online, then offline, for a person who answered
+    yes to ``warnings`` (None: one who never answered), with the routine's
+    plan and their screening kept by the worker; the page is left offline.
+    """
+    person = UserFactory(username="casey")
+    if warnings != (None,):
+        services.screening_update(user=person, conditions=list(warnings))
+    if cleared:
+        services.doctor_clearance_record(user=person)
+    sign_in(page, person)
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    wait_for_screening(page)
+    page.goto(path)
+    online = page.locator("main").inner_text()
+    page.context.set_offline(True)
+    page.reload()
+    return online
+
+
+def test_reloading_the_routine_page_offline_shows_the_persons_routine_page(
+    screen, practice, avoid_warning
+):
+    page = screen
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    online = online_and_offline(page, ROUTINE, avoid_warning)
+
+    expect(page).to_have_url(re.compile(rf"{ROUTINE}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice routine")
+    # Their own marks, as online: the step their screening advises against.
+    expect(page.locator("#step-3 .not-recommended")).to_contain_text(
+        "You told us: Do you have pain running down one leg? Yes."
+    )
+    expect(page.locator(".not-recommended")).to_have_count(1)
+    assert page.locator("main").inner_text() == online
+    assert page.title() == "Practice routine · BackCare"
+
+    page.get_by_role("link", name="Start guided session").click()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Before you start: safety check"
+    )
+    assert errors == []
+
+
+def test_a_visitors_routine_page_offline_is_still_the_one_kept(page, practice):
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    online = page.locator("main").inner_text()
+    page.context.set_offline(True)
+    page.reload()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practice routine")
+    expect(page.locator(".screening-invite")).to_contain_text("Create an account")
+    assert page.locator("main").inner_text() == online
+
+
+PAIN_LEGEND = "0 is no pain, 10 the worst pain imaginable."
+
+
+def test_offline_pain_is_asked_on_the_same_0_to_10_scale_as_online(screen, practice):
+    page = screen
+    stub_player_apis(page)
+    page.add_init_script(NO_LEAD_IN)
+    online_and_offline(page, ROUTINE, None)
+    page.goto(OFFLINE)
+
+    # The safety check: pain now, eleven buttons, the words for 0 and 10.
+    now = page.get_by_role("group", name="Pain now (before you start)")
+    expect(now.get_by_role("radio")).to_have_count(11)
+    expect(now.get_by_text(PAIN_LEGEND)).to_be_visible()
+    expect(page.locator("input[type=number]")).to_have_count(0)
+    assert_no_axe_violations(page)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    for number in range(1, 5):
+        expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+        page.locator("[data-guide-skip], [data-guide-next]").last.click()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}finish/$"))
+
+    # The finish page: pain before and after on the scale, as online.
+    for label in ["Pain before (0–10)", "Pain after (0–10)"]:
+        scale = page.get_by_role("group", name=label)
+        expect(scale.get_by_role("radio")).to_have_count(11)
+        expect(scale.get_by_text(PAIN_LEGEND)).to_be_visible()
+    expect(page.locator("input[type=number]")).to_have_count(0)
+    assert_no_axe_violations(page)
+    choose_pain(page, before=6, after=4)
+    page.get_by_label("Notes").fill("Stiff in the morning.")
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    [save] = page.evaluate(QUEUED)
+    assert (save["run"]["pain_before"], save["run"]["pain_after"]) == (6, 4)
+    assert save["run"]["notes"] == "Stiff in the morning."
+
+
+def test_pain_said_on_the_offline_safety_check_is_not_asked_again(page, practice):
+    stub_player_apis(page)
+    online_and_offline(page, ROUTINE, None)
+    page.goto(OFFLINE)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
+        "7", exact=True
+    ).check()
+    page.get_by_role("button", name="Start guided session").click()
+    page.goto(f"{OFFLINE}finish/")
+
+    expect(page.locator(".pain-before-given")).to_contain_text("7")
+    expect(page.get_by_role("group", name="Pain before (0–10)")).to_have_count(0)
+    choose_pain(page, after=2)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    [save] = page.evaluate(QUEUED)
+    assert (save["run"]["pain_before"], save["run"]["pain_after"]) == (7, 2)
+
+
+def test_a_person_who_answered_the_screening_sees_no_red_flag_list_offline(
+    screen, practice, avoid_warning
+):
+    page = screen
+    red_flag()  # Asked of everyone: listed on the safety check of a visitor.
+    online = online_and_offline(page, "/routines/practice/guide/", avoid_warning)
+    assert "see a doctor instead if you have any of these" not in online
+    page.goto(OFFLINE)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Before you start: safety check"
+    )
+    expect(page.get_by_text("pain running down one leg").first).to_be_visible()
+    expect(page.locator(".red-flag-list")).to_have_count(0)
+    expect(page.locator(".screening-invite")).to_have_count(0)
+
+
+def test_a_person_with_a_red_flag_sees_their_own_answers_offline(screen, practice):
+    page = screen
+    flag = red_flag()
+    online = online_and_offline(page, "/routines/practice/guide/", flag, cleared=True)
+    assert "See a doctor before you exercise" in online
+    page.goto(OFFLINE)
+
+    section = page.locator(".see-a-doctor")
+    expect(section.get_by_role("heading")).to_have_text(
+        "See a doctor before you exercise"
+    )
+    expect(section).to_contain_text(flag.title)
+    expect(page.locator(".red-flag-list")).to_have_count(0)
+
+
+def test_a_person_who_never_answered_is_asked_to_offline_as_online(screen, practice):
+    page = screen
+    red_flag()
+    online = online_and_offline(page, "/routines/practice/guide/", None)
+    assert "Answer the health screening" in online
+    assert "see a doctor instead if you have any of these" in online
+    page.goto(OFFLINE)
+
+    expect(page.locator(".red-flag-list")).to_be_visible()
+    expect(page.locator(".screening-invite")).to_have_text(
+        re.compile(r"^Answer the health screening so BackCare can point out")
+    )

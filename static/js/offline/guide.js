@@ -2,14 +2,21 @@
 // answers /routines/<slug>/offline/... with the offline page; this draws the
 // routine's safety check, its steps and its finish page there, from the
 // routine's plan the worker kept (/routines/<slug>/plan.json: the catalogue's
-// rendered parts of each step, the same HTML the guide shows online), and
-// runs the steps with the guide's own player (static/js/player/main.js).
+// rendered parts of each step, its pain scales and its warnings, the same
+// HTML the guide shows online), and runs the steps with the guide's own
+// player (static/js/player/main.js). A signed-in person's own parts (their
+// red flags, the steps their screening skips) come with their screening.
+// Offline, their routine's page is the visitor's, kept with the plan, with
+// their marks added where their page online has them.
 // Each step is a page of its own, as online. The run is kept in the tab
 // (sessionStorage); saved, it waits in the worker's queue with its token
 // until it can be sent, and is recorded once however often it is sent.
 import { ask, sendSaves } from "./worker.js";
 
 const PATH = /^\/routines\/([-\w]+)\/offline\/(?:(\d+|finish)\/)?$/;
+// A routine's own page, where the worker answers with the offline page when
+// it has none kept (a signed-in person's is never kept): drawn here.
+const ROUTINE_PAGE = /^\/routines\/([-\w]+)\/$/;
 const OUTCOMES = { done: "done", skip: "skipped", skip_safety: "skipped_for_safety" };
 const LABELS = { done: "Done", skipped: "Skipped", skipped_for_safety: "Skipped for safety" };
 const BADGES = {
@@ -112,6 +119,31 @@ function screeningFor(kept, slug) {
   };
 }
 
+// The person's own parts of the safety check and the routine page, as their
+// pages online show them: what their red flags say (rendered by the server
+// with their screening, kept by the worker); the red flags to look out for
+// unless they answered the screening (each was asked then); the invitation
+// to sign up (a visitor) or to answer it (a person who has not).
+function ownParts(plan, kept) {
+  let invite = "";
+  if (!kept) {
+    invite = plan.invite.visitor;
+  } else if (!kept.answered) {
+    invite = plan.invite.unanswered;
+  }
+  return {
+    seeADoctor: kept?.seeADoctor || "",
+    redFlags: kept?.answered ? "" : plan.red_flags,
+    invite,
+  };
+}
+
+// A form's answer on a pain scale: a number from 0 to 10, or null.
+function painOf(form, name) {
+  const value = new FormData(form).get(name);
+  return value === null || value === "" ? null : Number(value);
+}
+
 // A step's outcome, as online: one skipped for safety unless marked otherwise.
 function outcomeOf(run, screening, number) {
   return (
@@ -135,7 +167,7 @@ function safetyCheckHead(plan) {
     <h1>Before you start: safety check</h1>`;
 }
 
-function renderRefused(main, plan, screening) {
+function renderRefused(main, plan, screening, own) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   const reasons = screening.clearanceFor.length
     ? `<p>Your health screening says:</p>
@@ -143,8 +175,11 @@ function renderRefused(main, plan, screening) {
     : "";
   main.innerHTML = `
     ${safetyCheckHead(plan)}
+    ${own.seeADoctor}
     <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(CLEARANCE_TEXT)}</p>
+    ${own.redFlags}
     ${plan.safety}
+    ${own.invite}
     <section class="card card-body border-warning mb-3 doctor-clearance" aria-labelledby="clearance-title">
       <h2 class="h5" id="clearance-title">Your doctor's clearance</h2>
       ${reasons}
@@ -181,10 +216,11 @@ function renderRefused(main, plan, screening) {
   });
 }
 
-function renderStart(main, plan, base, screening) {
+function renderStart(main, plan, base, screening, own) {
   document.title = `Safety check · ${plan.title} · BackCare`;
   main.innerHTML = `
     ${safetyCheckHead(plan)}
+    ${own.seeADoctor}
     ${note()}
     ${
       screening.cleared
@@ -192,7 +228,9 @@ function renderStart(main, plan, base, screening) {
         : ""
     }
     <p class="lead">${escape(plan.title)} routine, ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}. Please read every warning below.</p>
+    ${own.redFlags}
     ${plan.safety}
+    ${own.invite}
     <form class="card card-body bg-body-tertiary" data-offline-start novalidate>
       <div class="alert alert-danger" role="alert" data-offline-error hidden>
         Please confirm that you have read the warnings.
@@ -201,10 +239,7 @@ function renderStart(main, plan, base, screening) {
         <input class="form-check-input" type="checkbox" id="offline-acknowledged" required>
         <label class="form-check-label" for="offline-acknowledged">I have read these warnings</label>
       </div>
-      <div class="mb-3">
-        <label class="form-label" for="offline-pain-before">Pain before you start (0–10, optional)</label>
-        <input class="form-control" type="number" id="offline-pain-before" min="0" max="10" step="1" inputmode="numeric">
-      </div>
+      ${plan.fields.pain_now}
       <div class="d-flex flex-wrap gap-2">
         <button type="submit" class="btn btn-primary btn-lg">Start guided session</button>
       </div>
@@ -213,23 +248,19 @@ function renderStart(main, plan, base, screening) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const acknowledged = form.querySelector("#offline-acknowledged");
-    const pain = form.querySelector("#offline-pain-before");
     const error = form.querySelector("[data-offline-error]");
-    const painValue = pain.value === "" ? null : Number(pain.value);
-    if (!acknowledged.checked || (painValue !== null && !(painValue >= 0 && painValue <= 10))) {
-      error.textContent = acknowledged.checked
-        ? "Pain before: choose a number from 0 to 10, or leave it empty."
-        : "Please confirm that you have read the warnings.";
+    if (!acknowledged.checked) {
       error.hidden = false;
-      (acknowledged.checked ? pain : acknowledged).focus();
+      acknowledged.focus();
       return;
     }
+    const painValue = painOf(form, "pain_before");
     saveRun(plan.slug, {
       token: newToken(),
       acknowledged: true,
       started: new Date().toISOString(),
       finished: null,
-      pain_before: painValue === null ? null : Math.round(painValue),
+      pain_before: painValue,
       outcomes: {},
       seconds: {},
       saved: false,
@@ -352,8 +383,6 @@ async function renderStep(main, plan, base, number, run, screening) {
 // ``owner``: the id of the person signed in when the screening was kept,
 // null for a visitor; the run is only ever recorded for them.
 function record(plan, run, screening, owner, form) {
-  const value = (name) => form.querySelector(`[name=${name}]`)?.value ?? "";
-  const pain = (name) => (value(name) === "" ? null : Number(value(name)));
   return {
     routine: plan.slug,
     token: run.token,
@@ -367,9 +396,9 @@ function record(plan, run, screening, owner, form) {
     acknowledged: run.acknowledged,
     started: run.started,
     finished: run.finished || new Date().toISOString(),
-    pain_before: run.pain_before ?? pain("pain_before"),
-    pain_after: pain("pain_after"),
-    notes: value("notes"),
+    pain_before: run.pain_before ?? painOf(form, "pain_before"),
+    pain_after: painOf(form, "pain_after"),
+    notes: new FormData(form).get("notes") ?? "",
     // Shown after "My clinician has cleared me": recorded as cleared, as online.
     overridden: Object.keys(run.overridden || {})
       .map(Number)
@@ -388,13 +417,11 @@ function renderFinish(main, plan, base, run, screening, owner) {
   const exercised = outcomes.includes("done");
   const finished = run.finished ? new Date(run.finished) : new Date();
   document.title = `Finished · ${plan.title} · BackCare`;
+  const fields = plan.fields;
   const painBefore =
     run.pain_before === null
-      ? `<div class="mb-3">
-          <label class="form-label" for="offline-pain-before">Pain before (0–10, optional)</label>
-          <input class="form-control" type="number" name="pain_before" id="offline-pain-before" min="0" max="10" step="1" inputmode="numeric">
-        </div>`
-      : `<p class="pain-before-given">Pain before you started: <strong>${run.pain_before}</strong> out of 10, as you said on the safety check.</p>`;
+      ? fields.pain_before
+      : `<p class="pain-before-given">Pain before you started: <strong>${escape(run.pain_before)}</strong> out of 10, as you said on the safety check.</p>`;
   main.innerHTML = `
     ${
       exercised
@@ -419,18 +446,12 @@ function renderFinish(main, plan, base, run, screening, owner) {
     <section class="card card-body mb-4 finish-save" aria-labelledby="save-title" data-offline-save-section>
       <h2 class="h5" id="save-title">Save this session</h2>
       ${note()}
-      <form data-offline-save novalidate>
+      <form class="form-narrow" data-offline-save novalidate>
         <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
         ${painBefore}
-        <div class="mb-3">
-          <label class="form-label" for="offline-pain-after">Pain after (0–10, optional)</label>
-          <input class="form-control" type="number" name="pain_after" id="offline-pain-after" min="0" max="10" step="1" inputmode="numeric">
-        </div>
-        <div class="mb-3">
-          <label class="form-label" for="offline-notes">Notes</label>
-          <textarea class="form-control" name="notes" id="offline-notes" rows="3" maxlength="2000"></textarea>
-        </div>
-        <button type="submit" class="btn btn-primary">Save session</button>
+        ${fields.pain_after}
+        ${fields.notes}
+        <button type="submit" class="btn btn-primary btn-lg">Save session</button>
       </form>
     </section>
     <p class="alert alert-success offline-saved" role="status" data-offline-saved ${run.saved ? "" : "hidden"}>${SAVED_TEXT}</p>
@@ -445,15 +466,6 @@ function renderFinish(main, plan, base, run, screening, owner) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = form.querySelector("[data-offline-error]");
-    const bad = [...form.querySelectorAll("input[type=number]")].find(
-      (input) => input.value !== "" && !/^(10|[0-9])$/.test(input.value),
-    );
-    if (bad) {
-      error.textContent = "Pain: choose a number from 0 to 10, or leave it empty.";
-      error.hidden = false;
-      bad.focus();
-      return;
-    }
     const queued = await ask({ type: "queue", run: record(plan, run, screening, owner, form) });
     if (!queued) {
       error.textContent =
@@ -469,9 +481,38 @@ function renderFinish(main, plan, base, run, screening, owner) {
   });
 }
 
+// The routine's page as online: the one a visitor sees (kept with the plan,
+// service-worker.js), with the person's own marks where their page online
+// has them (templates/exercises/routine.html): what their red flags say
+// under the heading, their invitation, and on each step their screening
+// advises against, why, under its dose. False without a page kept.
+function renderRoutine(main, plan, base, screening, own) {
+  const page = plan.page && new DOMParser().parseFromString(plan.page, "text/html");
+  const content = page?.querySelector("main");
+  if (!content) {
+    return false;
+  }
+  document.title = page.title;
+  main.innerHTML = content.innerHTML;
+  main.querySelector("h1")?.insertAdjacentHTML("afterend", own.seeADoctor);
+  const invite = main.querySelector(".screening-invite");
+  invite?.insertAdjacentHTML("afterend", own.invite);
+  invite?.remove();
+  for (const [number, reasons] of Object.entries(screening.skips)) {
+    main.querySelector(`#step-${number} .dose`)?.insertAdjacentHTML("afterend", reasons);
+  }
+  keepLinksOffline(main, plan, base);
+  return true;
+}
+
 export async function runOffline() {
-  const match = window.location.pathname.match(PATH);
   const main = document.querySelector("main");
+  const pathname = window.location.pathname;
+  // A routine's page is drawn only where the worker gave the offline page.
+  const routinePage = document.querySelector("[data-offline-shell]")
+    ? pathname.match(ROUTINE_PAGE)
+    : null;
+  const match = pathname.match(PATH) || routinePage;
   if (!match || !main) {
     return;
   }
@@ -488,16 +529,21 @@ export async function runOffline() {
   const run = loadRun(slug);
   const kept = await ask({ type: "screening" });
   const screening = screeningFor(kept, slug);
+  const own = ownParts(plan, kept);
+  if (routinePage) {
+    renderRoutine(main, plan, base, screening, own);
+    return;
+  }
   // As online: no start, and no step, until the doctor's clearance is confirmed.
   if (screening.needsClearance) {
-    renderRefused(main, plan, screening);
+    renderRefused(main, plan, screening, own);
     if (page) {
       window.history.replaceState(null, "", base);
     }
     return;
   }
   if (!page) {
-    renderStart(main, plan, base, screening);
+    renderStart(main, plan, base, screening, own);
     return;
   }
   // As online: no step before the safety check.
