@@ -726,3 +726,30 @@ def test_a_person_who_never_answered_is_asked_to_offline_as_online(screen, pract
     expect(page.locator(".screening-invite")).to_have_text(
         re.compile(r"^Answer the health screening so BackCare can point out")
     )
+
+
+def test_an_offline_steps_drawing_is_laid_out_as_online(screen, catalogue):
+    page = screen
+    phone = page.viewport_size["width"] == 360
+    page.goto("/routines/beginner/")
+    controlled(page)
+    wait_for_plan(page, "beginner")
+    page.context.set_offline(True)
+    page.goto("/routines/beginner/offline/")
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+
+    for number in range(1, 7):
+        page.goto(f"/routines/beginner/offline/{number}/")
+        player = page.locator("[data-player]")
+        expect(player).to_be_visible()
+        img = page.locator("figure.illustration img.illustration-moving")
+        expect(img).to_have_count(1)
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete", arg=img.element_handle())
+        drawing, timer = img.bounding_box(), player.bounding_box()
+        if phone:  # Under the player, the full width.
+            assert drawing["y"] >= timer["y"] + timer["height"], (number, drawing)
+        else:  # Beside the timer, level with it.
+            assert drawing["x"] >= timer["x"] + timer["width"], (number, drawing)
+            assert drawing["y"] < timer["y"] + timer["height"], (number, drawing)

@@ -321,6 +321,7 @@ async function renderStep(main, plan, base, number, run, screening) {
             </form>`
           : ""
       }
+      <div class="guide-stage">
       ${parts.player}
       <nav class="guide-controls d-flex flex-wrap gap-2 mb-4" aria-label="Step navigation">
         ${parts.previous}
@@ -331,6 +332,7 @@ async function renderStep(main, plan, base, number, run, screening) {
         </form>
       </nav>
       ${parts.how}
+      </div>
       <p class="small text-body-secondary mt-2 keyboard-hint" data-guide-keyboard-hint hidden>Keyboard: Space starts or pauses the timer, → goes to the next step, ← to the previous one.</p>
     </div>`;
   }
