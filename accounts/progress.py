@@ -26,6 +26,11 @@ CHART_PAD = 24
 
 
 CELL = 10
+# Room for the calendar's labels: the weekdays on the left, months on top,
+# and on the right for a month named over the last week.
+CAL_LEFT = 16
+CAL_TOP = 9
+CAL_RIGHT = 4
 
 # What a week row adds up, in the order ``Tally.weeks`` keeps them.
 WEEK_FIGURES = (
@@ -45,11 +50,11 @@ class Day:
 
     @property
     def x(self):
-        return self.column * CELL
+        return CAL_LEFT + self.column * CELL
 
     @property
     def y(self):
-        return self.date.weekday() * CELL
+        return CAL_TOP + self.date.weekday() * CELL
 
     @property
     def level(self):
@@ -230,6 +235,41 @@ class Progress:
         ]
 
     @property
+    def calendar_months(self):
+        """
+        (column, month) for each month whose first week (from Monday) is on
+        the calendar, and the first week's month unless the next label
+        would touch it: where the calendar's month names go.
+        """
+        columns = []
+        for column in range(WEEKS):
+            monday = self.first_day + timedelta(weeks=column)
+            if column == 0 or monday.day <= 7:
+                columns.append((column, monday.month))
+        if len(columns) > 1 and columns[1][0] == 1:
+            columns.pop(0)
+        return columns
+
+    @property
+    def calendar_labels_svg(self):
+        """
+        The calendar's weekdays down the left of its rows and months over
+        their weeks (``calendar_months``), in the person's time zone.
+        """
+        labels = [
+            f'<text class="cal-label cal-weekday" x="{CAL_LEFT - 2}" '
+            f'y="{CAL_TOP + n * CELL + 7}" text-anchor="end">'
+            f"{escape(WEEKDAYS_ABBR[n])}</text>"
+            for n in range(7)
+        ]
+        labels += [
+            f'<text class="cal-label cal-month" x="{CAL_LEFT + column * CELL}" '
+            f'y="{CAL_TOP - 2}">{escape(MONTHS_3[month].title())}</text>'
+            for column, month in self.calendar_months
+        ]
+        return mark_safe("".join(labels))
+
+    @property
     def calendar_svg(self):
         """
         The calendar's squares, drawn here rather than by a template loop:
@@ -325,7 +365,7 @@ class Progress:
 
     @property
     def calendar_box(self):
-        return f"0 0 {WEEKS * CELL} {7 * CELL}"
+        return f"0 0 {CAL_LEFT + WEEKS * CELL + CAL_RIGHT} {CAL_TOP + 7 * CELL}"
 
     @property
     def chart(self):

@@ -12,7 +12,7 @@ from django.template.defaultfilters import floatformat
 from django.utils import timezone
 
 from accounts import services
-from accounts.progress import Progress, tenths
+from accounts.progress import CAL_LEFT, CAL_TOP, Progress, tenths
 from exercises.models import StepOutcome
 from tests.factories import CompletedSessionFactory, StepResultFactory, UserFactory
 
@@ -71,7 +71,12 @@ def test_progress_calendar_stops_today(user):
 
     assert calendar[0].date == date(2025, 12, 22)
     assert calendar[-1].date == WEDNESDAY
-    assert (calendar[-1].x, calendar[-1].y, calendar[-1].level) == (110, 20, 1)
+    # The twelfth column, the third row, after the room for the labels.
+    assert (calendar[-1].x, calendar[-1].y, calendar[-1].level) == (
+        CAL_LEFT + 110,
+        CAL_TOP + 20,
+        1,
+    )
 
 
 def test_progress_calendar_shading_tops_out_at_three(user):

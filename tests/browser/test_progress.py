@@ -276,3 +276,29 @@ def test_progress_pages_fit_a_360px_phone(phone_page, person, path, text):
     phone_page.goto(path)
     expect(phone_page.get_by_text(text)).to_be_visible()
     assert_no_horizontal_scroll(phone_page)
+
+
+def test_the_calendar_names_its_weekdays_and_months_on_every_screen(screen, person):
+    page = screen
+    sign_in(page, person)
+    page.goto("/progress/")
+    calendar = page.locator("svg.calendar-chart")
+    squares = calendar.locator("rect.cal-day")
+    first = squares.first.bounding_box()
+    weekdays = calendar.locator(".cal-weekday")
+    expect(weekdays).to_have_text(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    for n in range(7):
+        label = weekdays.nth(n).bounding_box()
+        # Left of the squares, level with its row, big enough to read.
+        assert label["x"] + label["width"] <= first["x"], (n, label)
+        row = first["y"] + n * (first["height"] * 10 / 8)
+        assert row - 2 <= label["y"] + label["height"] / 2 <= row + first["height"] + 2
+        assert label["height"] >= 10, label
+    months = calendar.locator(".cal-month")
+    assert months.count() >= 3
+    expect(months.first).to_be_visible()
+    for n in range(months.count()):
+        label = months.nth(n).bounding_box()
+        assert label["y"] + label["height"] <= first["y"] + 1, label
+    if page.viewport_size["width"] == 360:
+        assert_no_horizontal_scroll(page)

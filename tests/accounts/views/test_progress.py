@@ -273,7 +273,7 @@ def test_the_calendar_has_a_square_for_every_day_of_12_weeks_so_far(signed_in, u
 
     today = timezone.localdate()
     svg = re.search(r'<svg class="calendar-chart".*?</svg>', page, re.S).group(0)
-    assert 'viewBox="0 0 120 70"' in svg
+    assert 'viewBox="0 0 140 79"' in svg
     assert 'role="img"' in svg
     days = [level for level, _ in calendar_days(page)]
     assert len(days) == 11 * 7 + today.weekday() + 1
@@ -281,6 +281,66 @@ def test_the_calendar_has_a_square_for_every_day_of_12_weeks_so_far(signed_in, u
     assert days.count("1") == 1
     assert days.count("0") == len(days) - 2
     assert f"{today:%a} {today.day} {today:%b}: 2 sessions</title>" in svg
+
+
+def calendar_labels(page, kind):
+    """(x, y, words) of the calendar's weekday or month labels, in order."""
+    svg = re.search(r'<svg class="calendar-chart".*?</svg>', page, re.S).group(0)
+    return [
+        (float(x), float(y), words)
+        for x, y, words in re.findall(
+            rf'<text class="cal-label cal-{kind}" x="([\d.]+)" y="([\d.]+)"[^>]*>'
+            r"([^<]*)</text>",
+            svg,
+        )
+    ]
+
+
+def square_at(page, title):
+    """(x, y) of the calendar's square whose title starts with ``title``."""
+    svg = re.search(r'<svg class="calendar-chart".*?</svg>', page, re.S).group(0)
+    x, y = re.search(
+        rf'<rect class="cal-day[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*><title>{title}',
+        svg,
+    ).groups()
+    return float(x), float(y)
+
+
+def test_the_calendar_names_weekdays_and_months_in_the_persons_zone(client, db, now_is):
+    # Sunday noon in UTC is already Monday 30 November in Auckland: a new
+    # week there, so its twelve weeks start on Monday 14 September.
+    now_is(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
+    person = UserFactory(time_zone="Pacific/Auckland")
+    CompletedSessionFactory(user=person, started_at=datetime(2026, 11, 17, tzinfo=UTC))
+    client.force_login(person)
+
+    page = html(client.get("/progress/"))
+
+    weekdays = calendar_labels(page, "weekday")
+    assert [words for _, _, words in weekdays] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    # Each weekday left of its row, level with it.
+    for (x, y, _), day in zip(weekdays, ["Mon 14 Sep", "Tue 15 Sep"], strict=False):
+        square_x, square_y = square_at(page, day)
+        assert x < square_x and square_y <= y <= square_y + 10
+    # A month over the first week that starts in it; the first week's month.
+    months = calendar_labels(page, "month")
+    assert [words for _, _, words in months] == ["Sep", "Oct", "Nov"]
+    for (x, y, _), monday in zip(
+        months, ["Mon 14 Sep", "Mon 5 Oct", "Mon 2 Nov"], strict=True
+    ):
+        square_x, square_y = square_at(page, monday)
+        assert (x, y < square_y) == (square_x, True)
+    assert square_at(page, "Mon 30 Nov: 0 sessions")  # today, in Auckland
+    # Said to a screen reader with the picture.
+    assert "days of the week down the side, months along the top" in page
 
 
 def test_the_calendar_has_a_table_with_the_same_figures(signed_in, user):
