@@ -3,7 +3,9 @@
 The moving drawing nests one group per segment, each turned at its joint, and
 animates the turns with CSS inside the file, so it moves in an ``<img>``
 without script. With ``prefers-reduced-motion`` it shows the start and end
-side by side instead.
+side by side instead. Colours and strokes are presentation attributes: opened
+on its own, under the site's policy (style-src 'self', no inline style), a
+drawing is drawn in its start pose, standing still.
 """
 
 from .figure import BELLY_AT, HEAD, HEEL, TOE
@@ -37,26 +39,34 @@ for _name, _parent in BODY:
 #: at its start.
 AT_START = {"far_thigh", "near_thigh"}
 
-COLOUR = """
-.bg{fill:#fff}
-.s{fill:none;stroke-linecap:round;stroke-linejoin:round;stroke-width:7}
-.n{stroke:#212529}.f{stroke:#98a2ad}.w{stroke:#0a58ca}
-.t{stroke-width:11}
-.s circle{fill:#fff;stroke-width:4}
-.b{fill:#0a58ca}
-.p{fill:#e9ecef;stroke:#adb5bd;stroke-width:1.5}
-.g{stroke:#adb5bd;stroke-width:1.5}
-"""
-PRINT = """
-.bg{fill:#fff}
-.s{fill:none;stroke-linecap:round;stroke-linejoin:round;stroke-width:7}
-.n{stroke:#000}.f{stroke:#777}.w{stroke:#000;stroke-width:9}
-.t{stroke-width:11}
-.s circle{fill:#fff;stroke-width:4}
-.b{fill:#777}
-.p{fill:#fff;stroke:#444;stroke-width:1.5}
-.g{stroke:#444;stroke-width:1.5}
-"""
+#: Colours and strokes as presentation attributes, not a ``<style>``: a
+#: drawing opened on its own is a document under the site's Content Security
+#: Policy (style-src 'self'), which refuses an inline style. The only style
+#: in a file is its motion, which the drawing does without when refused.
+COLOUR = {
+    "background": "#fff",
+    "near": "#212529",
+    "far": "#98a2ad",
+    "working": "#0a58ca",
+    "working_width": None,
+    "belly": "#0a58ca",
+    "prop_fill": "#e9ecef",
+    "prop_stroke": "#adb5bd",
+}
+PRINT = {
+    "background": "#fff",
+    "near": "#000",
+    "far": "#777",
+    "working": "#000",
+    "working_width": 9,
+    "belly": "#777",
+    "prop_fill": "#fff",
+    "prop_stroke": "#444",
+}
+#: What every limb inherits from the figure's group: round ends, 7 wide.
+LIMBS = 'fill="none" stroke-linecap="round" stroke-linejoin="round" stroke-width="7"'
+HEAD_LOOK = 'fill="#fff" stroke-width="4"'
+TORSO_WIDTH = 11
 FOOT = f"M0 0L{HEEL[0]:g} {HEEL[1]:g}H{TOE[0]:g}"  # ankle, heel, toe
 
 
@@ -120,20 +130,26 @@ def shape(pose, name):
         return f'<path d="{FOOT}"/>'
     line = f'<line x2="{number(pose.length(name))}"/>'
     if name == "neck":
-        return f'{line}<circle cx="{number(pose.length(name) + HEAD)}" r="{HEAD}"/>'
+        circle = f'<circle cx="{number(pose.length(name) + HEAD)}" r="{HEAD}" '
+        return f"{line}{circle}{HEAD_LOOK}/>"
     return line
 
 
-def classes(figure, name):
-    names = ["s", "f" if name.startswith("far") else "n"]
+def look(figure, name, palette):
+    """A segment's stroke where it differs from a near limb's."""
+    attributes = {}
+    if name.startswith("far"):
+        attributes["stroke"] = palette["far"]
     if name in figure.working:
-        names.append("w")
+        attributes["stroke"] = palette["working"]
+        if palette["working_width"]:
+            attributes["stroke-width"] = palette["working_width"]
     if name == "torso":
-        names.append("t")
-    return " ".join(names)
+        attributes["stroke-width"] = TORSO_WIDTH
+    return "".join(f' {key}="{value}"' for key, value in attributes.items())
 
 
-def body(figure, pose, moving=None):
+def body(figure, pose, palette, moving=None):
     """The figure in ``pose``; ``moving`` names the animated segments' classes."""
     moving = moving or {}
 
@@ -146,21 +162,21 @@ def body(figure, pose, moving=None):
         front = "".join(
             group(child) for child in children if not child.startswith("far")
         )
-        own = f'<g class="{classes(figure, name)}">{shape(pose, name)}</g>'
+        own = f"<g{look(figure, name, palette)}>{shape(pose, name)}</g>"
         if name == "torso":
-            own += belly(figure, pose, moving)
+            own += belly(figure, pose, palette, moving)
         return f"<g {attributes}>{behind}{own}{front}</g>"
 
-    return group("torso")
+    return f'<g {LIMBS} stroke="{palette["near"]}">{group("torso")}</g>'
 
 
-def belly(figure, pose, moving):
+def belly(figure, pose, palette, moving):
     if "belly" not in figure.working:
         return ""
     animated = f' class="{moving["belly"]}"' if "belly" in moving else ""
     return (
         f'<g transform="{belly_placement(pose.belly)}"{animated}>'
-        '<path class="b" d="M-14 0Q0 14 14 0Z"/></g>'
+        f'<path fill="{palette["belly"]}" stroke="none" d="M-14 0Q0 14 14 0Z"/></g>'
     )
 
 
@@ -202,58 +218,65 @@ def keyframes(index, start, end):
     )
 
 
-def props(figure, left, width):
+def props(figure, left, width, palette):
     shapes = "".join(
         f"<{shape.kind} "
         + " ".join(f'{key}="{number(value)}"' for key, value in shape.attrs)
         + "/>"
         for shape in figure.props
     )
-    floor = f'<line class="g" x1="{number(left)}" x2="{number(left + width)}"/>'
-    return f'<g class="p">{shapes}</g>{floor}'
+    floor = f'<line x1="{number(left)}" x2="{number(left + width)}"/>'
+    return (
+        f'<g stroke="{palette["prop_stroke"]}" stroke-width="1.5">'
+        f'<g fill="{palette["prop_fill"]}">{shapes}</g>{floor}</g>'
+    )
 
 
-def header(view, alt, style):
+def header(view, alt, palette, style=""):
     left, top, width, height = view
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="{" ".join(number(v) for v in view)}" '
         f'width="{number(width * 2)}" height="{number(height * 2)}">'
-        f"<title>{escape(alt)}</title><style>{style.strip()}</style>"
-        f'<rect class="bg" x="{number(left)}" y="{number(top)}" '
-        f'width="{number(width)}" height="{number(height)}" rx="6"/>'
+        f"<title>{escape(alt)}</title>"
+        + (f"<style>{style}</style>" if style else "")
+        + f'<rect fill="{palette["background"]}" x="{number(left)}" '
+        f'y="{number(top)}" width="{number(width)}" height="{number(height)}" rx="6"/>'
     )
 
 
 def animated(figure):
     left, top, width, height = view = frame_of(figure)
     moving, css = animation(figure)
+    # Motion only: refused (the site's policy on the file opened alone), the
+    # drawing stands still in its start pose.
     style = (
-        COLOUR
-        + css
-        + ".fr{display:none}"
+        css
         + "@media (prefers-reduced-motion:reduce){.mv{display:none}.fr{display:inline}}"
     )
     # Reduced motion: start and end at half size, side by side.
     y = number(top / 2 + height / 4)
     return (
-        header(view, figure.alt, style)
-        + f'<defs><g id="p">{props(figure, left, width)}</g></defs>'
-        + f'<g class="mv"><use href="#p"/>{body(figure, figure.start, moving)}</g>'
-        + f'<g class="fr"><g transform="translate({number(left / 2)} {y}) scale(.5)">'
-        + f'<use href="#p"/>{body(figure, figure.start)}</g>'
+        header(view, figure.alt, COLOUR, style)
+        + f'<defs><g id="p">{props(figure, left, width, COLOUR)}</g></defs>'
+        + '<g class="mv"><use href="#p"/>'
+        + f"{body(figure, figure.start, COLOUR, moving)}</g>"
+        + '<g class="fr" display="none">'
+        + f'<g transform="translate({number(left / 2)} {y}) scale(.5)">'
+        + f'<use href="#p"/>{body(figure, figure.start, COLOUR)}</g>'
         + f'<g transform="translate({number(left / 2 + width / 2)} {y}) scale(.5)">'
-        + f'<use href="#p"/>{body(figure, figure.end)}</g></g></svg>\n'
+        + f'<use href="#p"/>{body(figure, figure.end, COLOUR)}</g></g></svg>\n'
     )
 
 
 def frames(figure):
     """Start and end side by side, in black and white, for print."""
     left, top, width, height = frame_of(figure)
+    alt = f"Start and end. {figure.alt}"
     return (
-        header((left, top, width * 2, height), f"Start and end. {figure.alt}", PRINT)
-        + f'<defs><g id="p">{props(figure, left, width)}</g></defs>'
-        + f'<use href="#p"/>{body(figure, figure.start)}'
+        header((left, top, width * 2, height), alt, PRINT)
+        + f'<defs><g id="p">{props(figure, left, width, PRINT)}</g></defs>'
+        + f'<use href="#p"/>{body(figure, figure.start, PRINT)}'
         + f'<g transform="translate({number(width)} 0)"><use href="#p"/>'
-        + f"{body(figure, figure.end)}</g></svg>\n"
+        + f"{body(figure, figure.end, PRINT)}</g></svg>\n"
     )

@@ -4,10 +4,12 @@ the timer on a phone, beside it on a laptop) and turned to the side the timer
 is on, still with reduced motion, on paper, without JavaScript, and no broken
 image where there is no drawing."""
 
+import io
 import re
 
 import pytest
 from django.templatetags.static import static
+from PIL import Image
 from playwright.sync_api import expect
 
 from exercises.drawings import DRAWINGS
@@ -22,6 +24,7 @@ from tests.browser.flows import (
     stub_player_apis,
 )
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
+from tests.servers import gunicorn
 
 SEED_ROUTINES = ["beginner", "intermediate", "advanced", "aerobic"]
 VIEWPORT_BOTTOM = 800
@@ -266,6 +269,54 @@ def test_drawings_move_unless_motion_is_reduced(open_screen, live_server):
                 re.findall(r"\d+", colour)[:3] if colour.startswith("rgb") else []
             )
             assert colour == "none" or len(set(channels)) == 1, (slug, colour)
+
+
+# ----- a drawing opened on its own (issue 27.8) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def served_as_in_production(tmp_path_factory):
+    """gunicorn as production runs it: WhiteNoise serves the collected files
+    through the site's middleware, its Content Security Policy included (the
+    live server hands static files out without either)."""
+    database = tmp_path_factory.mktemp("drawings") / "db.sqlite3"
+    with gunicorn(workers=1, database_url=f"sqlite:///{database}") as server:
+        yield server
+
+
+def shares(picture):
+    """The shares of a picture's pixels that are near black, near white, and
+    coloured (one channel apart from the others)."""
+    channels = iter(picture.convert("RGB").tobytes())
+    pixels = list(zip(channels, channels, channels, strict=True))
+    dark = sum(1 for p in pixels if max(p) < 60) / len(pixels)
+    light = sum(1 for p in pixels if min(p) > 230) / len(pixels)
+    coloured = sum(1 for p in pixels if max(p) - min(p) > 60) / len(pixels)
+    return dark, light, coloured
+
+
+@pytest.mark.servers
+def test_a_drawing_opened_on_its_own_is_drawn_under_the_sites_policy(
+    screen, served_as_in_production
+):
+    for drawing in DRAWINGS.values():
+        for path in (drawing.path, drawing.frames_path):
+            url = f"{served_as_in_production.base}/static/{path}"
+            response = screen.goto(url)
+            # As "open image in new tab" gets it: the site's policy with it.
+            assert response.status == 200, url
+            assert "style-src 'self'" in response.headers["content-security-policy"]
+            picture = Image.open(io.BytesIO(screen.locator("svg").screenshot()))
+
+            dark, light, coloured = shares(picture)
+
+            # A white card with a figure on it, not a black box: the figure's
+            # dark lines are a small part of it, most of it is white.
+            assert dark < 0.15, (url, dark)
+            assert light > 0.6, (url, light)
+            assert dark > 0.002, (url, dark)  # the figure is there
+            if path == drawing.path and drawing.figure.working:
+                assert coloured > 0.002, (url, coloured)  # working limbs, blue
 
 
 # ----- the printed handout -------------------------------------------------

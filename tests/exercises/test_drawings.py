@@ -357,6 +357,21 @@ def test_a_drawing_is_a_few_kb_moves_by_css_alone_and_stands_still_on_request(sl
 
 
 @pytest.mark.parametrize("slug", sorted(SEED_EXERCISES))
+def test_a_drawing_is_drawn_by_its_attributes_its_style_only_moves_it(slug):
+    # Opened on its own, a drawing is a document under the site's policy
+    # (style-src 'self'), which refuses its inline style (issue 27.8).
+    moving = (DIRECTORY / f"{slug}.svg").read_text()
+    printed = (DIRECTORY / f"{slug}-frames.svg").read_text()
+    assert "<style" not in printed
+    style = re.search(r"<style>(.*?)</style>", moving, re.S)[1]
+    assert not re.search(r"fill|stroke|\.fr\{display:none", style), style
+    assert '<g class="fr" display="none">' in moving
+    for text in (moving, printed):
+        assert re.search(r'<rect fill="#fff"', text)  # the card, white
+        assert 'stroke-linecap="round"' in text
+
+
+@pytest.mark.parametrize("slug", sorted(SEED_EXERCISES))
 def test_the_printed_frames_are_black_and_white(slug):
     printed = (DIRECTORY / f"{slug}-frames.svg").read_text()
     colours = set(re.findall(r"#[0-9a-fA-F]{3,6}", printed))
