@@ -595,7 +595,7 @@ class SkippedStep {
     status.className = "fw-semibold mb-1";
     status.setAttribute("role", "status");
     this.countdown = document.createElement("p");
-    this.countdown.className = "player-next";
+    this.countdown.className = "fs-5 mb-2";
     this.countdown.dataset.guideAdvance = "";
     this.stay = document.createElement("button");
     this.stay.type = "button";
