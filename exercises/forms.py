@@ -101,9 +101,26 @@ class AcknowledgeForm(forms.Form):
     )
     pain_before = pain_field("Pain now (before you start)")
 
-    def __init__(self, *args, needs_clearance=False, **kwargs):
+    def __init__(self, *args, needs_clearance=False, alternatives=(), **kwargs):
+        """``alternatives``: (number, step) of a routine whose steps are
+        alternatives; the person picks the one this session runs."""
         self.needs_clearance = needs_clearance
         super().__init__(*args, **kwargs)
+        if alternatives:
+            self.fields["step"] = forms.TypedChoiceField(
+                label="Which one today?",
+                choices=[
+                    (number, f"{step.exercise.name}, {step.dose_text}")
+                    for number, step in alternatives
+                ],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Choose which one you will do today.",
+                    "invalid_choice": "Choose which one you will do today.",
+                },
+            )
+            self.order_fields(["step"])
 
     def clean(self):
         if self.needs_clearance:

@@ -33,12 +33,15 @@ class GuidedRun:
     def acknowledged(self):
         return self.data is not None
 
-    def start(self, pain_before=None):
+    def start(self, pain_before=None, chosen=None):
         """
         Acknowledge the warnings and start afresh, with the pain the person
-        felt before the first step (0–10) if they said.
+        felt before the first step (0–10) if they said. In a routine whose
+        steps are alternatives, ``chosen`` is the number of the one picked:
+        the run is that step alone.
         """
         self.data = {
+            "chosen": chosen,
             "token": f"guided:{uuid.uuid4().hex}",
             "started": timezone.now().isoformat(),
             "finished": None,
@@ -84,6 +87,19 @@ class GuidedRun:
     def is_overridden(self, number):
         return bool(self.data) and number in self.data.get("overrides", [])
 
+    @property
+    def chosen(self):
+        """The number of the step picked among alternatives, or None."""
+        return self.data.get("chosen") if self.data else None
+
+    def runs(self, number):
+        """Whether step ``number`` is part of this run (not an alternative set aside)."""
+        return self.chosen is None or number == self.chosen
+
+    def next_after(self, number, total):
+        """The run's next step after ``number`` of ``total``, or None: the last."""
+        return next((n for n in range(number + 1, total + 1) if self.runs(n)), None)
+
     def resume_at(self, total):
         """
         The first of ``total`` steps not yet marked done or skipped, or None
@@ -91,7 +107,14 @@ class GuidedRun:
         """
         if not self.data:
             return None
-        return next((n for n in range(1, total + 1) if self.outcome(n) is None), None)
+        return next(
+            (
+                n
+                for n in range(1, total + 1)
+                if self.runs(n) and self.outcome(n) is None
+            ),
+            None,
+        )
 
     def outcome(self, number):
         value = self.data["outcomes"].get(str(number)) if self.data else None
@@ -159,6 +182,7 @@ class GuidedRun:
                 self._time_text(number),
             )
             for number, step in enumerate(steps, start=1)
+            if self.runs(number)
         ]
 
     def _time_text(self, number):

@@ -333,6 +333,12 @@ class Routine(models.Model):
         related_name="routines",
         help_text="Warnings that apply to the whole routine.",
     )
+    steps_are_alternatives = models.BooleanField(
+        "the person picks one step",
+        default=False,
+        help_text="The steps are alternatives (the bike or the treadmill): the "
+        "person picks one at the safety check and a session runs that one only.",
+    )
 
     objects = RoutineQuerySet.as_manager()
 
@@ -358,12 +364,18 @@ class Routine(models.Model):
         “about 15 minutes”, “about 25–35 minutes”: the sum of its steps'
         ``estimated_seconds``, from the steps fetched with it (prefetch them:
         ``with_exercises()``, ``with_steps()``); empty when it has no steps.
+        Steps that are alternatives take as long as the one picked: from the
+        quickest one's shortest to the slowest one's longest.
         """
-        steps = self.steps.all()
-        if not steps:
+        times = [step.estimated_seconds for step in self.steps.all()]
+        if not times:
             return ""
-        shortest = sum(step.estimated_seconds[0] for step in steps)
-        longest = sum(step.estimated_seconds[1] for step in steps)
+        if self.steps_are_alternatives:
+            shortest = min(low for low, _ in times)
+            longest = max(high for _, high in times)
+        else:
+            shortest = sum(low for low, _ in times)
+            longest = sum(high for _, high in times)
         return about_minutes(shortest, longest)
 
 

@@ -122,14 +122,18 @@ def guide_start(request, slug):
     guide = GuidedRun(request.session, slug)
     screening = screening_for(request)
     needs_clearance = refusal(guide, screening, plan) is Refusal.NEEDS_CLEARANCE
+    alternatives = plan.routine.steps_are_alternatives
     form = AcknowledgeForm(
         request.POST if request.method == "POST" else None,
         needs_clearance=needs_clearance,
+        alternatives=list(enumerate(plan.steps, start=1)) if alternatives else (),
     )
     if request.method == "POST" and form.is_valid():
-        guide.start(pain_before=form.cleaned_data["pain_before"])
-        return redirect("exercises:guide_step", slug=slug, number=1)
+        chosen = form.cleaned_data.get("step")
+        guide.start(pain_before=form.cleaned_data["pain_before"], chosen=chosen)
+        return redirect("exercises:guide_step", slug=slug, number=chosen or 1)
     context = {
+        "alternatives": alternatives,
         "routine": plan.routine,
         "steps": plan.steps,
         "warning_groups": plan.warnings_by_severity(),
@@ -164,6 +168,8 @@ def guide_step(request, slug, number):
     screening = screening_for(request)
     if refused := refusal(guide, screening, pages):
         return refuse(request, slug, refused)
+    if not guide.runs(number):  # an alternative set aside for this run
+        return redirect("exercises:guide_step", slug=slug, number=guide.chosen)
     step = pages.steps[number - 1]
     reasons = screening.reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
@@ -180,8 +186,8 @@ def guide_step(request, slug, number):
             guide.override(number)
             return redirect("exercises:guide_step", slug=slug, number=number)
         guide.mark(number, form.outcome, seconds=form.cleaned_data["seconds"])
-        if number < total:
-            return redirect("exercises:guide_step", slug=slug, number=number + 1)
+        if following := guide.next_after(number, total):
+            return redirect("exercises:guide_step", slug=slug, number=following)
         guide.finish()
         return redirect("exercises:guide_finish", slug=slug)
     context = {

@@ -82,12 +82,18 @@ def wait_until(page, expression, *, seconds=10):
 # ----- a guided run --------------------------------------------------------
 
 
-def start_guide(page, slug):
-    """Tick the safety check and start: the run opens at step 1."""
+def start_guide(page, slug, pick=1):
+    """Tick the safety check and start: the run opens at step 1, or, when
+    the routine's steps are alternatives, at step ``pick``, picked there."""
     page.goto(f"/routines/{slug}/guide/")
+    choice = page.get_by_role("group", name="Which one today?")
+    first = 1
+    if choice.count():
+        choice.locator(f"input[value='{pick}']").check()
+        first = pick
     page.get_by_label("I have read these warnings").check()
     page.get_by_role("button", name="Start guided session").click()
-    expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/1/$"))
+    expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/{first}/$"))
 
 
 def walk_to_step(page, slug, number):
@@ -141,7 +147,7 @@ def player_of(page):
 
 def open_step(page, slug, number):
     """The player of a step of a run just started."""
-    start_guide(page, slug)
+    start_guide(page, slug, pick=number)
     if number != 1:
         page.goto(f"/routines/{slug}/guide/{number}/")
     return player_of(page)

@@ -3,8 +3,10 @@
 import io
 import json
 import subprocess
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
 from exercises.management.commands.load_catalogue import DEFAULT_FIXTURE
@@ -577,3 +579,53 @@ def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
     assert "Catalogue loaded: 35 created" in result.stdout
     assert "The cache could not be reached" in result.stderr
     assert Routine.objects.count() == 4
+
+
+# The aerobic routine's steps became alternatives (issue 27.9)
+
+ALTERNATIVES = import_module("exercises.migrations.0005_routine_steps_are_alternatives")
+
+
+def as_loaded_before(**changes):
+    """The aerobic routine as a catalogue loaded before the field had it."""
+    before = {"steps_are_alternatives": False, "summary": ALTERNATIVES.OLD_SUMMARY}
+    Routine.objects.filter(slug="aerobic").update(**{**before, **changes})
+
+
+def test_the_migration_offers_the_loaded_aerobic_steps_as_alternatives(catalogue):
+    as_loaded_before()
+
+    ALTERNATIVES.offer_the_seed_aerobic_steps_as_alternatives(apps, None)
+
+    aerobic = Routine.objects.get(slug="aerobic")
+    assert aerobic.steps_are_alternatives
+    assert aerobic.summary == ALTERNATIVES.NEW_SUMMARY
+
+
+def test_the_migration_keeps_an_editors_summary(catalogue):
+    as_loaded_before(summary="Our own words.")
+
+    ALTERNATIVES.offer_the_seed_aerobic_steps_as_alternatives(apps, None)
+
+    aerobic = Routine.objects.get(slug="aerobic")
+    assert aerobic.steps_are_alternatives
+    assert aerobic.summary == "Our own words."
+
+
+def test_the_migration_leaves_an_aerobic_routine_an_editor_rebuilt(catalogue):
+    as_loaded_before()
+    RoutineStep.objects.filter(routine__slug="aerobic", order=2).delete()
+
+    ALTERNATIVES.offer_the_seed_aerobic_steps_as_alternatives(apps, None)
+
+    aerobic = Routine.objects.get(slug="aerobic")
+    assert not aerobic.steps_are_alternatives
+    assert aerobic.summary == ALTERNATIVES.OLD_SUMMARY
+
+
+def test_a_later_load_keeps_an_editors_choice_of_running_both(catalogue):
+    Routine.objects.filter(slug="aerobic").update(steps_are_alternatives=False)
+
+    call_command("load_catalogue", stdout=io.StringIO())
+
+    assert not Routine.objects.get(slug="aerobic").steps_are_alternatives

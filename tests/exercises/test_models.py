@@ -326,8 +326,8 @@ def test_a_routine_of_every_kind_takes_about_14_to_19_minutes(db):
         ("intermediate", "about 4 minutes"),
         # Two steps as knee to chest: 518 s, 8 min 38 s.
         ("advanced", "about 9 minutes"),
-        # Bike and treadmill, 20–30 minutes each.
-        ("aerobic", "about 40–60 minutes"),
+        # The bike or the treadmill, 20–30 minutes: one is picked per session.
+        ("aerobic", "about 20–30 minutes"),
     ],
 )
 def test_each_seed_routine_has_its_estimated_time(catalogue, slug, text):
@@ -348,7 +348,7 @@ def test_the_estimates_of_the_ladder_read_the_prefetched_steps_only(
         "about 7 minutes",
         "about 4 minutes",
         "about 9 minutes",
-        "about 40–60 minutes",
+        "about 20–30 minutes",
     ]
 
 
@@ -471,3 +471,35 @@ def test_string_forms(step):
 def test_absolute_urls(step):
     assert step.routine.get_absolute_url() == "/routines/gentle/"
     assert step.exercise.get_absolute_url() == "/exercises/pelvic-tilt/"
+
+
+def test_a_routine_of_alternatives_takes_as_long_as_the_one_picked(db):
+    routine = RoutineFactory(steps_are_alternatives=True)
+    RoutineStepFactory(
+        routine=routine,
+        repetitions=None,
+        duration_min_minutes=10,
+        duration_max_minutes=20,
+    )
+    RoutineStepFactory(
+        routine=routine,
+        repetitions=None,
+        duration_min_minutes=20,
+        duration_max_minutes=30,
+    )
+    routine = Routine.objects.with_steps().get(pk=routine.pk)
+
+    # Not 30–50: the shortest of the quickest one, the longest of the slowest.
+    assert routine.estimated_time == "about 10–30 minutes"
+
+    Routine.objects.filter(pk=routine.pk).update(steps_are_alternatives=False)
+    routine = Routine.objects.with_steps().get(pk=routine.pk)
+    assert routine.estimated_time == "about 30–50 minutes"
+
+
+def test_the_seed_aerobic_routine_offers_its_steps_as_alternatives(catalogue):
+    assert list(
+        Routine.objects.filter(steps_are_alternatives=True).values_list(
+            "slug", flat=True
+        )
+    ) == ["aerobic"]

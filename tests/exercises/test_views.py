@@ -14,6 +14,7 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import connection
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -84,8 +85,9 @@ def finish(slug="practice"):
     return FINISH.format(slug=slug)
 
 
-def acknowledge(client, slug="practice"):
-    response = client.post(gate(slug), {"acknowledged": "on"})
+def acknowledge(client, slug="practice", **picked):
+    """Read the safety check; ``step=n`` picks step n of alternatives."""
+    response = client.post(gate(slug), {"acknowledged": "on", **picked})
     assert response.status_code == 302
     return response
 
@@ -1035,7 +1037,10 @@ def test_the_safety_check_shows_the_clearance_form_as_defined(signed_in, user, o
 
     page = html(signed_in.get("/routines/practice/guide/"))
 
-    assert rendered(DoctorClearanceForm(), ["cleared"])[0] in page
+    box = render_to_string(
+        "accounts/_partials/checkbox.html", {"field": DoctorClearanceForm()["cleared"]}
+    )
+    assert box in page
     assert 'action="/accounts/doctor-clearance/"' in page
     assert '<input type="hidden" name="next" value="/routines/practice/guide/">' in (
         page
@@ -1272,11 +1277,13 @@ def test_a_guided_step_shows_its_drawing_and_each_side_steps_their_side(
     client, catalogue
 ):
     for slug in SEED_ROUTINES:
-        acknowledge(client, slug)
         routine = Routine.objects.get(slug=slug)
         for number, routine_step in enumerate(
             routine.steps.select_related("exercise"), 1
         ):
+            # Alternatives: each is run by picking it at the safety check.
+            if number == 1 or routine.steps_are_alternatives:
+                acknowledge(client, slug, step=number)
             response = client.get(step(number, slug))
             drawing = routine_step.exercise.drawing
             moving, printed = drawn(images_of(response), drawing)
@@ -1519,7 +1526,7 @@ SEED_TIMES = {
     "beginner": "About 7 minutes",
     "intermediate": "About 4 minutes",
     "advanced": "About 9 minutes",
-    "aerobic": "About 40–60 minutes",
+    "aerobic": "About 20–30 minutes",
 }
 
 
@@ -1726,3 +1733,89 @@ def test_a_page_built_while_an_editor_saved_is_not_kept_as_the_new_one(
     assert "Renamed" not in text_of(client.get("/routines/practice/"))
 
     assert "Renamed" in text_of(client.get("/routines/practice/"))
+
+
+# A routine whose steps are alternatives: the person picks one (issue 27.9)
+
+PICK = "Which one today?"
+
+
+@pytest.fixture
+def cardio(db):
+    """Two timed steps, of which a session runs one."""
+    routine = RoutineFactory(
+        slug="cardio",
+        title="Cardio",
+        kind=Routine.Kind.AEROBIC,
+        steps_are_alternatives=True,
+    )
+    for order, name in enumerate(["Rowing", "Swimming"], start=1):
+        RoutineStepFactory(
+            routine=routine,
+            order=order,
+            exercise=ExerciseFactory(name=name),
+            repetitions=None,
+            duration_min_minutes=20,
+            duration_max_minutes=30,
+        )
+    return routine
+
+
+def test_a_routine_of_alternatives_says_to_pick_one_and_how_long(client, cardio):
+    page = text_of(client.get("/routines/cardio/"))
+
+    assert "Pick one of these for each session" in page
+    assert "About 20–30 minutes" in page
+    assert "40–60" not in page
+    home = text_of(client.get("/"))
+    assert "About 20–30 minutes" in home
+    assert "One of: Rowing or Swimming" in home
+
+
+def test_the_safety_check_of_alternatives_asks_which_one(client, cardio):
+    page = html(client.get(gate("cardio")))
+
+    assert PICK in page
+    for value, name in [("1", "Rowing"), ("2", "Swimming")]:
+        assert re.search(
+            rf'<input type="radio"[^>]* name="step" value="{value}"[^>]*>', page
+        ), value
+        assert f"{name}, 20–30 minutes" in page
+    assert "one of 2 exercises" in text(page)
+
+
+def test_the_safety_check_of_alternatives_without_a_pick_answers_400(client, cardio):
+    response = client.post(gate("cardio"), {"acknowledged": "on"})
+
+    assert response.status_code == 400
+    assert "Choose which one you will do today." in text_of(response)
+    assert client.get(step(1, "cardio")).url == gate("cardio")
+
+
+def test_a_session_of_alternatives_runs_the_one_picked_and_records_it_alone(
+    client, cardio
+):
+    response = client.post(gate("cardio"), {"acknowledged": "on", "step": "2"})
+
+    assert response.url == step(2, "cardio")
+    # The other one is not part of this session: its address leads back.
+    assert client.get(step(1, "cardio")).url == step(2, "cardio")
+    assert "Continue at step 2" in text_of(client.get(gate("cardio")))
+
+    done = client.post(step(2, "cardio"), {"action": "done"})
+
+    assert done.url == finish("cardio")
+    assert summary(client.get(finish("cardio"))) == [("Swimming", "Done")]
+    record = GuidedRun(client.session, "cardio").record(
+        list(cardio.steps.order_by("order"))
+    )
+    assert [(s["name"], s["outcome"]) for s in record["steps"]] == [
+        ("Swimming", "done")
+    ]
+
+
+def test_a_routine_of_steps_done_one_after_the_other_asks_no_pick(client, practice):
+    page = html(client.get(gate()))
+
+    assert PICK not in page
+    assert client.post(gate(), {"acknowledged": "on"}).url == step(1)
