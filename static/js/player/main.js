@@ -517,7 +517,12 @@ class Player {
     }
     toggle.textContent = label;
     toggle.disabled = this.done && this.mode !== "duration";
-    toggle.classList.toggle("btn-primary", !running);
+    // Idle, the button keeps the template's look (an outline beside the
+    // counter's tap button, never both looks at once); running, it is amber.
+    this.toggleLook ??= toggle.classList.contains("btn-outline-primary")
+      ? "btn-outline-primary"
+      : "btn-primary";
+    toggle.classList.toggle(this.toggleLook, !running);
     toggle.classList.toggle("btn-warning", running);
   }
 
