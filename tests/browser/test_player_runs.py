@@ -1,7 +1,8 @@
 """The player keeps what it kept in the tab to its own run: a timer left on a
 step of an earlier run is not brought back (nor marked done) in a new run, an
-auto-advance that landed elsewhere does not start a later page's timer, and a
-Skip records no time.
+auto-advance that landed elsewhere does not start a later page's timer, a
+Skip records no time, and leaving a running timer asks "Leave site?" only
+when the tab could not keep it.
 
 Recording stubs (player_stubs.js) stand in for Web Audio, speech and the wake
 lock; Playwright's clock runs the timers."""
@@ -187,3 +188,104 @@ def test_done_without_starting_the_stopwatch_posts_no_seconds(stubbed):
     expect_finish(page, "practice")
     assert "action=done" in posted[-1]
     assert "seconds=&" in posted[-1] or posted[-1].endswith("seconds="), posted
+
+
+# ----- leaving a running timer ------------------------------------------------
+
+# sessionStorage refuses every write, as a full or disabled store does.
+STORAGE_REFUSED = """
+const setItem = Storage.prototype.setItem;
+Storage.prototype.setItem = function (key, value) {
+  if (this === window.sessionStorage) {
+    throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+  }
+  return setItem.call(this, key, value);
+};
+"""
+
+
+def dialogs_of(page, *, accept=True):
+    """The types of the dialogs the browser shows on the page, each accepted
+    (or dismissed); the player's calls recorded, on a fake clock."""
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    stub_player_apis(page)
+    return dialogs
+
+
+def start_a_hold(page):
+    """Practice step 2 (bridge): Start, the lead-in, 2 s into the first hold."""
+    player = open_step(page, "practice", 2)
+    press(player, "Start")
+    page.clock.run_for(5_000 + 2_000)
+    expect(player.locator("[data-player-phase]")).to_have_text("Hold")
+    expect(player.locator("[data-player-clock]")).to_have_text("0:04")
+    return player
+
+
+def expect_the_hold_goes_on(page, player):
+    expect(player.get_by_role("status")).to_have_text(
+        "Timer restored where you left it."
+    )
+    expect(player.locator("[data-player-phase]")).to_have_text("Hold")
+    expect(player.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+
+
+def test_reloading_mid_hold_asks_nothing_and_the_hold_goes_on(screen, practice):
+    page = screen
+    dialogs = dialogs_of(page)
+    player = start_a_hold(page)
+
+    page.reload()
+
+    assert dialogs == []
+    expect_the_hold_goes_on(page, player)
+    page.clock.run_for(1_000)
+    expect(player.locator("[data-player-clock]")).to_have_text("0:03")
+
+
+def test_previous_mid_hold_asks_nothing_and_the_hold_is_kept(page, practice):
+    dialogs = dialogs_of(page)
+    start_a_hold(page)
+
+    page.get_by_role("link", name="← Previous").click()
+
+    expect(page).to_have_url(re.compile(r"/guide/1/$"))
+    assert dialogs == []
+    page.get_by_role("button", name="Done, next step →").click()
+    expect(page).to_have_url(re.compile(r"/guide/2/$"))
+    expect_the_hold_goes_on(page, player_of(page))
+
+
+def test_leaving_asks_first_when_the_tab_cannot_keep_the_timer(page, practice):
+    page.add_init_script(STORAGE_REFUSED)
+    dialogs = dialogs_of(page, accept=False)
+    player = start_a_hold(page)
+
+    page.get_by_role("link", name="← Previous").click()
+
+    assert dialogs == ["beforeunload"]
+    expect(page).to_have_url(re.compile(r"/guide/2/$"))
+    expect(player.locator("[data-player-phase]")).to_have_text("Hold")
+
+
+def test_leaving_a_step_not_begun_asks_nothing_even_when_nothing_is_kept(
+    page, practice
+):
+    page.add_init_script(STORAGE_REFUSED)
+    dialogs = dialogs_of(page)
+    player = open_step(page, "practice", 2)
+    press(player, "Mute sound")  # A gesture: without one no page may ask.
+
+    page.get_by_role("link", name="← Previous").click()
+
+    expect(page).to_have_url(re.compile(r"/guide/1/$"))
+    assert dialogs == []

@@ -241,7 +241,7 @@ class Player {
       });
     }
     window.addEventListener("beforeunload", (event) => {
-      if (this.timer.state.running && !this.leaving) {
+      if (this.wouldLose() && !this.leaving) {
         event.preventDefault();
         event.returnValue = ""; // Older browsers ask only with this.
       }
@@ -433,9 +433,17 @@ class Player {
 
   // ----- state kept in the tab ------------------------------------------------
 
+  // A reload or a visit to another step finds the timer where it was (see
+  // restore()), and a step done is saved already: leaving loses something
+  // only when the tab refused to keep a step under way and not yet done.
+  wouldLose() {
+    const underWay = JSON.stringify(this.timer.state) !== JSON.stringify(this.timer.initial());
+    return this.kept === false && underWay && !this.done;
+  }
+
   changed() {
     if (!this.leaving) {
-      session.set(this.stateKey, {
+      this.kept = session.set(this.stateKey, {
         mode: this.mode,
         done: this.done,
         state: this.timer.state,

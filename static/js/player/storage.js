@@ -11,11 +11,13 @@ function store(kind) {
         return null;
       }
     },
+    // Whether the value was kept: a full or disabled store refuses it.
     set(key, value) {
       try {
         window[kind].setItem(key, JSON.stringify(value));
+        return true;
       } catch {
-        // The value then lasts for this page only.
+        return false; // The value then lasts for this page only.
       }
     },
     remove(key) {
