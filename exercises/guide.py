@@ -100,6 +100,15 @@ class GuidedRun:
         """The run's next step after ``number`` of ``total``, or None: the last."""
         return next((n for n in range(number + 1, total + 1) if self.runs(n)), None)
 
+    def place(self, number, total):
+        """
+        (position, count): step ``number`` of ``total`` is the position-th of
+        the count steps this run runs, as its page says (“Step 1 of 1” for a
+        step picked among alternatives).
+        """
+        numbers = [n for n in range(1, total + 1) if self.runs(n)]
+        return numbers.index(number) + 1, len(numbers)
+
     def resume_at(self, total):
         """
         The first of ``total`` steps not yet marked done or skipped, or None

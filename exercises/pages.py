@@ -11,7 +11,7 @@ nothing of any person. Each request then renders only the person's part
 around it (the page's own template).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from django.template.loader import render_to_string
@@ -125,6 +125,14 @@ class GuideStep:
     player: str
     previous: str
     how: str
+    # In a routine whose steps are alternatives: the page of the step picked
+    # at the safety check, the only step of its session (step 1 of 1, the
+    # way back to the safety check, no next step), for ``GuidedRun.chosen``.
+    alone: "GuideStep | None" = None
+
+    def of_run(self, guide):
+        """This step's page for ``guide``'s run (a ``GuidedRun``)."""
+        return self.alone if self.alone and guide.chosen is not None else self
 
 
 @dataclass(frozen=True)
@@ -151,21 +159,32 @@ class GuidePages:
     @staticmethod
     def step(routine, steps, number):
         step = steps[number - 1]
-        context = {
-            "routine": routine,
-            "step": step,
-            "next_step": steps[number] if number < len(steps) else None,
-            "number": number,
-            "total": len(steps),
-        }
+        context = {"routine": routine, "step": step}
         partials = "exercises/_partials"
-        return GuideStep(
+
+        def placed(number, total):
+            # The parts that say where the step is in its session.
+            where = {
+                **context,
+                "number": number,
+                "total": total,
+                "next_step": steps[number] if number < total else None,
+            }
+            return {
+                "head": rendered(f"{partials}/guide_step_head.html", **where),
+                "player": rendered(f"{partials}/player.html", **where),
+                "previous": rendered(f"{partials}/guide_previous.html", **where),
+            }
+
+        page = GuideStep(
             title=step.exercise.name,
             warnings=notes(step.warnings),
             avoidable=bool(step.avoid_warnings),
-            head=rendered(f"{partials}/guide_step_head.html", **context),
             warnings_html=rendered(f"{partials}/warnings.html", **context),
-            player=rendered(f"{partials}/player.html", **context),
-            previous=rendered(f"{partials}/guide_previous.html", **context),
             how=rendered(f"{partials}/guide_step_how.html", **context),
+            **placed(number, len(steps)),
         )
+        if routine.steps_are_alternatives:
+            # The rest is shared: pickled once.
+            page = replace(page, alone=replace(page, **placed(1, 1)))
+        return page

@@ -170,7 +170,9 @@ def guide_step(request, slug, number):
         return refuse(request, slug, refused)
     if not guide.runs(number):  # an alternative set aside for this run
         return redirect("exercises:guide_step", slug=slug, number=guide.chosen)
-    step = pages.steps[number - 1]
+    # A step picked among alternatives is the only step of its session.
+    step = pages.steps[number - 1].of_run(guide)
+    position, count = guide.place(number, total)
     reasons = screening.reasons_to_avoid(step)
     flagged = bool(reasons) and not guide.is_overridden(number)
     form = None  # a GET's page has the form's buttons, never its errors
@@ -195,6 +197,8 @@ def guide_step(request, slug, number):
         "run_token": guide.token,
         "number": number,
         "total": total,
+        "position": position,
+        "count": count,
         "outcome": guide.outcome(number),
         "reasons": reasons,
         "flagged": flagged,
@@ -204,10 +208,14 @@ def guide_step(request, slug, number):
     if form is not None:
         return render(request, "exercises/guide_step.html", context, status=400)
     # Everyone at this step in the same state shares a kept page; the run's
-    # token is filled in for each.
+    # token is filled in for each. The step picked, if any, says which of
+    # the step's pages it is and where in the run it stands.
     variant = (
         slug,
         number,
+        guide.chosen,
+        position,
+        count,
         context["outcome"],
         tuple(reason.pk for reason in reasons),
         flagged,

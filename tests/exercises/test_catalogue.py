@@ -486,15 +486,17 @@ def test_each_guided_step_has_every_fact_of_the_seed(client, catalogue, slug, n)
     exercise = Exercise.objects.get(name=name)
     # The aerobic routine runs the one of its steps picked at the safety check.
     acknowledge(client, slug, **({"step": n} if slug == "aerobic" else {}))
+    # The one picked is the only step of its session (issue 27.9).
+    place, total = (1, 1) if slug == "aerobic" else (n, total)
 
     response = client.get(step(n, slug))
 
     page = html(response)
     text = text_of(response)
     assert response.status_code == 200
-    assert f"Step {n} of {total}" in page
+    assert f"Step {place} of {total}" in page
     assert re.search(rf"<h1\b[^>]*>{re.escape(escape(name))}</h1>", page)
-    assert re.search(rf'<progress [^>]*value="{n}" max="{total}"', page)
+    assert re.search(rf'<progress [^>]*value="{place}" max="{total}"', page)
     for fact in facts:
         assert fact in text, fact
     assert instructions(response) == [

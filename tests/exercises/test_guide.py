@@ -461,3 +461,20 @@ def test_marking_a_step_again_replaces_its_time():
     assert run.seconds(1) == 0
     run.mark(1, StepOutcome.SKIPPED)
     assert run.seconds(1) is None
+
+
+# A run of one step picked among alternatives (issue 27.9)
+
+
+def test_a_picked_step_is_the_only_step_of_its_run():
+    run = GuidedRun(SessionStore(), "cardio")
+    run.start(chosen=2)
+
+    assert run.place(2, 2) == (1, 1)
+    assert run.next_after(2, 2) is None
+
+
+def test_a_run_of_every_step_places_each_in_order():
+    run = started()
+
+    assert [run.place(n, 4) for n in range(1, 5)] == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -1819,3 +1819,90 @@ def test_a_routine_of_steps_done_one_after_the_other_asks_no_pick(client, practi
 
     assert PICK not in page
     assert client.post(gate(), {"acknowledged": "on"}).url == step(1)
+
+
+def step_labels(response):
+    """What a step page says of its place: title, counter, progress, Done button,
+    the way back, the next step the player names, and the step its script
+    takes for the run's last (data-step-number equal to data-step-total)."""
+    page = html(response)
+    progress = re.search(r'<progress class="guide-progress[^>]*>', page).group(0)
+    guide = re.search(r"<div class=\"guide-step\"[^>]*>", page, re.S).group(0)
+    number = re.search(r'data-step-number="(\d+)"', guide).group(1)
+    total = re.search(r'data-step-total="(\d+)"', guide).group(1)
+    return {
+        "title": re.search(r"<title>([^·<]*?) ·", page).group(1).strip(),
+        "counter": text(re.search(r'id="step-counter">([^<]*)<', page).group(1)),
+        "progress": (
+            re.search(r'value="(\d+)"', progress).group(1),
+            re.search(r'max="(\d+)"', progress).group(1),
+        ),
+        "done": text(re.search(r"data-guide-next>([^<]*)<", page).group(1)),
+        "back": text(re.search(r"data-guide-previous[^>]*>([^<]*)<", page).group(1)),
+        "next_name": re.search(r'data-next-name="([^"]*)"', page).group(1),
+        "last": number == total,
+    }
+
+
+def only_step(name):
+    return {
+        "title": f"Step 1 of 1: {name}",
+        "counter": "Step 1 of 1",
+        "progress": ("1", "1"),
+        "done": "Done, finish →",
+        "back": "← Safety check",
+        "next_name": "",
+        "last": True,
+    }
+
+
+@pytest.mark.parametrize(("picked", "name"), [(1, "Rowing"), (2, "Swimming")])
+def test_a_picked_step_reads_as_the_only_step_of_its_session(
+    client, cardio, picked, name
+):
+    acknowledge(client, "cardio", step=picked)
+
+    response = client.get(step(picked, "cardio"))
+
+    assert response.status_code == 200
+    assert step_labels(response) == only_step(name)
+    assert "Done, next step" not in text_of(response)
+    assert "Step 2 of 2" not in text_of(response)
+
+
+def test_a_kept_step_page_shows_each_run_its_own_place(cardio):
+    # A run started before the routine's steps became alternatives runs
+    # both; a run picked at the safety check runs one. The page of step 1
+    # is kept for each, and neither is shown to the other, whoever came first.
+    before = Client()
+    session = before.session
+    GuidedRun(session, "cardio").start()
+    session.save()
+    picked = Client()
+    acknowledge(picked, "cardio", step=1)
+    in_order = {
+        **only_step("Rowing"),
+        "title": "Step 1 of 2: Rowing",
+        "counter": "Step 1 of 2",
+        "progress": ("1", "2"),
+        "done": "Done, next step →",
+        "next_name": "Swimming",
+        "last": False,
+    }
+
+    for _ in range(2):
+        assert step_labels(before.get(step(1, "cardio"))) == in_order
+        assert step_labels(picked.get(step(1, "cardio"))) == only_step("Rowing")
+    assert before.post(step(1, "cardio"), {"action": "done"}).url == step(2, "cardio")
+    assert picked.post(step(1, "cardio"), {"action": "done"}).url == finish("cardio")
+
+
+def test_a_signed_in_persons_kept_step_page_follows_their_pick(client, cardio, user):
+    client.force_login(user)
+    acknowledge(client, "cardio", step=2)
+    assert step_labels(client.get(step(2, "cardio"))) == only_step("Swimming")
+
+    acknowledge(client, "cardio", step=1)
+
+    assert client.get(step(2, "cardio")).url == step(1, "cardio")
+    assert step_labels(client.get(step(1, "cardio"))) == only_step("Rowing")
