@@ -508,6 +508,7 @@ class Player {
     }
     this.timer.render(this.el, now);
     this.renderToggle();
+    this.renderCountdown(now);
     this.renderNext(now);
   }
 
@@ -532,6 +533,23 @@ class Player {
       : "btn-primary";
     toggle.classList.toggle(this.toggleLook, !running);
     toggle.classList.toggle("btn-warning", running);
+  }
+
+  // The lead-in's own face, in place of the clock or the count: 3 2 1, the
+  // second now lit, so it is never taken for a hold (player.css).
+  renderCountdown(now) {
+    const { state } = this.timer;
+    const leadIn = state.phase === "leadin";
+    this.root.classList.toggle("is-leadin", leadIn);
+    if (!leadIn) {
+      return;
+    }
+    const left = Math.ceil((state.running ? state.endsAt - now : state.remainingMs) / 1000);
+    for (const number of this.root.querySelectorAll("[data-player-countdown] [data-count]")) {
+      const count = int(number.dataset.count);
+      number.classList.toggle("is-now", count === left);
+      number.classList.toggle("is-past", count > left);
+    }
   }
 
   renderNext(now) {
