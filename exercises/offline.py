@@ -115,8 +115,15 @@ def plan_json(slug):
             "pain_now": field_html(AcknowledgeForm(), "pain_before"),
             **pain_notes_fields(),
         }
+        # A routine whose steps are alternatives asks which one, as online.
+        pick = {}
+        if routine.steps_are_alternatives:
+            form = AcknowledgeForm(alternatives=list(enumerate(plan.steps, start=1)))
+            fields = {"step": field_html(form, "step"), **fields}
+            pick = {"pick_error": form.fields["step"].error_messages["required"]}
         return json.dumps(
             {
+                **pick,
                 "slug": routine.slug,
                 "title": routine.title,
                 "url": routine.get_absolute_url(),
@@ -139,6 +146,18 @@ def plan_json(slug):
                             "previous": page.previous,
                             "how": page.how,
                         },
+                        # Picked among alternatives: the only step of its session.
+                        **(
+                            {
+                                "alone": {
+                                    "head": page.alone.head,
+                                    "player": page.alone.player,
+                                    "previous": page.alone.previous,
+                                }
+                            }
+                            if page.alone
+                            else {}
+                        ),
                     }
                     for step, page in zip(plan.steps, pages.steps, strict=True)
                 ],
@@ -258,6 +277,13 @@ SAVE_SCHEMA = {
         lambda v: v is None or _text(v, SAVE_MAX_TEXT),
         "The notes are not text BackCare can keep.",
     ),
+    # The step picked on the safety check, in a routine whose steps are
+    # alternatives: the run is that one alone.
+    "chosen": (
+        False,
+        lambda v: v is None or _whole(v, 1, SAVE_MAX_STEPS),
+        "The step picked for the saved session is not a step number.",
+    ),
     "overridden": (
         False,
         lambda v: _numbers(v, SAVE_MAX_STEPS),
@@ -350,8 +376,10 @@ class OfflineRun:
     """
     A guided run recorded by the browser offline, as sent: the same questions
     as ``GuidedRun`` answers (``refusal`` asks it ``acknowledged``), checked
-    against ``plan`` (a ``RoutinePlan``). Raises ValidationError, its message
-    for the person, when the data is not a run of this routine; its code
+    against ``plan`` (a ``RoutinePlan``): every step in turn, or, in a routine
+    whose steps are alternatives, the one picked (``chosen``) alone. Raises
+    ValidationError, its message for the person, when the data is not a run
+    of this routine; its code
     ("changed", "clock", "too_old") when the run is well formed but cannot be
     added as it stands, so the phone keeps it.
     """
@@ -369,9 +397,22 @@ class OfflineRun:
             (StepOutcome(step["outcome"]), step.get("seconds"))
             for step in data["steps"]
         ]
+        # In a routine whose steps are alternatives, the one picked: the run
+        # is that step alone; else every step, in turn.
+        self.chosen = data.get("chosen")
+        self.numbers = (
+            [self.chosen]
+            if self.chosen is not None
+            else list(range(1, len(self.steps) + 1))
+        )
+        if self.chosen is not None and len(self.steps) != 1:
+            raise ValidationError(
+                "A session of a routine whose steps are alternatives is one of "
+                f"its steps, picked on the safety check; this one has {len(self.steps)}."
+            )
         # Steps the person showed anyway, saying their clinician cleared them.
         self.overridden = frozenset(data.get("overridden", []))
-        if any(number > len(self.steps) for number in self.overridden):
+        if not self.overridden <= set(self.numbers):
             raise ValidationError(
                 "The steps shown after a clinician's clearance are not step numbers."
             )
@@ -383,11 +424,35 @@ class OfflineRun:
         _fits_in_time(finished, "finish")
         self.started = started
         self.finished = max(finished, started)
-        total = len(self.plan.steps)
-        if len(self.steps) != total:
+        self._fits(plan)
+
+    def _fits(self, plan):
+        # Well formed, but saved from a plan the routine no longer has.
+        total = len(plan.steps)
+        changed = "The routine has changed since this session was saved: "
+        if plan.routine.steps_are_alternatives and self.chosen is None:
             raise ValidationError(
-                f"The routine has changed since this session was saved: it now "
-                f"has {total} steps, the saved session {len(self.steps)}.",
+                f"{changed}its {total} steps are now alternatives, and a session "
+                "is one of them, picked on the safety check; the saved session "
+                f"has {len(self.steps)}.",
+                code="changed",
+            )
+        if self.chosen is not None and not plan.routine.steps_are_alternatives:
+            raise ValidationError(
+                f"{changed}its steps are no longer alternatives: a session "
+                f"does all {total} of them in turn.",
+                code="changed",
+            )
+        if self.chosen is not None and self.chosen > total:
+            raise ValidationError(
+                f"{changed}it now has {total} steps, and the one picked was "
+                f"step {self.chosen}.",
+                code="changed",
+            )
+        if self.chosen is None and len(self.steps) != total:
+            raise ValidationError(
+                f"{changed}it now has {total} steps, the saved session "
+                f"{len(self.steps)}.",
                 code="changed",
             )
 
@@ -398,20 +463,13 @@ class OfflineRun:
         recorded by the online guide's rule (``screened_outcome``) whatever
         the phone marked: skipped for safety unless overridden.
         """
-        outcomes = [
-            screened_outcome(
+        steps = []
+        for number, (outcome, seconds) in zip(self.numbers, self.steps, strict=True):
+            step = self.plan.steps[number - 1]
+            outcome = screened_outcome(
                 outcome, flagged=number in flagged, cleared=number in self.overridden
             )
-            for number, (outcome, _) in enumerate(self.steps, start=1)
-        ]
-        return {
-            "routine": self.plan.routine.slug,
-            "title": self.plan.routine.title,
-            "started": self.started.isoformat(),
-            "finished": self.finished.isoformat(),
-            "token": self.token,
-            "pain_before": None,
-            "steps": [
+            steps.append(
                 {
                     "exercise": step.exercise.slug,
                     "name": step.exercise.name,
@@ -422,8 +480,13 @@ class OfflineRun:
                     and number in flagged,
                     "seconds": seconds if outcome is StepOutcome.DONE else None,
                 }
-                for number, (step, outcome, (_, seconds)) in enumerate(
-                    zip(self.plan.steps, outcomes, self.steps, strict=True), start=1
-                )
-            ],
+            )
+        return {
+            "routine": self.plan.routine.slug,
+            "title": self.plan.routine.title,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "token": self.token,
+            "pain_before": None,
+            "steps": steps,
         }

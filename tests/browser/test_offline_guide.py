@@ -753,3 +753,86 @@ def test_an_offline_steps_drawing_is_laid_out_as_online(screen, catalogue):
         else:  # Beside the timer, level with it.
             assert drawing["x"] >= timer["x"] + timer["width"], (number, drawing)
             assert drawing["y"] < timer["y"] + timer["height"], (number, drawing)
+
+
+# ----- a routine whose steps are alternatives (issue 27.9) ------------------
+
+AEROBIC = "/routines/aerobic/"
+AEROBIC_OFFLINE = "/routines/aerobic/offline/"
+PICK = "Which one today?"
+
+
+def test_offline_the_aerobic_routine_offers_one_step_and_records_it_alone(
+    screen, catalogue, dialogs
+):
+    page = screen
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    page.on("dialog", dialogs)
+    stub_player_apis(page)
+    page.add_init_script(NO_LEAD_IN)
+    sign_in(page, UserFactory(username="casey"))
+    page.goto("/routines/aerobic/guide/")
+    online = page.get_by_role("group", name=PICK).inner_text()
+    page.goto(AEROBIC)
+    controlled(page)
+    wait_for_plan(page, "aerobic")
+    page.context.set_offline(True)
+    page.goto(AEROBIC_OFFLINE)
+
+    # The safety check asks which one, as online, and starts none unpicked.
+    choice = page.get_by_role("group", name=PICK)
+    expect(choice.get_by_role("radio")).to_have_count(2)
+    assert choice.inner_text() == online
+    expect(page.locator(".lead")).to_contain_text("one of 2 exercises, picked below")
+    assert_no_axe_violations(page)
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Choose which one you will do today."
+    )
+    expect(page).to_have_url(re.compile(rf"{AEROBIC_OFFLINE}$"))
+    choice.get_by_label("Treadmill, 20–30 minutes").check()
+    page.get_by_role("button", name="Start guided session").click()
+
+    # The treadmill alone: the only step of the session.
+    expect(page).to_have_url(re.compile(rf"{AEROBIC_OFFLINE}2/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treadmill")
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 1")
+    assert page.title().startswith("Step 1 of 1: Treadmill")
+    expect(page.get_by_role("link", name="← Safety check")).to_have_attribute(
+        "href", AEROBIC_OFFLINE
+    )
+    expect(page.locator("[data-player]")).to_have_attribute("data-next-name", "")
+    expect(page.get_by_role("button", name="Done, next step →")).to_have_count(0)
+    # The bike is not part of it: its address leads to the treadmill.
+    page.goto(f"{AEROBIC_OFFLINE}1/")
+    expect(page).to_have_url(re.compile(rf"{AEROBIC_OFFLINE}2/$"))
+    player = page.locator("[data-player]")
+    press(player, "Start")
+    page.clock.run_for("21:00")
+    press(player, "Stop")
+    page.get_by_role("button", name="Done, finish →").click()
+
+    expect(page).to_have_url(re.compile(rf"{AEROBIC_OFFLINE}finish/$"))
+    expect(page.locator(".guide-summary li")).to_have_count(1)
+    expect(page.locator(".guide-summary")).to_contain_text("Treadmill")
+    expect(page.locator(".guide-summary .badge")).to_have_text(["Done"])
+    choose_pain(page, before=4, after=3)
+    page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    [queued] = page.evaluate(QUEUED)
+    assert queued["run"]["chosen"] == 2
+    assert [step["outcome"] for step in queued["run"]["steps"]] == ["done"]
+
+    page.context.set_offline(False)
+    expect(
+        page.get_by_text(re.compile(r"Your Aerobic session from .+ was added"))
+    ).to_be_visible(timeout=15_000)
+    session = CompletedSession.objects.get()
+    assert [
+        (step.exercise_name, step.order, step.outcome)
+        for step in session.steps.order_by("order")
+    ] == [("Treadmill", 2, "done")]
+    assert 1260 <= session.steps.get().seconds <= 1265
+    assert errors == []

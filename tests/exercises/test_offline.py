@@ -1,5 +1,7 @@
 """The offline guide's plan and addresses (issue 18): catalogue data only."""
 
+import re
+
 from django.test import Client
 
 from accounts import services
@@ -46,3 +48,33 @@ def test_the_offline_guides_addresses_lead_to_the_guide_online(practice):
             302,
             "/routines/practice/guide/",
         )
+
+
+def test_the_plan_of_alternatives_asks_which_one_as_the_safety_check_online(catalogue):
+    plan = Client().get("/routines/aerobic/plan.json").json()
+    online = Client().get("/routines/aerobic/guide/").content.decode()
+
+    # The same radio group as the safety check online, rendered by the server.
+    pick = plan["fields"]["step"]
+    assert "Which one today?" in pick
+    assert pick.strip() in online
+    assert re.findall(r'<input type="radio"[^>]* name="step" value="(\d)"', pick) == [
+        "1",
+        "2",
+    ]
+    assert plan["pick_error"] == "Choose which one you will do today."
+    # Each step, picked, is the only step of its session.
+    for step in plan["steps"]:
+        alone = step["alone"]
+        assert "Step 1 of 1" in alone["head"]
+        assert 'value="1" max="1"' in alone["head"]
+        assert 'data-next-name=""' in alone["player"]
+        assert "← Safety check" in alone["previous"]
+
+
+def test_the_plan_of_steps_done_in_turn_asks_no_pick(practice):
+    plan = Client().get("/routines/practice/plan.json").json()
+
+    assert "step" not in plan["fields"]
+    assert "pick_error" not in plan
+    assert all("alone" not in step for step in plan["steps"])

@@ -144,6 +144,13 @@ function painOf(form, name) {
   return value === null || value === "" ? null : Number(value);
 }
 
+// The numbers of the steps a run runs, in order: in a routine whose steps are
+// alternatives, the one picked on the safety check alone (as GuidedRun.runs,
+// exercises/guide.py); else every step in turn.
+function runNumbers(plan, run) {
+  return run?.chosen ? [run.chosen] : plan.steps.map((_, index) => index + 1);
+}
+
 // A step's outcome, as online: one skipped for safety unless marked otherwise.
 function outcomeOf(run, screening, number) {
   return (
@@ -218,6 +225,12 @@ function renderRefused(main, plan, screening, own) {
 
 function renderStart(main, plan, base, screening, own) {
   document.title = `Safety check · ${plan.title} · BackCare`;
+  const total = plan.steps.length;
+  // As online (guide_start.html): a routine whose steps are alternatives
+  // asks which one, with the radio group the server rendered for it.
+  const steps = plan.fields.step
+    ? `one of ${total} exercises, picked below`
+    : `${total} step${total === 1 ? "" : "s"}`;
   main.innerHTML = `
     ${safetyCheckHead(plan)}
     ${own.seeADoctor}
@@ -227,14 +240,13 @@ function renderStart(main, plan, base, screening, own) {
         ? `<p class="alert alert-info offline-cleared">You confirmed that your doctor has cleared you to do these exercises. It will be noted on your profile with the session you save.</p>`
         : ""
     }
-    <p class="lead">${escape(plan.title)} routine, ${plan.steps.length} step${plan.steps.length === 1 ? "" : "s"}. Please read every warning below.</p>
+    <p class="lead">${escape(plan.title)} routine, ${steps}. Please read every warning below.</p>
     ${own.redFlags}
     ${plan.safety}
     ${own.invite}
     <form class="card card-body bg-body-tertiary" data-offline-start novalidate>
-      <div class="alert alert-danger" role="alert" data-offline-error hidden>
-        Please confirm that you have read the warnings.
-      </div>
+      <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
+      ${plan.fields.step || ""}
       <div class="form-check mb-3">
         <input class="form-check-input" type="checkbox" id="offline-acknowledged" required>
         <label class="form-check-label" for="offline-acknowledged">I have read these warnings</label>
@@ -249,13 +261,24 @@ function renderStart(main, plan, base, screening, own) {
     event.preventDefault();
     const acknowledged = form.querySelector("#offline-acknowledged");
     const error = form.querySelector("[data-offline-error]");
+    const picked = Number(new FormData(form).get("step")) || null;
+    const problems = [];
+    if (plan.fields.step && !picked) {
+      problems.push([plan.pick_error, form.querySelector("input[name=step]")]);
+    }
     if (!acknowledged.checked) {
+      problems.push(["Please confirm that you have read the warnings.", acknowledged]);
+    }
+    if (problems.length) {
+      error.textContent = problems.map(([message]) => message).join(" ");
       error.hidden = false;
-      acknowledged.focus();
+      problems[0][1].focus();
       return;
     }
     const painValue = painOf(form, "pain_before");
     saveRun(plan.slug, {
+      // The step picked among alternatives: the run is that one alone.
+      chosen: picked,
       token: newToken(),
       acknowledged: true,
       started: new Date().toISOString(),
@@ -265,7 +288,7 @@ function renderStart(main, plan, base, screening, own) {
       seconds: {},
       saved: false,
     });
-    window.location.assign(`${base}1/`);
+    window.location.assign(`${base}${picked || 1}/`);
   });
 }
 
@@ -288,15 +311,21 @@ function flaggedStep(parts, reasons, last) {
 async function renderStep(main, plan, base, number, run, screening) {
   const total = plan.steps.length;
   const step = plan.steps[number - 1];
-  const parts = step.html;
+  // Where the step is in the run: a step picked among alternatives is the
+  // only one, with its own parts saying so (exercises/pages.py: alone).
+  const numbers = runNumbers(plan, run);
+  const position = numbers.indexOf(number) + 1;
+  const last = position === numbers.length;
+  const parts = run.chosen && step.alone ? { ...step.html, ...step.alone } : step.html;
+  // The number of the run's last step: the player's script ends the run there.
+  const lastNumber = last ? number : total;
   const outcome = run.outcomes[number];
-  const last = number === total;
   const reasons = screening.skips[number];
   const overridden = Boolean(reasons && run.overridden?.[number]);
-  document.title = `Step ${number} of ${total}: ${step.name} · BackCare`;
+  document.title = `Step ${position} of ${numbers.length}: ${step.name} · BackCare`;
   if (reasons && !overridden) {
     main.innerHTML = `
-    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${total}"
+    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${lastNumber}"
       data-run="${escape(run.token)}">
       ${parts.head}
       ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
@@ -304,7 +333,7 @@ async function renderStep(main, plan, base, number, run, screening) {
     </div>`;
   } else {
     main.innerHTML = `
-    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${total}"
+    <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${lastNumber}"
       data-run="${escape(run.token)}">
       ${parts.head}
       ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
@@ -369,7 +398,7 @@ async function renderStep(main, plan, base, number, run, screening) {
       return;
     }
     mark(action, form.querySelector("[data-player-seconds]")?.value);
-    window.location.assign(last ? `${base}finish/` : `${base}${number + 1}/`);
+    window.location.assign(last ? `${base}finish/` : `${base}${numbers[position]}/`);
   });
   // The player marks the step done when its timer ends, as online, by
   // posting the form; the worker hands the post back here (service-worker.js).
@@ -387,6 +416,8 @@ async function renderStep(main, plan, base, number, run, screening) {
 function record(plan, run, screening, owner, form) {
   return {
     routine: plan.slug,
+    // The step picked among alternatives: ``steps`` is that one alone.
+    ...(run.chosen ? { chosen: run.chosen } : {}),
     token: run.token,
     owner,
     // Confirmed on this phone's safety check for what it showed: recorded
@@ -406,16 +437,17 @@ function record(plan, run, screening, owner, form) {
       .map(Number)
       .filter((number) => run.overridden[number])
       .sort((a, b) => a - b),
-    steps: plan.steps.map((_, index) => {
-      const outcome = outcomeOf(run, screening, index + 1);
-      const seconds = run.seconds[index + 1];
+    steps: runNumbers(plan, run).map((number) => {
+      const outcome = outcomeOf(run, screening, number);
+      const seconds = run.seconds[number];
       return { outcome, seconds: outcome === "done" && seconds !== undefined ? seconds : null };
     }),
   };
 }
 
 function renderFinish(main, plan, base, run, screening, owner) {
-  const outcomes = plan.steps.map((_, index) => outcomeOf(run, screening, index + 1));
+  const numbers = runNumbers(plan, run);
+  const outcomes = numbers.map((number) => outcomeOf(run, screening, number));
   const exercised = outcomes.includes("done");
   const finished = run.finished ? new Date(run.finished) : new Date();
   document.title = `Finished · ${plan.title} · BackCare`;
@@ -433,10 +465,11 @@ function renderFinish(main, plan, base, run, screening, owner) {
     <p class="lead">Time from start to finish: <strong>${durationText(finished - new Date(run.started))}</strong>.</p>
     <h2 class="h5">Your steps</h2>
     <ol class="list-group list-group-numbered mb-4 guide-summary">
-      ${plan.steps
-        .map((step, index) => {
+      ${numbers
+        .map((number, index) => {
+          const step = plan.steps[number - 1];
           const outcome = outcomes[index];
-          const seconds = run.seconds[index + 1];
+          const seconds = run.seconds[number];
           const time = seconds === undefined ? "" : `: <span class="step-time">${durationText(seconds * 1000)}</span>`;
           return `<li class="list-group-item d-flex justify-content-between align-items-start gap-2">
             <span class="me-auto">${escape(step.name)}${time} <span class="text-body-secondary small">(${escape(step.dose)})</span></span>
@@ -548,8 +581,12 @@ export async function runOffline() {
     renderStart(main, plan, base, screening, own);
     return;
   }
-  // As online: no step before the safety check.
-  if (!run?.acknowledged) {
+  // As online: no step before the safety check; nor of a run that no longer
+  // fits the plan (a pick among steps that are no longer alternatives, or
+  // none among steps that now are).
+  const picks = Boolean(plan.fields.step);
+  const fits = run && Boolean(run.chosen) === picks && (!picks || plan.steps[run.chosen - 1]);
+  if (!run?.acknowledged || !fits) {
     window.location.replace(base);
     return;
   }
@@ -560,6 +597,12 @@ export async function runOffline() {
   const number = Number.parseInt(page, 10);
   if (number < 1 || number > plan.steps.length) {
     window.location.replace(base);
+    return;
+  }
+  // An alternative set aside for this run: to the one picked, as online.
+  const numbers = runNumbers(plan, run);
+  if (!numbers.includes(number)) {
+    window.location.replace(`${base}${numbers[0]}/`);
     return;
   }
   await renderStep(main, plan, base, number, run, screening);

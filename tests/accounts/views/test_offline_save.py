@@ -580,3 +580,81 @@ def test_a_clearance_sent_by_someone_cleared_already_keeps_its_date(
 
 def test_only_get_and_post_are_answered(practice, user):
     assert signed_in_client(user).put(SAVE).status_code == 405
+
+
+# A routine whose steps are alternatives: one picked per session (issue 27.9)
+
+
+def aerobic(**changes):
+    """The seed's aerobic routine run offline: the treadmill picked, done."""
+    picked = {
+        "routine": "aerobic",
+        "chosen": 2,
+        "steps": [{"outcome": "done", "seconds": 1500}],
+    }
+    return run(**{**picked, **changes})
+
+
+def test_a_session_of_the_step_picked_among_alternatives_records_it_alone(
+    catalogue, user
+):
+    response = send(signed_in_client(user), aerobic())
+
+    assert response.status_code == 201
+    session = CompletedSession.objects.get()
+    assert session.routine.slug == "aerobic"
+    assert [
+        (step.exercise_name, step.order, step.outcome, step.seconds)
+        for step in session.steps.order_by("order")
+    ] == [("Treadmill", 2, "done", 1500)]
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (
+            aerobic(steps=[{"outcome": "done", "seconds": 1500}] * 2),
+            "one of its steps",
+        ),
+        (aerobic(chosen=0), "not a step number"),
+        (aerobic(chosen="2"), "not a step number"),
+        (aerobic(chosen=True), "not a step number"),
+        (aerobic(overridden=[1]), "not step numbers"),
+    ],
+)
+def test_a_session_of_alternatives_is_the_one_picked_or_refused(
+    catalogue, user, data, says
+):
+    response = send(signed_in_client(user), data)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert says in response.json()["error"]
+    assert CompletedSession.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        # Both steps run one after the other: a phone that kept the plan
+        # from before the steps became alternatives.
+        (
+            run(
+                routine="aerobic",
+                steps=[{"outcome": "done", "seconds": 1500}] * 2,
+            ),
+            "one of them, picked on the safety check",
+        ),
+        (aerobic(chosen=3), "it now has 2 steps"),
+        (aerobic(routine="beginner"), "are no longer alternatives"),
+    ],
+)
+def test_a_session_of_alternatives_that_no_longer_fits_is_kept_on_the_phone(
+    catalogue, user, data, says
+):
+    response = send(signed_in_client(user), data)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "changed"
+    assert says in response.json()["error"]
+    assert CompletedSession.objects.count() == 0
