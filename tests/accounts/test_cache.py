@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
 from accounts.cache import CSRF_PLACEHOLDER
@@ -23,7 +24,8 @@ SEE_A_DOCTOR = "See a doctor before you exercise"
 
 
 def record(user, title, *, notes="", hours_ago=1):
-    started = datetime.now(UTC) - timedelta(hours=hours_ago)
+    # The clock every page reads, so that clock_at moves the session too.
+    started = timezone.now() - timedelta(hours=hours_ago)
     session, _ = services.session_record(
         user=user,
         routine=None,
