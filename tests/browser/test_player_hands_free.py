@@ -248,22 +248,6 @@ def test_the_timer_survives_a_reload_mid_hold(stubbed):
     expect(player.locator("[data-player-clock]")).to_have_text("0:10")
 
 
-def test_leaving_a_running_timer_asks_first(stubbed):
-    page = stubbed
-    dialogs = []
-
-    def dismiss(dialog):
-        dialogs.append(dialog.type)
-        dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    player = open_step(page, "practice", 2)
-    press(player, "Start")
-    page.get_by_role("link", name="← Previous").click()
-    assert dialogs == ["beforeunload"]
-    expect(page).to_have_url(re.compile(r"/guide/2/$"))
-
-
 def test_the_stopwatch_runs_past_its_target_and_posts_the_time(stubbed):
     page = stubbed
     posted = []
