@@ -132,6 +132,7 @@ def guide_start(request, slug):
         chosen = form.cleaned_data.get("step")
         guide.start(pain_before=form.cleaned_data["pain_before"], chosen=chosen)
         return redirect("exercises:guide_step", slug=slug, number=chosen or 1)
+    resume_at = guide.resume_at(len(plan.steps))
     context = {
         "alternatives": alternatives,
         "routine": plan.routine,
@@ -139,7 +140,9 @@ def guide_start(request, slug):
         "warning_groups": plan.warnings_by_severity(),
         "red_flags": plan.red_flags,
         "guide": guide,
-        "resume_at": guide.resume_at(len(plan.steps)),
+        "resume_at": resume_at,
+        # Where the run goes on, as its step's page says (“1 of 1” when picked).
+        "resume_place": resume_at and guide.place(resume_at, len(plan.steps)),
         "form": form,
         "screening": screening,
         "clearance_asked_for": screening.clearance_asked_for(plan.warnings),
