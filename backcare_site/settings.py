@@ -63,8 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, before anything that may query: a deadline on every round trip
-    # to PostgreSQL, so a database that hangs answers 503 instead of nothing.
+    # First, before anything that may query: a deadline on every wait on
+    # PostgreSQL, so a database that hangs answers 503 instead of nothing.
     "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backcare_site.middleware.ContentSecurityPolicyMiddleware",
@@ -107,22 +107,33 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# PostgreSQL is another server, so it gets timeouts: libpq gives up connecting
-# after DATABASE_CONNECT_TIMEOUT seconds (2 at least), and the server cancels a
-# statement after DATABASE_STATEMENT_TIMEOUT_MS (0: never). A server that hangs
-# cannot cancel anything: backcare_site.db ends a request's round trip on the
-# client side a moment after the statement timeout. SQLite has neither.
+# PostgreSQL is another server, so it gets libpq's own timeouts: connecting
+# gives up after DATABASE_CONNECT_TIMEOUT seconds (2 at least); TCP keepalives
+# find a kept connection whose server left the network within about 25 s, and
+# data it leaves unacknowledged for 10 s ends the connection; the server
+# cancels a statement after DATABASE_STATEMENT_TIMEOUT_MS (0: never). A server
+# that hangs while its machine still answers TCP (stopped, swapping) trips none
+# of these: backcare_site.db ends every wait of a request on it a moment after
+# the statement timeout. SQLite, a file, only waits for another writer's lock:
+# as long as a statement may take (sqlite3's 5 s when that is never).
 DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "5"))
 DATABASE_STATEMENT_TIMEOUT_MS = int(
     os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS", "10000")
 )
+_options = DATABASES["default"].setdefault("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    _options.setdefault("keepalives", 1)
+    _options.setdefault("keepalives_idle", 10)
+    _options.setdefault("keepalives_interval", 5)
+    _options.setdefault("keepalives_count", 3)
+    _options.setdefault("tcp_user_timeout", 10_000)
     _options["options"] = (
         f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} "
         + _options.get("options", "")
     ).strip()
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _options.setdefault("timeout", DATABASE_STATEMENT_TIMEOUT_MS / 1000 or 5)
 
 # The catalogue's pages come from this cache; it must be shared by every
 # process (Redis) or an editor's change would show on one worker only.

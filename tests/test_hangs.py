@@ -7,7 +7,7 @@ proxy, whose ``pause()`` plays a server that hangs (connections stay open,
 nothing comes back), as a stopped process or a dead network would. A server
 serving pages needs a database a second process can open: PostgreSQL only, as
 in test_reliability.py.
-The watchdog and the health check are in tests/backcare_site/test_db.py.
+The deadline's parts and the health check are in tests/backcare_site/test_db.py.
 """
 
 import http.client
@@ -37,11 +37,6 @@ pytestmark = pytest.mark.servers
 STATEMENT_TIMEOUT_MS = 2000
 GRACE_SECONDS = 1.0
 DEADLINE = STATEMENT_TIMEOUT_MS / 1000 + GRACE_SECONDS
-
-needs_a_socket = pytest.mark.skipif(
-    not ON_POSTGRESQL, reason="the watchdog cuts sockets: SQLite is a file"
-)
-
 
 # --- Slow clients -------------------------------------------------------------
 

@@ -1,12 +1,12 @@
-"""The database's deadlines (backcare_site/db.py): a watchdog thread cuts a
-query, commit or health check past its deadline, and /healthz runs one check
-at a time. The watchdog's tests open PostgreSQL connections of their own."""
+"""The database's deadlines (backcare_site/db.py): psycopg2's waits end at the
+request's deadline, whatever Django waits for (a query, COMMIT, the health
+check of a kept connection, connecting), and /healthz runs one check at a
+time. The deadline's tests open PostgreSQL connections of their own."""
 
 import threading
 import time
-import timeit
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from unittest import mock
 
 import pytest
@@ -14,18 +14,34 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
 from tests.servers import ON_POSTGRESQL, SLACK, database_proxy, timed
 
-needs_a_socket = pytest.mark.skipif(
-    not ON_POSTGRESQL, reason="the watchdog cuts sockets: SQLite is a file"
+needs_postgresql = pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="a deadline on a server: SQLite is a file"
 )
 
 
 @pytest.fixture
 def own_connection(transactional_db):
-    """A connection of this test's own, so a deadline on it leaks nowhere."""
+    """A connection of this test's own, with psycopg2 waiting through
+    backcare_site.db (as the site's middleware sets it up)."""
+    from backcare_site import db
+
+    db.install()
     wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
     yield wrapper
     with suppress(Exception):
         wrapper.close()
+
+
+@contextmanager
+def request_deadline(seconds):
+    """What DeadlineMiddleware gives each request."""
+    from backcare_site import db
+
+    token = db.deadline.set(db.Deadline(seconds))
+    try:
+        yield
+    finally:
+        db.deadline.reset(token)
 
 
 def query(wrapper, sql):
@@ -34,126 +50,99 @@ def query(wrapper, sql):
         return cursor.fetchone()
 
 
+def behind(wrapper, proxy, **options):
+    wrapper.settings_dict = {
+        **wrapper.settings_dict,
+        "HOST": "127.0.0.1",
+        "PORT": proxy.port,
+        "OPTIONS": {**wrapper.settings_dict["OPTIONS"], **options},
+    }
+
+
 @pytest.mark.servers
-@needs_a_socket
-def test_a_query_past_its_deadline_is_cut_and_one_in_time_is_not(own_connection):
-    from backcare_site.db import guard, watchdog
+@needs_postgresql
+def test_a_query_past_its_deadline_is_cut_and_one_in_time_is_not(
+    own_connection, caplog
+):
+    with request_deadline(0.5):
+        # In time: answered.
+        assert query(own_connection, "SELECT pg_sleep(0.2), 1")[1] == 1
+        assert query(own_connection, "SELECT 2") == (2,)
 
-    guard(own_connection, 0.5)
-    cuts = watchdog.cuts
-
-    # In time: answered, and the deadline it had is forgotten.
-    assert query(own_connection, "SELECT pg_sleep(0.2), 1")[1] == 1
-    time.sleep(0.6)
-    assert query(own_connection, "SELECT 2") == (2,)
-    assert watchdog.cuts == cuts
-
-    # Past it: cut at the deadline, though the server's timeout is 10 s.
-    started = time.monotonic()
-    with pytest.raises(OperationalError):
-        query(own_connection, "SELECT pg_sleep(5)")
-    took = time.monotonic() - started
+        # Past it: cut at the deadline, though the server's timeout is 10 s.
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="did not answer within 0.5 s"):
+            query(own_connection, "SELECT pg_sleep(5)")
+        took = time.monotonic() - started
     assert 0.5 <= took < 1, (
         f"a 5 s query with a 0.5 s deadline ended after {took:.2f} s"
     )
-    assert watchdog.cuts == cuts + 1
+    assert "did not answer within 0.5 s: closed the connection" in caplog.text
     assert not own_connection.is_usable()
 
-    # Django drops the broken connection; the next query connects afresh.
+    # Django drops the broken connection; the next request connects afresh.
     own_connection.close_if_unusable_or_obsolete()
     assert own_connection.connection is None
-    assert query(own_connection, "SELECT 3") == (3,)
+    with request_deadline(0.5):
+        assert query(own_connection, "SELECT 3") == (3,)
 
 
 @pytest.mark.servers
-@needs_a_socket
+@needs_postgresql
 def test_a_commit_or_health_check_that_hangs_is_cut(own_connection):
-    from backcare_site.db import guard
-
     with database_proxy() as proxy:
-        own_connection.settings_dict = {
-            **own_connection.settings_dict,
-            "HOST": "127.0.0.1",
-            "PORT": proxy.port,
-        }
-        guard(own_connection, 0.5)
-        assert query(own_connection, "SELECT 1") == (1,)
+        behind(own_connection, proxy)
+        with request_deadline(0.5):
+            assert query(own_connection, "SELECT 1") == (1,)
 
         # COMMIT of a transaction, with the server hung.
-        own_connection.set_autocommit(False)
-        query(own_connection, "SELECT 4")
-        proxy.pause()
-        started = time.monotonic()
-        with pytest.raises(OperationalError):
-            own_connection.commit()
-        took = time.monotonic() - started
+        with request_deadline(0.5):
+            own_connection.set_autocommit(False)
+            query(own_connection, "SELECT 4")
+            proxy.pause()
+            started = time.monotonic()
+            with pytest.raises(OperationalError):
+                own_connection.commit()
+            took = time.monotonic() - started
         assert took < 1, f"COMMIT to a hung server ended after {took:.2f} s"
         own_connection.close()
         proxy.resume()
 
         # The health check of a kept connection (before its first query in a
         # request): cut, and the request ends there, without connecting again.
-        assert query(own_connection, "SELECT 5") == (5,)
+        with request_deadline(0.5):
+            assert query(own_connection, "SELECT 5") == (5,)
         own_connection.close_if_unusable_or_obsolete()  # a new request
         proxy.pause()
-        started = time.monotonic()
-        with pytest.raises(OperationalError, match="did not answer within 0.5 s"):
-            query(own_connection, "SELECT 6")
-        took = time.monotonic() - started
+        with request_deadline(0.5):
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="did not answer within 0.5 s"):
+                query(own_connection, "SELECT 6")
+            took = time.monotonic() - started
         assert took < 1, f"the health check ended after {took:.2f} s"
         assert own_connection.connection is None
 
+        # The next request, once the server is back, is served.
+        proxy.resume()
+        with request_deadline(0.5):
+            assert query(own_connection, "SELECT 7") == (7,)
+
 
 @pytest.mark.servers
-@needs_a_socket
-def test_one_watchdog_thread_serves_every_connection(transactional_db):
-    from backcare_site.db import guard
-
-    def queries(_):
-        wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
-        guard(wrapper, 5)
-        try:
-            return [query(wrapper, f"SELECT {n}")[0] for n in range(50)]
-        finally:
-            wrapper.close()
-
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(queries, range(8)))
-    assert results == [list(range(50))] * 8
-    watchdogs = [t for t in threading.enumerate() if t.name == "database-watchdog"]
-    assert len(watchdogs) == 1, f"{len(watchdogs)} watchdog threads"
-
-
-# Coverage traces every line, the deadline's too: it would measure the tracer.
-@pytest.mark.no_cover
-def test_a_deadline_costs_microseconds_per_query():
-    from backcare_site.db import guard
-
-    class Wrapper:
-        alias = "default"
-
-        def __init__(self):
-            self.execute_wrappers = []
-
-        def close_if_health_check_failed(self):
-            pass
-
-        is_usable = commit = rollback = close_if_health_check_failed
-
-    wrapper = Wrapper()
-    guard(wrapper, 10)
-    deadline = wrapper.execute_wrappers[0]
-
-    def execute(sql, params, many, context):
-        return None
-
-    rounds = 20000
-    bare = min(timeit.repeat(lambda: execute("", (), False, {}), number=rounds))
-    guarded = min(
-        timeit.repeat(lambda: deadline(execute, "", (), False, {}), number=rounds)
-    )
-    cost = (guarded - bare) / rounds * 1e6
-    assert cost < 5, f"a deadline costs {cost:.2f} µs per query"
+@needs_postgresql
+def test_outside_a_request_only_connecting_is_bounded(own_connection):
+    # A command or a migration: libpq's connect_timeout holds as when psycopg2
+    # blocks, and a statement may take as long as the server allows.
+    assert query(own_connection, "SELECT pg_sleep(0.6), 8")[1] == 8
+    own_connection.close()
+    with database_proxy() as proxy:
+        behind(own_connection, proxy, connect_timeout=2)
+        proxy.pause()
+        connecting, took = timed(
+            pytest.raises, OperationalError, query, own_connection, "SELECT 9"
+        )
+    assert "did not answer within 2.0 s" in str(connecting.value)
+    assert 2 <= took < 2 + SLACK, f"connecting gave up after {took:.2f} s"
 
 
 def test_one_health_check_at_a_time_and_callers_share_it():
@@ -186,3 +175,32 @@ def test_one_health_check_at_a_time_and_callers_share_it():
         # The next one starts a new check.
         assert db.database_answers(1) is True
         assert len(calls) == 2
+
+
+# Coverage traces every line, the callback's too: it would measure the tracer.
+@pytest.mark.no_cover
+@pytest.mark.servers
+@needs_postgresql
+def test_a_deadline_costs_microseconds_per_query(own_connection):
+    from psycopg2.extensions import set_wait_callback
+
+    from backcare_site import db
+
+    def cpu_per_query(rounds=300):
+        with request_deadline(10), own_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            started = time.process_time()
+            for _ in range(rounds):
+                cursor.execute("SELECT 1")
+            return (time.process_time() - started) / rounds
+
+    try:
+        set_wait_callback(None)
+        own_connection.close()
+        blocking = min(cpu_per_query() for _ in range(5))
+    finally:
+        db.install()
+    own_connection.close()
+    waited = min(cpu_per_query() for _ in range(5))
+    cost = (waited - blocking) * 1e6
+    assert cost < 10, f"a deadline costs {cost:.2f} µs of CPU per query"
