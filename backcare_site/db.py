@@ -9,10 +9,11 @@ swapping, a proxy in between that hangs) trips none of them, and the thread
 waiting on it would wait for ever: a few such requests take every thread of
 the site.
 
-So psycopg2 waits through ``wait_for_database``, registered with psycopg2's documented
-``set_wait_callback``: libpq then runs non-blocking and every wait on the
-socket is ours, whatever Django is doing: connecting, a query, COMMIT,
-ROLLBACK, or the health check of a kept connection. In a request
+So psycopg2 waits through ``wait_for_database``, registered with its
+documented ``set_wait_callback``: libpq then runs non-blocking and every wait
+on the socket is ours, whatever Django is doing: connecting, a query, COMMIT,
+ROLLBACK, or the health check of a kept connection (Django's
+``execute_wrapper()`` sees the queries only). In a request
 (``DeadlineMiddleware``) each wait ends after the statement timeout and a
 grace; past it the callback raises OperationalError, psycopg2 closes that
 connection, and the page answers the styled 503 (``views.server_error``).
@@ -35,8 +36,9 @@ import time
 from contextlib import suppress
 from contextvars import ContextVar
 
+import psycopg2
 from django.conf import settings
-from django.core.exceptions import MiddlewareNotUsed
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.utils import load_backend
 from psycopg2 import OperationalError
@@ -122,19 +124,23 @@ class DeadlineMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         statement_timeout_ms = settings.DATABASE_STATEMENT_TIMEOUT_MS
-        if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor != "postgresql":
             raise MiddlewareNotUsed("SQLite is a file: there is no server to hang.")
+        if connection.Database is not psycopg2:
+            # Django prefers psycopg 3 when both are installed.
+            raise ImproperlyConfigured("The database's deadline needs psycopg2.")
         install()
         if statement_timeout_ms <= 0:
             raise MiddlewareNotUsed("No statement timeout: no deadline either.")
         self.seconds = statement_timeout_ms / 1000 + GRACE_SECONDS
 
     def __call__(self, request):
-        token = deadline.set(Deadline(self.seconds))
-        try:
-            return self.get_response(request)
-        finally:
-            deadline.reset(token)
+        # Not reset on the way out: the thread that ran the request still
+        # reads a streamed body and closes the connection at request_finished
+        # after this returns. Its next request sets a new one.
+        deadline.set(Deadline(self.seconds))
+        return self.get_response(request)
 
 
 class HealthCheck:

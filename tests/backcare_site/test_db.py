@@ -3,6 +3,7 @@ request's deadline, whatever Django waits for (a query, COMMIT, the health
 check of a kept connection, connecting), and /healthz runs one check at a
 time. The deadline's tests open PostgreSQL connections of their own."""
 
+import contextvars
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -204,3 +205,39 @@ def test_a_deadline_costs_microseconds_per_query(own_connection):
     waited = min(cpu_per_query() for _ in range(5))
     cost = (waited - blocking) * 1e6
     assert cost < 10, f"a deadline costs {cost:.2f} µs of CPU per query"
+
+
+@pytest.mark.servers
+@needs_postgresql
+def test_a_streamed_body_keeps_the_deadline_of_its_request(own_connection, settings):
+    # The body of a streamed response (a person's export) is read after the
+    # middleware returned, by the server's thread that ran the request.
+    from django.http import StreamingHttpResponse
+
+    from backcare_site.db import DeadlineMiddleware
+
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 500  # a 1.5 s deadline
+
+    def rows():
+        for n in (1, 2):
+            yield str(query(own_connection, f"SELECT {n}")[0])
+
+    # The server's thread, whose deadline stays with it after the response.
+    thread = contextvars.copy_context()
+    with database_proxy() as proxy:
+        behind(own_connection, proxy)
+        middleware = DeadlineMiddleware(lambda request: StreamingHttpResponse(rows()))
+        body = iter(thread.run(middleware, None).streaming_content)
+        assert thread.run(next, body) == b"1"
+        proxy.pause()
+        # Without a deadline the read would wait for the server to come back.
+        back = threading.Timer(5, proxy.resume)
+        back.start()
+        try:
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="did not answer within 1.5 s"):
+                thread.run(next, body)
+            took = time.monotonic() - started
+        finally:
+            back.cancel()
+    assert took < 1.5 + SLACK, f"the streamed body's query ended after {took:.2f} s"

@@ -190,10 +190,18 @@ def database_settings(**env):
     return options
 
 
-def test_postgresql_connections_have_timeouts_and_sqlite_ones_none():
+def test_postgresql_connections_have_libpqs_timeouts_and_sqlite_its_own():
     postgres = "postgres://postgres@127.0.0.1:5432/backcare"
+    network = {
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
     assert database_settings(DATABASE_URL=postgres) == {
         "connect_timeout": 5,
+        **network,
         "options": "-c statement_timeout=10000",
     }
     assert database_settings(
@@ -203,6 +211,11 @@ def test_postgresql_connections_have_timeouts_and_sqlite_ones_none():
     ) == {
         "sslmode": "disable",
         "connect_timeout": 3,
+        **network,
         "options": "-c statement_timeout=2500",
     }
-    assert database_settings(DATABASE_URL="sqlite:////tmp/backcare.sqlite3") == {}
+    sqlite = "sqlite:////tmp/backcare.sqlite3"
+    assert database_settings(DATABASE_URL=sqlite) == {"timeout": 10}
+    assert database_settings(
+        DATABASE_URL=sqlite, DJANGO_DB_STATEMENT_TIMEOUT_MS="0"
+    ) == {"timeout": 5}
