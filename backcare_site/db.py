@@ -15,8 +15,9 @@ on the socket is ours, whatever Django is doing: connecting, a query, COMMIT,
 ROLLBACK, or the health check of a kept connection (Django's
 ``execute_wrapper()`` sees the queries only). In a request
 (``DeadlineMiddleware``) each wait ends after the statement timeout and a
-grace; past it the callback raises OperationalError, psycopg2 closes that
-connection, and the page answers the styled 503 (``views.server_error``).
+grace (until request_finished, so a streamed body too); past it the
+callback raises OperationalError, psycopg2 closes that connection, and the
+page answers the styled 503 (``views.server_error``).
 Once one wait of a request has missed its deadline the request's later ones
 fail at once: after a failed health check Django would connect again, and a
 hung server would take the connect timeout more. Outside a request (commands,
@@ -39,6 +40,7 @@ from contextvars import ContextVar
 import psycopg2
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+from django.core.signals import request_finished
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.utils import load_backend
 from psycopg2 import OperationalError
@@ -136,11 +138,22 @@ class DeadlineMiddleware:
         self.seconds = statement_timeout_ms / 1000 + GRACE_SECONDS
 
     def __call__(self, request):
-        # Not reset on the way out: the thread that ran the request still
-        # reads a streamed body and closes the connection at request_finished
-        # after this returns. Its next request sets a new one.
+        # Kept after this returns: the server's thread still reads a streamed
+        # body, and Django closes a broken connection at request_finished.
         deadline.set(Deadline(self.seconds))
         return self.get_response(request)
+
+
+def request_ended(**kwargs):
+    """
+    The request's deadline ends with it: what the thread does next (a test
+    after the test client's request) waits as usual. Called after Django's own
+    receiver, connected when django.db was imported.
+    """
+    deadline.set(None)
+
+
+request_finished.connect(request_ended, dispatch_uid="backcare_site.db")
 
 
 class HealthCheck:

@@ -4,10 +4,12 @@ check of a kept connection, connecting), and /healthz runs one check at a
 time. The deadline's tests open PostgreSQL connections of their own."""
 
 import contextvars
+import socket
 import threading
 import time
+import timeit
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from unittest import mock
 
 import pytest
@@ -132,15 +134,30 @@ def test_a_commit_or_health_check_that_hangs_is_cut(own_connection):
 @pytest.mark.servers
 @needs_postgresql
 def test_outside_a_request_only_connecting_is_bounded(own_connection):
-    # A command or a migration: libpq's connect_timeout holds as when psycopg2
-    # blocks, and a statement may take as long as the server allows.
-    assert query(own_connection, "SELECT pg_sleep(0.6), 8")[1] == 8
-    own_connection.close()
+    # A command or a migration, in a thread that serves no request: a wait
+    # lasts until the server answers, and connecting gives up after libpq's
+    # connect_timeout, as when psycopg2 blocks.
+    outside = contextvars.Context()
     with database_proxy() as proxy:
         behind(own_connection, proxy, connect_timeout=2)
+        assert outside.run(query, own_connection, "SELECT 8") == (8,)
+        proxy.pause()
+        back = threading.Timer(2, proxy.resume)
+        back.start()
+        answer, took = timed(outside.run, query, own_connection, "SELECT 9")
+        back.join()
+        assert answer == (9,)
+        assert took >= 2, f"answered after {took:.2f} s, with the server hung 2 s"
+
+        own_connection.close()
         proxy.pause()
         connecting, took = timed(
-            pytest.raises, OperationalError, query, own_connection, "SELECT 9"
+            outside.run,
+            pytest.raises,
+            OperationalError,
+            query,
+            own_connection,
+            "SELECT 10",
         )
     assert "did not answer within 2.0 s" in str(connecting.value)
     assert 2 <= took < 2 + SLACK, f"connecting gave up after {took:.2f} s"
@@ -180,31 +197,43 @@ def test_one_health_check_at_a_time_and_callers_share_it():
 
 # Coverage traces every line, the callback's too: it would measure the tracer.
 @pytest.mark.no_cover
-@pytest.mark.servers
-@needs_postgresql
-def test_a_deadline_costs_microseconds_per_query(own_connection):
-    from psycopg2.extensions import set_wait_callback
+def test_a_deadline_costs_microseconds_per_wait():
+    from psycopg2.extensions import POLL_OK, POLL_READ, STATUS_READY
 
-    from backcare_site import db
+    from backcare_site.db import wait_for_database
 
-    def cpu_per_query(rounds=300):
-        with request_deadline(10), own_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            started = time.process_time()
-            for _ in range(rounds):
-                cursor.execute("SELECT 1")
-            return (time.process_time() - started) / rounds
+    answer, server = socket.socketpair()
+    server.send(b"1")  # always readable
 
-    try:
-        set_wait_callback(None)
-        own_connection.close()
-        blocking = min(cpu_per_query() for _ in range(5))
-    finally:
-        db.install()
-    own_connection.close()
-    waited = min(cpu_per_query() for _ in range(5))
-    cost = (waited - blocking) * 1e6
-    assert cost < 10, f"a deadline costs {cost:.2f} µs of CPU per query"
+    class Connection:
+        """What psycopg2 hands the callback: the answer comes on the 2nd poll."""
+
+        status = STATUS_READY
+        polls = 0
+
+        def fileno(self):
+            return answer.fileno()
+
+        def poll(self):
+            self.polls += 1
+            return POLL_OK if self.polls % 2 == 0 else POLL_READ
+
+    connection = Connection()
+
+    def bare():
+        connection.poll()
+        connection.poll()
+
+    rounds = 20000
+    with closing(answer), closing(server), request_deadline(10):
+        bare_time = min(timeit.repeat(bare, number=rounds, repeat=5))
+        waited = min(
+            timeit.repeat(
+                lambda: wait_for_database(connection), number=rounds, repeat=5
+            )
+        )
+    cost = (waited - bare_time) / rounds * 1e6
+    assert cost < 5, f"a deadline costs {cost:.2f} µs per wait"
 
 
 @pytest.mark.servers
@@ -241,3 +270,29 @@ def test_a_streamed_body_keeps_the_deadline_of_its_request(own_connection, setti
         finally:
             back.cancel()
     assert took < 1.5 + SLACK, f"the streamed body's query ended after {took:.2f} s"
+
+
+@pytest.mark.servers
+@needs_postgresql
+def test_the_deadline_ends_with_its_request(own_connection, settings):
+    # What the server's thread does after a request whose database hung (a
+    # test after the test client's request, say) waits as usual again.
+    from django.http import HttpResponse
+
+    from backcare_site.db import DeadlineMiddleware
+
+    settings.DATABASE_STATEMENT_TIMEOUT_MS = 500
+
+    def view(request):
+        with pytest.raises(OperationalError, match="did not answer within 1.5 s"):
+            query(own_connection, "SELECT 1")
+        return HttpResponse()
+
+    thread = contextvars.copy_context()
+    with database_proxy() as proxy:
+        behind(own_connection, proxy)
+        proxy.pause()
+        response = thread.run(DeadlineMiddleware(view), None)
+        thread.run(response.close)  # the server is done with it
+        proxy.resume()
+        assert thread.run(query, own_connection, "SELECT 2") == (2,)
