@@ -206,9 +206,10 @@ SAVE_MAX_STEPS = 100
 SAVE_MAX_TEXT = 10_000
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 UNREADABLE = "The saved session is not in a form BackCare reads."
-# A JSON string, escapes and all, and what opens or closes a list or object.
-JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-JSON_NESTING = re.compile(r"[\[\]{}]")
+# What the nesting of a JSON text turns on: a backslash and the character
+# it escapes (within a string; outside one the text is no JSON), a quote
+# that opens or closes a string, and what opens or closes a list or object.
+JSON_SYNTAX = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 
 
 def _text(value, longest=64, pattern=None):
@@ -335,6 +336,28 @@ def check_saved_run(data):
     _check_steps(data.get("steps"))
 
 
+def _nests_deeper_than(text, deepest):
+    """
+    Whether ``text`` (JSON or not) opens more than ``deepest`` lists and
+    objects one inside another, brackets within strings aside: one pass,
+    as long as the text whatever it holds.
+    """
+    depth = 0
+    in_string = False
+    for token in JSON_SYNTAX.findall(text):
+        if token == '"':
+            in_string = not in_string
+        elif in_string or token[0] == "\\":
+            continue
+        elif token in "[{":
+            depth += 1
+            if depth > deepest:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def _refuse_constant(name):
     # NaN and Infinity are not JSON; Python's reader would take them.
     raise ValueError(f"{name} is not a number.")
@@ -359,11 +382,8 @@ def read_saved_run(stream):
         raise ValidationError(UNREADABLE) from None
     # Checked before parsing: Python's JSON reader recurses, one level a
     # bracket, and a body of brackets would exhaust its stack.
-    depth = 0
-    for bracket in JSON_NESTING.findall(JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > SAVE_MAX_DEPTH:
-            raise ValidationError(UNREADABLE)
+    if _nests_deeper_than(text, SAVE_MAX_DEPTH):
+        raise ValidationError(UNREADABLE)
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
