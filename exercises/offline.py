@@ -80,7 +80,10 @@ def plan_json(slug):
     has no steps; kept in the catalogue's cache like its pages. Every part
     is rendered by the templates the online pages use, for nobody: the
     person's own parts come with their screening (``screening_parts``, and
-    the steps' reasons: accounts' ``offline_screening``).
+    the steps' reasons: accounts' ``offline_screening``). Its ``catalogue``
+    is the catalogue's version it was built from (None when the shared
+    cache is unreachable): the service worker fetches the routine's page
+    again only when it changed.
     """
 
     def build():
@@ -121,50 +124,49 @@ def plan_json(slug):
             form = AcknowledgeForm(alternatives=list(enumerate(plan.steps, start=1)))
             fields = {"step": field_html(form, "step"), **fields}
             pick = {"pick_error": form.fields["step"].error_messages["required"]}
-        return json.dumps(
-            {
-                **pick,
-                "slug": routine.slug,
-                "title": routine.title,
-                "url": routine.get_absolute_url(),
-                "guide_url": reverse("exercises:guide_start", args=[routine.slug]),
-                "player": static("js/player/main.js"),
-                "styles": [static("css/player.css"), static("css/offline.css")],
-                "safety": safety,
-                "red_flags": red_flags,
-                "invite": invite,
-                "fields": fields,
-                "steps": [
-                    {
-                        "name": step.exercise.name,
-                        "dose": step.dose_text,
-                        "avoidable": page.avoidable,
-                        "html": {
-                            "head": page.head,
-                            "warnings": page.warnings_html,
-                            "player": page.player,
-                            "previous": page.previous,
-                            "how": page.how,
-                        },
-                        # Picked among alternatives: the only step of its session.
-                        **(
-                            {
-                                "alone": {
-                                    "head": page.alone.head,
-                                    "player": page.alone.player,
-                                    "previous": page.alone.previous,
-                                }
+        return {
+            **pick,
+            "slug": routine.slug,
+            "title": routine.title,
+            "url": routine.get_absolute_url(),
+            "guide_url": reverse("exercises:guide_start", args=[routine.slug]),
+            "player": static("js/player/main.js"),
+            "styles": [static("css/player.css"), static("css/offline.css")],
+            "safety": safety,
+            "red_flags": red_flags,
+            "invite": invite,
+            "fields": fields,
+            "steps": [
+                {
+                    "name": step.exercise.name,
+                    "dose": step.dose_text,
+                    "avoidable": page.avoidable,
+                    "html": {
+                        "head": page.head,
+                        "warnings": page.warnings_html,
+                        "player": page.player,
+                        "previous": page.previous,
+                        "how": page.how,
+                    },
+                    # Picked among alternatives: the only step of its session.
+                    **(
+                        {
+                            "alone": {
+                                "head": page.alone.head,
+                                "player": page.alone.player,
+                                "previous": page.alone.previous,
                             }
-                            if page.alone
-                            else {}
-                        ),
-                    }
-                    for step, page in zip(plan.steps, pages.steps, strict=True)
-                ],
-            }
-        )
+                        }
+                        if page.alone
+                        else {}
+                    ),
+                }
+                for step, page in zip(plan.steps, pages.steps, strict=True)
+            ],
+        }
 
-    return cached("offline-plan", slug, build)
+    version, plan = cached("offline-plan", slug, build, with_version=True)
+    return None if plan is None else json.dumps({**plan, "catalogue": version})
 
 
 def _moment(value, name):
