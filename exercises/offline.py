@@ -396,7 +396,8 @@ def read_saved_run(stream):
 
 class OfflineRun:
     """
-    A guided run recorded by the browser offline, as sent: the same questions
+    A guided run recorded by the browser offline, as ``read_saved_run``
+    gives it (checked whole against the save's schema): the same questions
     as ``GuidedRun`` answers (``refusal`` asks it ``acknowledged``), checked
     against ``plan`` (a ``RoutinePlan``): every step in turn, or, in a routine
     whose steps are alternatives, the one picked (``chosen``) alone. Raises
@@ -407,8 +408,6 @@ class OfflineRun:
     """
 
     def __init__(self, data, plan):
-        # Read whole first, however it came (read_saved_run checks it too).
-        check_saved_run(data)
         self.plan = plan
         self.token = data["token"]
         # The safety check was read on the phone before step 1.
