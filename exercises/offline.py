@@ -98,9 +98,7 @@ def plan_json(slug):
             {"warning_groups": plan.warnings_by_severity()},
         )
         red_flags = (
-            render_to_string(
-                f"{partials}/red_flag_list.html", {"red_flags": plan.red_flags}
-            )
+            render_to_string(f"{partials}/red_flag_list.html", {"plan": plan})
             if plan.red_flags
             else ""
         )
