@@ -199,7 +199,8 @@ def guide_step(request, slug, number):
         "step": step,
         "run_token": guide.token,
         "number": number,
-        "total": total,
+        # The run's last step, whose page ends it (main.js).
+        "last": guide.last(total),
         "position": position,
         "count": count,
         "outcome": guide.outcome(number),
