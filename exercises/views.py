@@ -138,7 +138,7 @@ def guide_start(request, slug):
         "routine": plan.routine,
         "steps": plan.steps,
         "warning_groups": plan.warnings_by_severity(),
-        "red_flags": plan.red_flags,
+        "plan": plan,
         "guide": guide,
         "resume_at": resume_at,
         # Where the run goes on, as its step's page says (“1 of 1” when picked).
@@ -199,7 +199,8 @@ def guide_step(request, slug, number):
         "step": step,
         "run_token": guide.token,
         "number": number,
-        "total": total,
+        # The run's last step, whose page ends it (main.js).
+        "last": guide.last(total),
         "position": position,
         "count": count,
         "outcome": guide.outcome(number),
