@@ -35,12 +35,12 @@ from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from backcare_site.changes import Kept, announce, remembered
-from backcare_site.csrf import csrf_token
 
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
@@ -281,11 +281,11 @@ def message_waiting(request):
 
 def with_token(request, content):
     """``content`` (bytes) with the requesting browser's CSRF token in place
-    of ``CSRF_PLACEHOLDER``; getting the token sets its cookie, as rendering
-    it would."""
+    of ``CSRF_PLACEHOLDER``: Django's ``get_token``, masked afresh for each
+    response and setting the cookie, as rendering the token would."""
     if _CSRF_BYTES not in content:
         return content
-    return content.replace(_CSRF_BYTES, csrf_token(request).encode())
+    return content.replace(_CSRF_BYTES, get_token(request).encode())
 
 
 _CSRF_BYTES = CSRF_PLACEHOLDER.encode()

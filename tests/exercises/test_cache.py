@@ -8,13 +8,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 import exercises
 from exercises import cache as catalogue_cache
 from exercises.cache import cache_public_page, cached_plan, plan_key, source_version
 from tests.factories import RoutineFactory
-from tests.helpers import count_queries
+from tests.helpers import count_queries, csrf_token
 
 
 def test_a_visitor_gets_the_routine_page_from_the_cache(client, practice):
@@ -87,6 +87,20 @@ def test_an_unknown_routine_or_one_without_steps_leaves_nothing_in_the_cache(
         assert cache.get(plan_key(slug)) is None
     assert cached_plan("practice").routine == practice
     assert cache.get(plan_key("practice")) is not None
+
+
+def test_each_response_of_a_kept_page_has_a_token_of_its_own(user, practice):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    path = "/routines/practice/"
+    browser.get(path)  # kept now; the next ones are filled in from the kept page
+    tokens = [csrf_token(browser.get(path)) for _ in range(2)]
+
+    assert tokens[0] != tokens[1]  # masked afresh: a compressed page tells nothing
+    for token in tokens:
+        logout = browser.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+        assert logout.status_code == 302
+        browser.force_login(user)
 
 
 # Entries carry the code's version
