@@ -93,7 +93,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["backcare_site.template_builtins"],
         },
     },
 ]
