@@ -99,9 +99,14 @@ def code_version():
     ]
     # Each library's metadata as its installer wrote it, its name and version
     # at the head: read as text, as parsing it costs a tenth of a second.
+    # Each once, and only installed ones: the project's own egg-info, seen
+    # from its folder when that is on the path, has no METADATA.
     libraries = sorted(
-        library.read_text("METADATA") or ""
-        for library in importlib.metadata.distributions()
+        {
+            text
+            for library in importlib.metadata.distributions()
+            if (text := library.read_text("METADATA"))
+        }
     )
     folders += [*settings.TEMPLATES[0]["DIRS"], *settings.STATICFILES_DIRS]
     return source_version(*folders, texts=libraries)
