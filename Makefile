@@ -5,15 +5,37 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: install run test test-fast lint format bench clean
+.PHONY: install upgrade floors run test test-fast lint format bench clean
 
-$(STAMP): pyproject.toml
+# Every package from requirements.lock, each checked against its hashes,
+# then the project itself (the build backend is in the lock too).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Newest versions that pyproject.toml allows, written to requirements.lock
+# (options in pyproject.toml's [tool.pip-tools]), then installed.
+upgrade: $(STAMP)
+	$(BIN)/pip-compile --quiet --upgrade pyproject.toml
+	$(MAKE) install
+
+# The floors of pyproject.toml are true: every direct dependency at the
+# lowest version it allows, in a venv of its own, passes the fast tests.
+FLOORS_VENV ?= .venv-floors
+
+floors:
+	rm -rf $(FLOORS_VENV)
+	$(PYTHON) -m venv $(FLOORS_VENV)
+	$(PYTHON) -m tests.floors > $(FLOORS_VENV)/floors.txt
+	$(FLOORS_VENV)/bin/python -m pip install --quiet --only-binary :all: -r $(FLOORS_VENV)/floors.txt
+	$(FLOORS_VENV)/bin/ruff check .
+	$(FLOORS_VENV)/bin/ruff format --check .
+	$(FLOORS_VENV)/bin/python manage.py check
+	$(FLOORS_VENV)/bin/python -m pytest -p no:cacheprovider -m "not browser and not servers" $(PYTEST_ARGS)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
@@ -42,4 +64,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles test-results .pytest_cache
+	rm -rf $(VENV) $(FLOORS_VENV) staticfiles test-results .pytest_cache

@@ -36,8 +36,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from backcare_site.changes import Kept
+from exercises import cache as catalogue_cache
 from exercises.cache import (
-    CODE_VERSION,
     CSRF_PLACEHOLDER,
     current_version,
     message_waiting,
@@ -63,7 +63,7 @@ def page_key(request, query):
     page = hashlib.blake2b(
         f"{request.path}?{params}".encode(), digest_size=16
     ).hexdigest()
-    return f"progress:{CODE_VERSION}:{request.user.pk}:{page}"
+    return f"progress:{catalogue_cache.CODE_VERSION}:{request.user.pk}:{page}"
 
 
 def stamp(user, totals, catalogue):

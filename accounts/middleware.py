@@ -6,7 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from exercises.cache import CODE_VERSION, current, keep
+from exercises import cache as catalogue_cache
+from exercises.cache import current, keep
 from exercises.models import RED_FLAGS, Contraindication
 from exercises.screening import UNSCREENED, Screening
 
@@ -22,7 +23,7 @@ def screening_of(user):
     """
     if not user.is_authenticated:
         return UNSCREENED
-    key = f"screening:{CODE_VERSION}:{user.pk}"
+    key = f"screening:{catalogue_cache.CODE_VERSION}:{user.pk}"
     stamp = (user.screening_answered_at, user.doctor_cleared_on)
     version, kept = current(key, remember=True)
     if kept is not None and kept[0] == stamp:

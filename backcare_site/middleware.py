@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions import middleware as sessions_middleware
-from django.middleware import common
 from django.utils.functional import SimpleLazyObject, empty
 
 # What django-csp's decorators leave on a response that has a policy of its own.
@@ -102,15 +101,4 @@ class SessionMiddleware(sessions_middleware.SessionMiddleware):
             and not (session.accessed or session.modified)
         ):
             return response
-        return self.process_response(request, response)
-
-
-class CommonMiddleware(common.CommonMiddleware):
-    """Django's (the allowed host checked, Content-Length, APPEND_SLASH), without
-    the mixin's round of hasattr checks on every request."""
-
-    async_capable = False  # the site is served over WSGI
-
-    def __call__(self, request):
-        response = self.process_request(request) or self.get_response(request)
         return self.process_response(request, response)

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "backcare_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backcare_site.middleware.SessionMiddleware",
-    "backcare_site.middleware.CommonMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, with the person's time zone and screening (one layer, not three).
     "accounts.middleware.AuthenticationMiddleware",
@@ -93,7 +93,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["backcare_site.template_builtins"],
         },
     },
 ]

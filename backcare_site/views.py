@@ -20,7 +20,6 @@ from django.views.decorators.http import etag, require_safe
 from django.views.generic import TemplateView
 
 from backcare_site.db import database_answers
-from backcare_site.handlers import HeadAsGetMixin
 from exercises import cache as catalogue_cache
 
 # never_cache's Cache-Control, built once: the decorator parses and rebuilds
@@ -228,7 +227,7 @@ def favicon(request):
     return HttpResponse(favicon_bytes(), content_type="image/x-icon")
 
 
-class OfflineView(HeadAsGetMixin, TemplateView):
+class OfflineView(TemplateView):
     """What the service worker shows for a page it cannot fetch nor has kept."""
 
     template_name = "offline.html"

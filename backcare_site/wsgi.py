@@ -1,10 +1,7 @@
 import os
 
-import django
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backcare_site.settings")
-django.setup(set_prefix=False)
 
-from backcare_site.handlers import Handler  # noqa: E402 (needs the apps ready)
-
-application = Handler()
+application = get_wsgi_application()

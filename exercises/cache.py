@@ -18,29 +18,32 @@ person, a visitor with a run under way) are kept whole too, by what makes
 one differ from another (``render_kept``): a signed-in person's under their
 own id, with their name and CSRF token filled in for each response.
 
-Every entry's key also names the version of the code that made it
-(``CODE_VERSION``): a deploy that changes a model, the plan, a template or a
-static file never reads a pickled object or a page kept by the code before
-it, even while the catalogue's version stays the same.
+Every entry's key also names the version of the deployed code that made it
+(``CODE_VERSION``, which the accounts app's kept pages use too): a deploy
+that changes any of the project's Python, a template, a static file or an
+installed library never reads a pickled object or a page kept by the code
+before it, even while the catalogue's version stays the same.
 """
 
 import hashlib
+import importlib.metadata
 import uuid
 from functools import wraps
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from backcare_site.changes import Kept, announce, remembered
-from backcare_site.csrf import csrf_token
 
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
@@ -60,10 +63,10 @@ CSRF_PLACEHOLDER = "csrf-token-of-the-requesting-browser-9c41f2e7"
 NAME_PLACEHOLDER = "name-of-the-signed-in-person-5d0b7a13"
 
 
-def source_version(*roots):
+def source_version(*roots, texts=()):
     """
     A short hash of every file under ``roots`` (files or folders), by path and
-    content: it changes when any of them does.
+    content, and of ``texts``: it changes when any of them does.
     """
     digest = hashlib.blake2b(digest_size=8)
     for root in map(Path, roots):
@@ -72,18 +75,46 @@ def source_version(*roots):
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(root.parent)).encode() + b"\0")
                 digest.update(path.read_bytes() + b"\0")
+    for text in texts:
+        digest.update(text.encode() + b"\0")
     return digest.hexdigest()
 
 
-# What a cached plan or page is made of: the catalogue app's code (its models,
-# RoutinePlan and the parts of pages in exercises/pages.py are pickled), the
-# templates and the static files (a page names the static files by their
-# hashed names). Read once, at start-up.
-CODE_VERSION = source_version(
-    Path(__file__).resolve().parent,
-    *settings.TEMPLATES[0]["DIRS"],
-    *settings.STATICFILES_DIRS,
-)
+def code_version():
+    """
+    The version of the code a deploy changes: the project's own apps
+    (every installed app in a folder of the project: all their Python, the
+    settings among it, their templates and static files), the project's
+    templates and static files, and the installed libraries' names and
+    versions (a page shows their templates and names their static files by
+    hashed names; a pickled model names Django's version).
+    The catalogue's data is not code: it reaches pages through the database,
+    whose changes carry the catalogue's own version.
+    """
+    project = Path(settings.BASE_DIR).resolve()
+    folders = [
+        config.path
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == project
+    ]
+    # Each library's metadata as its installer wrote it, its name and version
+    # at the head: read as text, as parsing it costs a tenth of a second.
+    # Each once, and only installed ones: the project's own egg-info, seen
+    # from its folder when that is on the path, has no METADATA.
+    libraries = sorted(
+        {
+            text
+            for library in importlib.metadata.distributions()
+            if (text := library.read_text("METADATA"))
+        }
+    )
+    folders += [*settings.TEMPLATES[0]["DIRS"], *settings.STATICFILES_DIRS]
+    return source_version(*folders, texts=libraries)
+
+
+# The version of the code that made a cached plan or page: read once, at
+# start-up, the same in every process of a deploy wherever it is copied.
+CODE_VERSION = code_version()
 
 
 def entry_key(kind, name):
@@ -281,11 +312,11 @@ def message_waiting(request):
 
 def with_token(request, content):
     """``content`` (bytes) with the requesting browser's CSRF token in place
-    of ``CSRF_PLACEHOLDER``; getting the token sets its cookie, as rendering
-    it would."""
+    of ``CSRF_PLACEHOLDER``: Django's ``get_token``, masked afresh for each
+    response and setting the cookie, as rendering the token would."""
     if _CSRF_BYTES not in content:
         return content
-    return content.replace(_CSRF_BYTES, csrf_token(request).encode())
+    return content.replace(_CSRF_BYTES, get_token(request).encode())
 
 
 _CSRF_BYTES = CSRF_PLACEHOLDER.encode()

@@ -106,8 +106,16 @@ class GuidedRun:
         the count steps this run runs, as its page says (“Step 1 of 1” for a
         step picked among alternatives).
         """
-        numbers = [n for n in range(1, total + 1) if self.runs(n)]
+        numbers = self.run_numbers(total)
         return numbers.index(number) + 1, len(numbers)
+
+    def last(self, total):
+        """The number of the last of ``total`` steps this run runs: it ends the run."""
+        return self.run_numbers(total)[-1]
+
+    def run_numbers(self, total):
+        """The numbers of the steps of ``total`` that this run runs, in turn."""
+        return [n for n in range(1, total + 1) if self.runs(n)]
 
     def resume_at(self, total):
         """

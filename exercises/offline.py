@@ -80,7 +80,10 @@ def plan_json(slug):
     has no steps; kept in the catalogue's cache like its pages. Every part
     is rendered by the templates the online pages use, for nobody: the
     person's own parts come with their screening (``screening_parts``, and
-    the steps' reasons: accounts' ``offline_screening``).
+    the steps' reasons: accounts' ``offline_screening``). Its ``catalogue``
+    is the catalogue's version it was built from (None when the shared
+    cache is unreachable): the service worker fetches the routine's page
+    again only when it changed.
     """
 
     def build():
@@ -95,9 +98,7 @@ def plan_json(slug):
             {"warning_groups": plan.warnings_by_severity()},
         )
         red_flags = (
-            render_to_string(
-                f"{partials}/red_flag_list.html", {"red_flags": plan.red_flags}
-            )
+            render_to_string(f"{partials}/red_flag_list.html", {"plan": plan})
             if plan.red_flags
             else ""
         )
@@ -121,50 +122,49 @@ def plan_json(slug):
             form = AcknowledgeForm(alternatives=list(enumerate(plan.steps, start=1)))
             fields = {"step": field_html(form, "step"), **fields}
             pick = {"pick_error": form.fields["step"].error_messages["required"]}
-        return json.dumps(
-            {
-                **pick,
-                "slug": routine.slug,
-                "title": routine.title,
-                "url": routine.get_absolute_url(),
-                "guide_url": reverse("exercises:guide_start", args=[routine.slug]),
-                "player": static("js/player/main.js"),
-                "styles": [static("css/player.css"), static("css/offline.css")],
-                "safety": safety,
-                "red_flags": red_flags,
-                "invite": invite,
-                "fields": fields,
-                "steps": [
-                    {
-                        "name": step.exercise.name,
-                        "dose": step.dose_text,
-                        "avoidable": page.avoidable,
-                        "html": {
-                            "head": page.head,
-                            "warnings": page.warnings_html,
-                            "player": page.player,
-                            "previous": page.previous,
-                            "how": page.how,
-                        },
-                        # Picked among alternatives: the only step of its session.
-                        **(
-                            {
-                                "alone": {
-                                    "head": page.alone.head,
-                                    "player": page.alone.player,
-                                    "previous": page.alone.previous,
-                                }
+        return {
+            **pick,
+            "slug": routine.slug,
+            "title": routine.title,
+            "url": routine.get_absolute_url(),
+            "guide_url": reverse("exercises:guide_start", args=[routine.slug]),
+            "player": static("js/player/main.js"),
+            "styles": [static("css/player.css"), static("css/offline.css")],
+            "safety": safety,
+            "red_flags": red_flags,
+            "invite": invite,
+            "fields": fields,
+            "steps": [
+                {
+                    "name": step.exercise.name,
+                    "dose": step.dose_text,
+                    "avoidable": page.avoidable,
+                    "html": {
+                        "head": page.head,
+                        "warnings": page.warnings_html,
+                        "player": page.player,
+                        "previous": page.previous,
+                        "how": page.how,
+                    },
+                    # Picked among alternatives: the only step of its session.
+                    **(
+                        {
+                            "alone": {
+                                "head": page.alone.head,
+                                "player": page.alone.player,
+                                "previous": page.alone.previous,
                             }
-                            if page.alone
-                            else {}
-                        ),
-                    }
-                    for step, page in zip(plan.steps, pages.steps, strict=True)
-                ],
-            }
-        )
+                        }
+                        if page.alone
+                        else {}
+                    ),
+                }
+                for step, page in zip(plan.steps, pages.steps, strict=True)
+            ],
+        }
 
-    return cached("offline-plan", slug, build)
+    version, plan = cached("offline-plan", slug, build, with_version=True)
+    return None if plan is None else json.dumps({**plan, "catalogue": version})
 
 
 def _moment(value, name):
@@ -206,9 +206,10 @@ SAVE_MAX_STEPS = 100
 SAVE_MAX_TEXT = 10_000
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 UNREADABLE = "The saved session is not in a form BackCare reads."
-# A JSON string, escapes and all, and what opens or closes a list or object.
-JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-JSON_NESTING = re.compile(r"[\[\]{}]")
+# What the nesting of a JSON text turns on: a backslash and the character
+# it escapes (within a string; outside one the text is no JSON), a quote
+# that opens or closes a string, and what opens or closes a list or object.
+JSON_SYNTAX = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
 
 
 def _text(value, longest=64, pattern=None):
@@ -335,6 +336,28 @@ def check_saved_run(data):
     _check_steps(data.get("steps"))
 
 
+def _nests_deeper_than(text, deepest):
+    """
+    Whether ``text`` (JSON or not) opens more than ``deepest`` lists and
+    objects one inside another, brackets within strings aside: one pass,
+    as long as the text whatever it holds.
+    """
+    depth = 0
+    in_string = False
+    for token in JSON_SYNTAX.findall(text):
+        if token == '"':
+            in_string = not in_string
+        elif in_string or token[0] == "\\":
+            continue
+        elif token in "[{":
+            depth += 1
+            if depth > deepest:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def _refuse_constant(name):
     # NaN and Infinity are not JSON; Python's reader would take them.
     raise ValueError(f"{name} is not a number.")
@@ -359,11 +382,8 @@ def read_saved_run(stream):
         raise ValidationError(UNREADABLE) from None
     # Checked before parsing: Python's JSON reader recurses, one level a
     # bracket, and a body of brackets would exhaust its stack.
-    depth = 0
-    for bracket in JSON_NESTING.findall(JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        if depth > SAVE_MAX_DEPTH:
-            raise ValidationError(UNREADABLE)
+    if _nests_deeper_than(text, SAVE_MAX_DEPTH):
+        raise ValidationError(UNREADABLE)
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ValueError:
@@ -374,7 +394,8 @@ def read_saved_run(stream):
 
 class OfflineRun:
     """
-    A guided run recorded by the browser offline, as sent: the same questions
+    A guided run recorded by the browser offline, as ``read_saved_run``
+    gives it (checked whole against the save's schema): the same questions
     as ``GuidedRun`` answers (``refusal`` asks it ``acknowledged``), checked
     against ``plan`` (a ``RoutinePlan``): every step in turn, or, in a routine
     whose steps are alternatives, the one picked (``chosen``) alone. Raises
@@ -385,8 +406,6 @@ class OfflineRun:
     """
 
     def __init__(self, data, plan):
-        # Read whole first, however it came (read_saved_run checks it too).
-        check_saved_run(data)
         self.plan = plan
         self.token = data["token"]
         # The safety check was read on the phone before step 1.

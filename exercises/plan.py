@@ -35,6 +35,11 @@ class RoutinePlan:
         return self.steps[0].routine
 
     @property
+    def urgent_flags(self):
+        """The red flags to get help for at once, not only before exercising."""
+        return [warning for warning in self.red_flags if warning.is_urgent]
+
+    @property
     def warnings(self):
         """Every warning of the routine: its own, then its steps', each once."""
         warnings = dict.fromkeys(self.own_warnings)

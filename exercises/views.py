@@ -8,8 +8,6 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
 
-from backcare_site.handlers import HeadAsGetMixin
-
 from .cache import (
     cache_public_page,
     cached_exercise_page,
@@ -38,7 +36,7 @@ def last_routine_id(request):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class HomeView(HeadAsGetMixin, ListView):
+class HomeView(ListView):
     template_name = "exercises/home.html"
     context_object_name = "routines"
     queryset = Routine.objects.ladder().with_exercises()
@@ -55,7 +53,7 @@ class HomeView(HeadAsGetMixin, ListView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class RoutineDetailView(HeadAsGetMixin, TemplateView):
+class RoutineDetailView(TemplateView):
     template_name = "exercises/routine.html"
 
     def get_context_data(self, slug, **kwargs):
@@ -85,12 +83,12 @@ class RoutineDetailView(HeadAsGetMixin, TemplateView):
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class AboutView(HeadAsGetMixin, TemplateView):
+class AboutView(TemplateView):
     template_name = "exercises/about.html"
 
 
 @method_decorator(cache_public_page, name="dispatch")
-class ExerciseDetailView(HeadAsGetMixin, TemplateView):
+class ExerciseDetailView(TemplateView):
     template_name = "exercises/exercise.html"
 
     def get_context_data(self, slug, **kwargs):
@@ -138,7 +136,7 @@ def guide_start(request, slug):
         "routine": plan.routine,
         "steps": plan.steps,
         "warning_groups": plan.warnings_by_severity(),
-        "red_flags": plan.red_flags,
+        "plan": plan,
         "guide": guide,
         "resume_at": resume_at,
         # Where the run goes on, as its step's page says (“1 of 1” when picked).
@@ -199,7 +197,8 @@ def guide_step(request, slug, number):
         "step": step,
         "run_token": guide.token,
         "number": number,
-        "total": total,
+        # The run's last step, whose page ends it (main.js).
+        "last": guide.last(total),
         "position": position,
         "count": count,
         "outcome": guide.outcome(number),

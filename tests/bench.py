@@ -701,18 +701,13 @@ def middleware_in_process(requests, rounds):
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import override_settings
 
-    from backcare_site.handlers import Handler
     from tests.helpers import wsgi_environ
 
     full = list(settings.MIDDLEWARE)
     configurations = [
-        (
-            "bare Django's URLs",
-            WSGIHandler,
-            {"ROOT_URLCONF": "tests.bare.urls", "MIDDLEWARE": []},
-        )
+        ("bare Django's URLs", {"ROOT_URLCONF": "tests.bare.urls", "MIDDLEWARE": []})
     ] + [
-        (label, Handler, {"MIDDLEWARE": full[:count]})
+        (label, {"MIDDLEWARE": full[:count]})
         for count, label in enumerate(middleware_labels(full))
     ]
     statuses = []
@@ -725,11 +720,11 @@ def middleware_in_process(requests, rounds):
         b"".join(response)
         response.close()  # as a server does: request_finished and its handlers
 
-    times = {label: [] for label, _, _ in configurations}
+    times = {label: [] for label, _ in configurations}
     for _ in range(rounds):
-        for label, handler_class, changes in configurations:
+        for label, changes in configurations:
             with override_settings(**changes):
-                handler = handler_class()
+                handler = WSGIHandler()
                 for _ in range(50):
                     serve(handler)
                 started = time.process_time()

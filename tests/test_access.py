@@ -5,7 +5,7 @@ Every URL of the site has a row: open to everyone, or to a signed-in person
 (a visitor is sent to log in, coming back to the same URL), or to the owner
 of the record it names (anyone else gets 404 and the record stays as it was).
 The admin is for staff. Views that change state refuse GET, and every form
-needs its CSRF token.
+needs its CSRF token. A page answers HEAD as its GET does.
 """
 
 import re
@@ -193,6 +193,36 @@ def test_a_signed_in_person_opens_every_personal_url(name, signed_in, practice, 
     response = signed_in.get(url)
 
     assert response.status_code == ACCESS[name].get, (url, response.status_code)
+
+
+def readable(*who):
+    """The URLs open to ``who`` whose GET answers 200 and that take no form
+    (nor the offline save's JSON, which its GET only prepares)."""
+    return [
+        name
+        for name in names(*who)
+        if ACCESS[name].get == 200
+        and not ACCESS[name].form
+        and name != "accounts:offline_save"
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, who",
+    [(name, EVERYONE) for name in readable(EVERYONE)]
+    + [(name, SIGNED_IN) for name in readable(SIGNED_IN, OWNER)],
+)
+def test_head_answers_as_get_does(name, who, client, practice, user):
+    url = url_of(name, CompletedSessionFactory(user=user))
+    if who != EVERYONE:
+        client.force_login(user)
+    client.get(url)  # a kept page's first GET keeps it: HEAD gets the same
+
+    got, head = client.get(url), client.head(url)
+
+    assert head.status_code == got.status_code == 200, (url, head.status_code)
+    assert head["Content-Type"] == got["Content-Type"], url
+    assert head.get("Content-Length") == got.get("Content-Length"), url
 
 
 # The owner

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import string
+import time
 from datetime import date, timedelta
 from urllib.parse import quote_from_bytes, urlsplit
 
@@ -1076,6 +1077,17 @@ BROKEN_OFFLINE_BODIES = {
     ).encode(),
 }
 
+# Under 64 KB, but each once took seconds of CPU to refuse: every quote
+# with no closing one began a scan to the end of the body.
+SLOW_OFFLINE_BODIES = {
+    "a string of 32,000 escaped quotes, never closed": b'"' + b'\\"' * 32_000,
+    "32,000 quotes each followed by a backslash": b'"\\' * 32_000,
+    "an unclosed string of escaped quotes in the run": b'{"routine": "'
+    + b'\\"' * 32_000,
+    "an unclosed list 65,000 deep": b"[" * 65_000,
+    "an unclosed object 10,000 deep": b'{"a": ' * 10_000,
+}
+
 # Never answered 500 on SQLite, but hold nothing BackCare can keep either.
 BAD_OFFLINE_BODIES = {
     "a lone surrogate in the notes": json.dumps(offline_run(notes="ok \udfff")),
@@ -1118,8 +1130,12 @@ def assert_offline_answered(response, *, accepted=(200, 201, 409)):
 
 @pytest.mark.parametrize(
     "body",
-    [*BROKEN_OFFLINE_BODIES.values(), *BAD_OFFLINE_BODIES.values()],
-    ids=[*BROKEN_OFFLINE_BODIES, *BAD_OFFLINE_BODIES],
+    [
+        *BROKEN_OFFLINE_BODIES.values(),
+        *SLOW_OFFLINE_BODIES.values(),
+        *BAD_OFFLINE_BODIES.values(),
+    ],
+    ids=[*BROKEN_OFFLINE_BODIES, *SLOW_OFFLINE_BODIES, *BAD_OFFLINE_BODIES],
 )
 def test_a_body_the_offline_save_cannot_read_answers_400_with_a_message(
     signed_in, catalogue, body
@@ -1130,6 +1146,35 @@ def test_a_body_the_offline_save_cannot_read_answers_400_with_a_message(
     assert response.status_code == 400
     assert answer["code"] == "invalid"
     assert rows() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [*SLOW_OFFLINE_BODIES.values(), *BROKEN_OFFLINE_BODIES.values()],
+    ids=[*SLOW_OFFLINE_BODIES, *BROKEN_OFFLINE_BODIES],
+)
+def test_a_body_the_offline_save_cannot_read_is_refused_at_once(
+    signed_in, catalogue, body
+):
+    # CPU time, this process's: other work on the machine does not count.
+    started = time.process_time()
+    response = signed_in.post(OFFLINE_SAVE_URL, body, content_type="application/json")
+    spent = time.process_time() - started
+
+    assert response.status_code == 400
+    assert spent < 0.5, f"{spent:.2f} s of CPU to refuse {len(body):,} bytes"
+
+
+def test_brackets_quotes_and_backslashes_in_the_notes_are_only_text(
+    signed_in, catalogue
+):
+    notes = '[[[[{{{{ \\" "]]]] \\ \\\\" {"a": [[["'
+    body = json.dumps(offline_run(notes=notes))
+
+    response = signed_in.post(OFFLINE_SAVE_URL, body, content_type="application/json")
+
+    assert response.status_code == 201, response.json()
+    assert CompletedSession.objects.get().notes == notes
 
 
 def test_the_valid_offline_run_of_these_tests_is_recorded(signed_in, catalogue):

@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
 
-from backcare_site.handlers import HeadAsGetMixin
 from exercises.forms import DoctorClearanceForm
 from exercises.models import Contraindication
 
@@ -109,7 +108,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PrivacyView(HeadAsGetMixin, TemplateView):
+class PrivacyView(TemplateView):
     template_name = "accounts/privacy.html"
 
 

@@ -324,12 +324,32 @@ async function keepPlan(slug) {
     return;
   }
   const plan = await response.json();
-  // The routine's page as a visitor sees it, the same for everyone too:
-  // offline, guide.js shows it with a signed-in person's own marks.
-  const page = await fetch(`/routines/${slug}/`, { credentials: "omit" });
-  plan.page = page.ok ? await page.text() : null;
+  plan.page = await routinePage(slug, plan);
   await forgetting;
   await inStore("plans", "readwrite", (store) => store.put({ slug, version: VERSION, plan }));
+}
+
+// The routine's page as a visitor sees it, the same for everyone too:
+// offline, guide.js shows it with a signed-in person's own marks. Fetched
+// only when the one kept is of another deployment or catalogue version
+// (the plan's ``catalogue``), or there is none; null when it cannot be,
+// and the plan is kept all the same.
+async function routinePage(slug, plan) {
+  const kept = await inStore("plans", "readonly", (store) => store.get(slug)).catch(() => null);
+  const same =
+    kept &&
+    kept.version === VERSION &&
+    plan.catalogue &&
+    kept.plan.catalogue === plan.catalogue;
+  if (same && kept.plan.page) {
+    return kept.plan.page;
+  }
+  try {
+    const page = await fetch(`/routines/${slug}/`, { credentials: "omit" });
+    return page.ok ? await page.text() : null;
+  } catch (error) {
+    return null;
+  }
 }
 
 // A plan kept by this deployment (its pages name this deployment's files).

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.cache import CSRF_PLACEHOLDER
 from accounts.models import CompletedSession
+from exercises import cache as catalogue_cache
 from tests.factories import UserFactory, red_flag
 from tests.helpers import clock_at, count_queries, csrf_token, html, text
 
@@ -104,6 +105,18 @@ def test_two_people_each_see_only_their_own_pages_whether_kept_or_not(alex, sam)
         assert own[name][1] in seen[name, "/progress/history/", "hit"]
     # Another's session's page is not theirs, kept or not.
     assert clients["sam"].get(alexs.get_absolute_url()).status_code == 404
+
+
+def test_a_page_kept_by_the_code_before_a_deploy_is_not_served(alex, monkeypatch):
+    alex, session = alex
+    client = device(alex)
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "before-the-deploy")
+    for url in pages_of(session):
+        miss_then_hit(client, url)
+
+    monkeypatch.setattr(catalogue_cache, "CODE_VERSION", "after-the-deploy")
+    for url in pages_of(session):
+        miss_then_hit(client, url)
 
 
 def test_a_kept_page_answers_with_the_headers_of_a_fresh_one(alex):

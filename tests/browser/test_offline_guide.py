@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
+from exercises.cache import new_version
 from exercises.models import Contraindication
 from tests.browser.flows import (
     BEGINNER_STEPS,
@@ -836,3 +837,86 @@ def test_offline_the_aerobic_routine_offers_one_step_and_records_it_alone(
     ] == [("Treadmill", 2, "done")]
     assert 1260 <= session.steps.get().seconds <= 1265
     assert errors == []
+
+
+# ----- the routine's page kept with its plan (issue 27.4) ------------------
+
+# The worker's own fetch of the routine's page (keepPlan), not a navigation.
+ROUTINE_PAGE_URL = re.compile(r"/routines/practice/$")
+
+
+def from_the_worker(request):
+    # A navigation passed on by the worker asks for HTML; its fetch() for
+    # the page asks for anything.
+    return request.service_worker is not None and request.headers["accept"] == "*/*"
+
+
+def test_the_plan_is_kept_when_the_routine_page_cannot_be_fetched(page, practice):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    refused = []
+
+    def no_page(route):
+        if from_the_worker(route.request):
+            refused.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.context.route(ROUTINE_PAGE_URL, no_page)
+    sign_in(page, UserFactory(username="casey"))
+    page.goto(ROUTINE)
+    controlled(page)
+
+    wait_for_plan(page)
+    assert refused, "the worker never asked for the routine's page"
+    page.context.set_offline(True)
+    page.goto(OFFLINE)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Before you start: safety check"
+    )
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
+        "5", exact=True
+    ).check()
+    page.get_by_role("button", name="Start guided session").click()
+    expect(page).to_have_url(re.compile(rf"{OFFLINE}1/$"))
+    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
+    assert errors == []
+
+
+def test_the_routine_page_is_fetched_again_only_when_the_catalogue_changed(
+    page, practice
+):
+    fetched = []
+
+    def count(route):
+        if from_the_worker(route.request):
+            fetched.append(route.request.url)
+        route.continue_()
+
+    def reopen():
+        # The worker keeps the plan after the page is answered: wait for it.
+        with page.context.expect_event(
+            "requestfinished", lambda request: request.url.endswith("plan.json")
+        ):
+            page.reload()
+        page.wait_for_timeout(1000)
+
+    page.context.route(ROUTINE_PAGE_URL, count)
+    page.goto(ROUTINE)
+    controlled(page)
+    wait_for_plan(page)
+    first = len(fetched)
+
+    reopen()
+    reopen()
+    unchanged = len(fetched)
+    practice.summary = "A new summary, on the routine's page only."
+    practice.save()
+    new_version()
+    reopen()
+
+    assert first >= 1
+    assert unchanged == first
+    assert len(fetched) == first + 1

@@ -26,6 +26,12 @@ def stubbed(screen, practice):
     assert errors == []
 
 
+def stand_still(page):
+    """The page's clock moves only when the test runs it: on a slow machine
+    the lead-in must not run on into the hold between two checks."""
+    page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+
+
 def countdown_of(player):
     return player.locator("[data-player-countdown]")
 
@@ -63,6 +69,7 @@ def colours(locator):
 def test_a_held_steps_lead_in_counts_3_2_1_in_its_own_look(stubbed):
     page = stubbed
     player = open_step(page, "practice", 2)  # Bridge: 5 holds of 6 s.
+    stand_still(page)
     phase = player.locator("[data-player-phase]")
     clock = player.locator("[data-player-clock]")
     toggle = player.locator("[data-player-toggle]")
@@ -106,6 +113,7 @@ def test_a_held_steps_lead_in_counts_3_2_1_in_its_own_look(stubbed):
 def test_a_counted_steps_lead_in_counts_3_2_1_on_the_tap_button(stubbed):
     page = stubbed
     player = open_step(page, "practice", 1)  # Knee rocks: 10, counted.
+    stand_still(page)
     number = player.locator("[data-player-count-number]")
     toggle = player.locator("[data-player-toggle]")
     ready_at = toggle.bounding_box()["y"]

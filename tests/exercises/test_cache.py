@@ -1,6 +1,9 @@
 """The shared page cache of the catalogue (exercises/cache.py)."""
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -8,13 +11,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
-import exercises
 from exercises import cache as catalogue_cache
-from exercises.cache import cache_public_page, cached_plan, plan_key, source_version
+from exercises.cache import cache_public_page, cached_plan, plan_key
 from tests.factories import RoutineFactory
-from tests.helpers import count_queries
+from tests.helpers import count_queries, csrf_token
 
 
 def test_a_visitor_gets_the_routine_page_from_the_cache(client, practice):
@@ -89,6 +91,20 @@ def test_an_unknown_routine_or_one_without_steps_leaves_nothing_in_the_cache(
     assert cache.get(plan_key("practice")) is not None
 
 
+def test_each_response_of_a_kept_page_has_a_token_of_its_own(user, practice):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    path = "/routines/practice/"
+    browser.get(path)  # kept now; the next ones are filled in from the kept page
+    tokens = [csrf_token(browser.get(path)) for _ in range(2)]
+
+    assert tokens[0] != tokens[1]  # masked afresh: a compressed page tells nothing
+    for token in tokens:
+        logout = browser.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+        assert logout.status_code == 302
+        browser.force_login(user)
+
+
 # Entries carry the code's version
 
 
@@ -125,22 +141,45 @@ def test_a_page_cached_by_other_code_is_not_served(
         assert client.get("/routines/practice/").content == kept
 
 
-def test_the_code_version_changes_with_any_source_of_the_catalogue(tmp_path):
-    app = shutil.copytree(
-        Path(exercises.__file__).parent,
-        tmp_path / "exercises",
-        ignore=shutil.ignore_patterns("__pycache__"),
+def code_version_of(project):
+    """CODE_VERSION as a process started in ``project`` (a deploy's copy) has it."""
+    command = "import django; django.setup(); from exercises import cache; "
+    command += "print(cache.CODE_VERSION)"
+    started = subprocess.run(
+        [sys.executable, "-c", command],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    templates = shutil.copytree(settings.TEMPLATES[0]["DIRS"][0], tmp_path / "t")
-    before = source_version(app, templates)
-    assert source_version(app, templates) == before
+    return started.stdout.strip()
 
-    models = app / "models.py"
-    models.write_text(models.read_text() + "\n# a new field\n")
-    after_models = source_version(app, templates)
-    (templates / "base.html").write_text("<!doctype html>")
 
-    assert len({before, after_models, source_version(app, templates)}) == 3
+def test_the_code_version_changes_with_any_file_a_deploy_changes(tmp_path):
+    # What a deploy copies: the project's apps, its templates and static files.
+    for folder in ("accounts", "exercises", "backcare_site", "templates", "static"):
+        shutil.copytree(
+            Path(settings.BASE_DIR) / folder,
+            tmp_path / folder,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+    # Every worker of a deploy, wherever it is copied, has the same version.
+    versions = [code_version_of(tmp_path)]
+    assert versions == [catalogue_cache.CODE_VERSION]
+
+    for changed in (
+        "accounts/progress.py",  # the dashboard's figures
+        "backcare_site/views.py",
+        "exercises/models.py",
+        "templates/base.html",
+        "static/css/site.css",
+    ):
+        path = tmp_path / changed
+        path.write_text(path.read_text() + "\n")
+        versions.append(code_version_of(tmp_path))
+
+    assert len(set(versions)) == len(versions)
 
 
 def test_a_process_remembers_a_page_s_parts_no_longer_than_the_cache_keeps_them(

@@ -472,9 +472,19 @@ def test_a_picked_step_is_the_only_step_of_its_run():
 
     assert run.place(2, 2) == (1, 1)
     assert run.next_after(2, 2) is None
+    assert run.last(2) == 2
+
+
+def test_the_first_step_picked_is_the_last_of_its_run():
+    run = GuidedRun(SessionStore(), "cardio")
+    run.start(chosen=1)
+
+    assert run.place(1, 2) == (1, 1)
+    assert run.last(2) == 1
 
 
 def test_a_run_of_every_step_places_each_in_order():
     run = started()
 
     assert [run.place(n, 4) for n in range(1, 5)] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert run.last(4) == 4

@@ -5,6 +5,7 @@ import re
 from django.test import Client
 
 from accounts import services
+from exercises.cache import catalogue_changed
 from tests.helpers import signed_in_client
 
 
@@ -31,6 +32,25 @@ def test_the_plan_holds_every_step_and_the_safety_check_and_nothing_personal(
     assert "csrfmiddlewaretoken" not in visitor.content.decode()
     assert "alex" not in visitor.content.decode()
     assert "set-cookie" not in {name.lower() for name in visitor.headers}
+
+
+def test_the_plan_names_the_catalogue_version_until_the_catalogue_changes(
+    practice, django_capture_on_commit_callbacks
+):
+    # The worker fetches the routine's page again only when this changes.
+    first = Client().get("/routines/practice/plan.json").json()["catalogue"]
+    again = Client().get("/routines/practice/plan.json").json()["catalogue"]
+    practice.summary = "A new summary, on the routine's page only."
+    with django_capture_on_commit_callbacks(execute=True):
+        practice.save()
+        catalogue_changed()
+    changed = Client().get("/routines/practice/plan.json").json()["catalogue"]
+
+    assert isinstance(first, str) and first
+    assert again == first
+    assert isinstance(changed, str) and changed != first
+    page = Client().get("/routines/practice/").content.decode()
+    assert "A new summary, on the routine&#x27;s page only." in page
 
 
 def test_there_is_no_plan_of_an_unknown_routine(db):

@@ -708,6 +708,24 @@ def test_a_visitor_sees_every_red_flag_on_the_safety_check(seed_flags, client, s
     assert section.count("<li>") == len(NICE_RED_FLAGS)
 
 
+GO_NOW = "go to an emergency department now, or call the emergency number"
+
+
+@pytest.mark.parametrize("urgent", [0, 1, 2])
+def test_the_red_flag_list_says_go_now_once_when_any_sign_is_urgent(
+    practice, client, urgent
+):
+    red_flag()
+    for number in range(urgent):
+        urgent_flag(slug=f"urgent-{number}", title=f"Urgent sign {number}")
+
+    page = text_of(client.get("/routines/practice/guide/"))
+
+    assert RED_FLAG_LIST in page
+    assert page.count("Emergency:") == urgent
+    assert page.count(GO_NOW) == min(urgent, 1)
+
+
 def test_the_about_page_names_the_nice_summary(client, catalogue):
     page = text_of(client.get("/about/"))
 

@@ -527,11 +527,14 @@ def test_a_clearance_not_covering_all_the_screening_asks_now_is_refused(practice
 
     one_missing = sent(owner=user.pk, doctor_cleared_for=[first.pk])
     without_owner = sent(doctor_cleared_for=[first.pk, second.pk])
+    none_shown = sent(owner=user.pk)
     not_pks = sent(owner=user.pk, doctor_cleared_for="all")
+    yes_for_pks = sent(owner=user.pk, doctor_cleared_for=[True, True])
 
-    assert [one_missing.status_code, without_owner.status_code] == [409, 409]
+    refused = [one_missing, without_owner, none_shown]
+    assert [answer.status_code for answer in refused] == [409] * 3
     # Not a list of warnings: no phone sends it, it never will be recorded.
-    assert not_pks.status_code == 400
+    assert [not_pks.status_code, yes_for_pks.status_code] == [400, 400]
     user.refresh_from_db()
     assert user.doctor_cleared_on is None
     assert CompletedSession.objects.count() == 0

@@ -491,18 +491,31 @@ EMERGENCY = "Go to an emergency department now, or call the emergency number"
 NICE_CKS = "https://cks.nice.org.uk/topics/back-pain-low-without-radiculopathy/"
 
 
-def test_an_urgent_yes_says_what_to_do_now_in_nices_terms(db):
-    flag = urgent_flag()
-    client, _ = person_with(flag)
+NICE_EMERGENCY = "NICE's summary on low back pain treats {} as an emergency:"
+FEVER = {"slug": "fever", "title": "A fever with your back pain"}
+
+
+@pytest.mark.parametrize(
+    ("flags", "signs"),
+    [([{}], "this sign"), ([FEVER], "this sign"), ([{}, FEVER], "these signs")],
+    ids=["the seed's", "an editor's", "both"],
+)
+def test_an_urgent_yes_says_what_to_do_now_in_nices_terms(db, flags, signs):
+    flag, *others = [urgent_flag(**fields) for fields in flags]
+    client, _ = person_with(flag, *others)
 
     response = client.get("/progress/")
     page = text_of(response)
 
-    # A concrete step, now (NICE CKS: suspected cauda equina syndrome is
-    # referred for emergency assessment), before the answers it is about.
+    # A concrete step, now (NICE CKS: its red flags are assessed as an
+    # emergency), before the answers it is about; true of any urgent sign an
+    # editor adds, not only of the seed's signs of cauda equina syndrome.
     assert EMERGENCY in page
     assert page.index(URGENT) < page.index(EMERGENCY) < page.index(flag.title)
-    assert "cauda equina syndrome" in page
+    said = NICE_EMERGENCY.format(signs)
+    assert said in page
+    assert page.index(said) < page.index(flag.title)
+    assert "cauda equina" not in page
     assert "urgently, today" not in page
     assert NICE_CKS in html(response)
 
