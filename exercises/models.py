@@ -593,3 +593,30 @@ class SeedRow(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.key}"
+
+
+class CatalogueVersionQuerySet(models.QuerySet):
+    def current(self):
+        """The catalogue's version: one more at each change an editor makes."""
+        return self.values_list("number", flat=True).first() or 0
+
+    def bump(self):
+        """A new version, in the transaction of the change it counts."""
+        if not self.update(number=models.F("number") + 1):
+            self.create(number=1)
+
+
+class CatalogueVersion(models.Model):
+    """
+    One row: the version of the catalogue, written in the same transaction as
+    each change to it (``exercises.cache.catalogue_changed``). Pages kept in
+    the cache name the version they were made from, so an entry made before a
+    change is never served after it, on any worker, whatever the cache held.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+
+    objects = CatalogueVersionQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Catalogue version {self.number}"
