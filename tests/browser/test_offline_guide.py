@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
-from exercises.cache import new_version
+from exercises.cache import catalogue_changed
 from exercises.models import Contraindication
 from tests.browser.flows import (
     BEGINNER_STEPS,
@@ -914,7 +914,7 @@ def test_the_routine_page_is_fetched_again_only_when_the_catalogue_changed(
     unchanged = len(fetched)
     practice.summary = "A new summary, on the routine's page only."
     practice.save()
-    new_version()
+    catalogue_changed()
     reopen()
 
     assert first >= 1
