@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -26,27 +25,32 @@ def screening_of(user):
     )
 
 
+def in_their_zone(user):
+    """``user``, once read, with a signed-in person's time zone made the active one."""
+    if user.is_authenticated:
+        timezone.activate(user.zone)
+    return user
+
+
 class PersonMiddleware:
     """
-    After Django's ``AuthenticationMiddleware``: a signed-in person's time
-    zone is the active one until the request ends, so their dates show and
-    count in it, and ``request.screening`` is their screening answers, read
-    when first asked. For everyone else, and after the request, the site's
-    zone. A streamed response is written after this returns, so the exports
-    name the person's zone themselves.
+    After Django's ``AuthenticationMiddleware``: once ``request.user`` is read,
+    a signed-in person's time zone is the active one until the request ends,
+    so their dates show and count in it; ``request.screening`` is their
+    screening answers, read when first asked. Nothing is read that the page
+    does not ask for (a health check stays off the session and the database).
+    For everyone else, and after the request, the site's zone. A streamed
+    response is written after this returns, so the exports name the person's
+    zone themselves.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        user = request.user  # Django's, read when first asked
+        request.user = SimpleLazyObject(lambda: in_their_zone(user))
         request.screening = SimpleLazyObject(lambda: screening_of(request.user))
-        # Without a session cookie no one is signed in: the session is left
-        # untouched (no ``Vary: Cookie`` on a visitor's page).
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and (
-            request.user.is_authenticated
-        ):
-            timezone.activate(request.user.zone)
         try:
             return self.get_response(request)
         finally:

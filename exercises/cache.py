@@ -36,6 +36,7 @@ The public API:
 
 import hashlib
 import importlib.metadata
+from contextvars import ContextVar
 from functools import wraps
 from pathlib import Path
 from urllib.parse import urlencode
@@ -49,6 +50,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.html import escape
 
 from .models import CatalogueVersion
@@ -121,13 +123,27 @@ def entry_key(kind, name):
     return f"kept:{CODE_VERSION}:{kind}:{digest}"
 
 
+# The catalogue's version as this request first read it (KeptPageMiddleware
+# gives each request a fresh memo): a page's parts and the page itself are
+# of one version, read once.
+_request_memo = ContextVar("catalogue_version_memo", default=None)
+
+
 def catalogue_version():
-    return CatalogueVersion.objects.current()
+    memo = _request_memo.get()
+    if memo is None:
+        return CatalogueVersion.objects.current()
+    if "version" not in memo:
+        memo["version"] = CatalogueVersion.objects.current()
+    return memo["version"]
 
 
 def catalogue_changed():
     """Call in the transaction of any change to the catalogue."""
     CatalogueVersion.objects.bump()
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
 
 
 def is_impersonal(request):
@@ -158,7 +174,14 @@ class KeptPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_impersonal(request):
+        token = _request_memo.set({})
+        try:
+            return self.answer(request)
+        finally:
+            _request_memo.reset(token)
+
+    def answer(self, request):
+        if not (is_impersonal(request) and is_kept_for_visitors(request.path_info)):
             return self.get_response(request)
         key = entry_key("page", request.path)
         version = catalogue_version()
@@ -168,11 +191,7 @@ class KeptPageMiddleware:
             return HttpResponse(content, headers=headers)
         response = self.get_response(request)
         # A page that sets a cookie (a session, a CSRF token's) is someone's own.
-        if (
-            getattr(response, "kept_for_visitors", False)
-            and response.status_code == 200
-            and not response.cookies
-        ):
+        if response.status_code == 200 and not response.cookies:
             keep(key, version, (response.content, dict(response.headers)))
         return response
 
@@ -181,12 +200,21 @@ def kept_for_visitors(view):
     """Mark ``view``'s pages as the same for every visitor (``KeptPageMiddleware``)."""
 
     @wraps(view)
-    def marked(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.kept_for_visitors = is_impersonal(request)
-        return response
+    def marked(*args, **kwargs):
+        return view(*args, **kwargs)
 
+    # Copied to the view function by method_decorator and as_view(), as
+    # Django's own csrf_exempt is.
+    marked.kept_for_visitors = True
     return marked
+
+
+def is_kept_for_visitors(path):
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "kept_for_visitors", False)
 
 
 def cached(kind, name, build, *, with_version=False):
@@ -272,7 +300,9 @@ def filled(request, content, own=()):
     if CSRF_PLACEHOLDER.encode() in content:
         # Masked afresh for each response, and sets the cookie, as
         # rendering the token would.
-        content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        content = content.replace(
+            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+        )
     return content
 
 
@@ -356,7 +386,9 @@ def kept_view(stamp, *, query=()):
                 now = stamp(request)
             if now is None:
                 return view(request, *args, **kwargs)
-            params = [(name, request.GET[name]) for name in query if name in request.GET]
+            params = [
+                (name, request.GET[name]) for name in query if name in request.GET
+            ]
             key = owner_key(request, f"{request.path}?{urlencode(params)}")
             now = (now, catalogue_version())
             kept = current(key, now)
