@@ -117,10 +117,10 @@ def code_version():
 CODE_VERSION = code_version()
 
 
-def entry_key(kind, name):
-    """The key of a cached ``kind`` of entry, under this code's version."""
+def entry_key(kind, name, who="all"):
+    """The key of ``who``'s cached ``kind`` of entry, under this code's version."""
     digest = hashlib.blake2b(str(name).encode(), digest_size=16).hexdigest()
-    return f"kept:{CODE_VERSION}:{kind}:{digest}"
+    return f"kept:{CODE_VERSION}:{kind}:{who}:{digest}"
 
 
 # The catalogue's version as this request first read it (KeptPageMiddleware
@@ -183,7 +183,7 @@ class KeptPageMiddleware:
     def answer(self, request):
         if not (is_impersonal(request) and is_kept_for_visitors(request.path_info)):
             return self.get_response(request)
-        key = entry_key("page", request.path)
+        key = entry_key("page", request.path, "visitor")
         version = catalogue_version()
         kept = current(key, version)
         if kept is not None:
@@ -314,8 +314,7 @@ def is_kept(request):
 def owner_key(request, page):
     """The key of ``page`` for whoever is asking: a person's own, or every visitor's."""
     user = request.user
-    who = user.pk if user.is_authenticated else "visitor"
-    return entry_key("kept", (who, page))
+    return entry_key("page", page, user.pk if user.is_authenticated else "visitor")
 
 
 def kept_page(request, template, context, *, stamp, variant, own=None):

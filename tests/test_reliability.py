@@ -246,7 +246,7 @@ def test_an_editors_change_shows_on_every_worker_and_nothing_personal_is_shared(
         assert len(served_before) == 2, server.access_lines()
 
         # The shared cache holds the visitor's page, and nothing of anyone.
-        cached = cache.get(entry_key("page", "/routines/beginner/"))
+        cached = cache.get(entry_key("page", "/routines/beginner/", "visitor"))
         assert cached is not None, "the routine page is not in the shared cache"
         version, (content, _) = cached
         assert version == catalogue_version()

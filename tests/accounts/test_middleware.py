@@ -122,6 +122,8 @@ def test_the_persons_zone_and_screening_last_for_the_request_only(db, avoid_warn
     seen = {}
 
     def page(request):
+        # Every page of a person's asks who they are before showing a date.
+        assert request.user.is_authenticated
         seen["zone"] = timezone.get_current_timezone_name()
         moment = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
         seen["local"] = timezone.localtime(moment).strftime("%a %H:%M")

@@ -106,23 +106,7 @@ def test_a_page_holding_a_csrf_token_is_not_stored(db):
 
     assert len(calls) == 2
     assert first.content != second.content
-    assert cache.get(entry_key("page", "/form/")) is None
-
-
-def test_a_plain_page_is_stored_once(db):
-    calls = []
-
-    def view(request):
-        calls.append(request)
-        return HttpResponse("the same for everyone")
-
-    answer = through_the_layers(view)
-    factory = RequestFactory()
-    answer(factory.get("/plain/"))
-    kept = answer(factory.get("/plain/"))
-
-    assert len(calls) == 1
-    assert kept.content == b"the same for everyone"
+    assert cache.get(entry_key("page", "/form/", "visitor")) is None
 
 
 def test_a_request_with_a_session_cookie_or_a_query_is_not_answered_by_the_layer(
@@ -227,7 +211,7 @@ def test_an_old_copy_of_the_cache_put_back_is_not_served(client, practice):
     url = "/routines/practice/"
     client.get(url)
     # A snapshot of the cache (a Redis replica, a backup) as it stood then.
-    keys = [entry_key("page", url), entry_key("routine-page", "practice")]
+    keys = [entry_key("page", url, "visitor"), entry_key("routine-page", "practice")]
     old = cache.get_many(keys)
     assert set(old) == set(keys)
 

@@ -1466,7 +1466,7 @@ def test_a_person_s_marks_are_kept_only_under_their_own_id(answered, settings):
     # The session itself, with the engine that reads it through the cache,
     # is the browser's own (cached_db): every other entry is a page's.
     kept = {k: v for k, v in kept_entries().items() if SESSIONS_CACHED not in k}
-    own = {k: v for k, v in kept.items() if f":render:{flagged.pk}:" in k}
+    own = {k: v for k, v in kept.items() if f":page:{flagged.pk}:" in k}
     shared = b"".join(value for key, value in kept.items() if key not in own)
 
     assert shared and len(own) == 3  # the three pages, each under the person's id
