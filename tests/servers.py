@@ -61,7 +61,7 @@ ON_SHARED_CACHE = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 needs_shared_cache = pytest.mark.skipif(
     not ON_SHARED_CACHE,
     reason="REDIS_URL is unset: a local-memory cache is one process's own, so "
-    "there is nothing to share between workers and no word of changes",
+    "there is nothing to share between workers",
 )
 
 
