@@ -3,11 +3,15 @@ the screening, walk a guided run, drive the player, run axe."""
 
 import re
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import services
 from exercises.models import Contraindication, Routine
 from tests.factories import PASSWORD
 
@@ -18,6 +22,49 @@ PLAYER_STUBS = Path(__file__).with_name("player_stubs.js").read_text()
 
 
 # ----- accounts ------------------------------------------------------------
+
+
+def record_session(user, routine, started, *, minutes, outcomes=None, **fields):
+    """A guided session of ``routine`` recorded for ``user`` as the app records
+    one, begun at ``started`` and ``minutes`` long: every step done unless
+    ``outcomes`` (one a step) say otherwise; ``fields`` are the pain and notes."""
+    steps = list(routine.steps.select_related("exercise"))
+    if outcomes is None:
+        outcomes = ["done"] * len(steps)
+    session, _ = services.session_record(
+        user=user,
+        routine=routine,
+        started_at=started,
+        finished_at=started + timedelta(minutes=minutes),
+        client_token=uuid.uuid4().hex,
+        steps=[
+            {
+                "order": step.order,
+                "exercise": step.exercise,
+                "name": step.exercise.name,
+                "outcome": outcome,
+            }
+            for step, outcome in zip(steps, outcomes, strict=True)
+        ],
+        **fields,
+    )
+    return session
+
+
+def with_a_session_today(user, routine, outcomes=None):
+    """``user``, with one guided session of ``routine`` recorded 20 minutes ago
+    (14 minutes long, pain 6 → 4, a note) as ``user.completed_session``."""
+    user.completed_session = record_session(
+        user,
+        routine,
+        timezone.now() - timedelta(minutes=20),
+        minutes=14,
+        outcomes=outcomes,
+        pain_before=6,
+        pain_after=4,
+        notes="Felt loose afterwards.",
+    )
+    return user
 
 
 def sign_up(page, username, password=NEW_PASSWORD):

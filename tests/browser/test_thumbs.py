@@ -4,14 +4,11 @@ button, radio button, checkbox, field, select and summary of every page,
 online and offline, offers a touch target of at least 44×44 px."""
 
 import re
-import uuid
-from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
@@ -26,6 +23,7 @@ from tests.browser.flows import (
     stub_player_apis,
     wait_until,
     walk_to_step,
+    with_a_session_today,
 )
 from tests.browser.test_offline_guide import wait_for_screening
 from tests.factories import UserFactory
@@ -118,28 +116,7 @@ def expect_one_row(page):
 @pytest.fixture
 def person(user, practice):
     """A person with one guided session recorded today."""
-    started = timezone.now() - timedelta(minutes=20)
-    session, _ = services.session_record(
-        user=user,
-        routine=practice,
-        started_at=started,
-        finished_at=started + timedelta(minutes=14),
-        client_token=uuid.uuid4().hex,
-        pain_before=6,
-        pain_after=4,
-        notes="Felt loose afterwards.",
-        steps=[
-            {
-                "order": step.order,
-                "exercise": step.exercise,
-                "name": step.exercise.name,
-                "outcome": "done",
-            }
-            for step in practice.steps.select_related("exercise")
-        ],
-    )
-    user.completed_session = session
-    return user
+    return with_a_session_today(user, practice)
 
 
 # ----- the breadcrumbs -----------------------------------------------------
