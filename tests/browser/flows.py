@@ -143,6 +143,27 @@ def start_guide(page, slug, pick=1):
     expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/{first}/$"))
 
 
+def tick_and_start(page):
+    """Tick the safety check and press Start."""
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+
+
+def confirm_clearance(clearance):
+    """Tick the doctor's clearance and confirm it."""
+    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
+    clearance.get_by_role("button", name="Confirm").click()
+
+
+def start_with_pain(page, pain):
+    """Tick the safety check, say the pain now (``pain``, a string), and start."""
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
+        pain, exact=True
+    ).check()
+    page.get_by_role("button", name="Start guided session").click()
+
+
 def walk_to_step(page, slug, number):
     """Start a run and press “Done” on every step before `number`."""
     steps = Routine.objects.get(slug=slug).steps.count()

@@ -20,12 +20,19 @@ from tests.browser.flows import (
     expect_finish,
     press,
     sign_in,
+    start_with_pain,
     stub_player_apis,
+    tick_and_start,
     wait_until,
     walk_to_step,
     with_a_session_today,
 )
-from tests.browser.test_offline_guide import wait_for_screening
+from tests.browser.test_offline_guide import (
+    OFFLINE,
+    READY,
+    SAVED,
+    wait_for_screening,
+)
 from tests.factories import UserFactory
 from tests.helpers import url_patterns
 
@@ -435,15 +442,6 @@ def test_the_measure_sees_a_small_link_and_spares_one_in_a_sentence(
 
 # ----- the offline guide ---------------------------------------------------
 
-OFFLINE = "/routines/practice/offline/"
-SAVED = "Saved on this phone; it will be added to your record when you are back online."
-
-# The worker's registration, active; false after 10 seconds without one.
-READY = """Promise.race([
-  navigator.serviceWorker.ready.then(() => true),
-  new Promise((resolve) => setTimeout(() => resolve(false), 10000)),
-])"""
-
 # The routine's plan as the worker kept it for the offline guide.
 KEPT_PLAN = """(slug) => new Promise((resolve) => {
   const channel = new MessageChannel();
@@ -486,11 +484,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     page.get_by_role("button", name="Start guided session").click()
     expect(page.get_by_role("alert")).to_contain_text("read the warnings")
     problems += small_targets(page, "offline safety check, unticked")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
-        "5", exact=True
-    ).check()
-    page.get_by_role("button", name="Start guided session").click()
+    start_with_pain(page, "5")
 
     expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
     expect(page.locator("[data-player]")).to_be_visible()
@@ -537,8 +531,7 @@ def test_every_target_of_a_visitors_offline_guide_is_44_px(phone_page, practice)
     page = phone_page
     offline_phone(page, None)
     problems = small_targets(page, "offline safety check (visitor)")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
     expect(page.locator("[data-player]")).to_be_visible()
     problems += small_targets(page, "offline step 1 (visitor)")
@@ -556,8 +549,7 @@ def test_every_target_of_a_step_skipped_for_safety_offline_is_44_px(
     person = UserFactory(username="casey")
     services.screening_update(user=person, conditions=[avoid_warning])
     offline_phone(page, person)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
     page.goto(f"{OFFLINE}3/")
     panel = page.locator(".skipped-for-safety-panel")
