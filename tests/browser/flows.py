@@ -21,6 +21,13 @@ PASSWORD_FIELD = re.compile(r"^\s*Password\*?\s*$")
 PLAYER_STUBS = Path(__file__).with_name("player_stubs.js").read_text()
 
 
+def page_errors(page):
+    """The list that the page's uncaught errors are added to, as they happen."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    return errors
+
+
 # ----- accounts ------------------------------------------------------------
 
 
@@ -225,6 +232,17 @@ def stub_player_apis(page):
     """Record what the player asks of the browser, and run timers on a fake clock."""
     page.add_init_script(PLAYER_STUBS)
     page.clock.install()
+
+
+def stubbed_player(page, *init_scripts):
+    """For a fixture to ``yield from``: ``page`` with ``init_scripts`` added
+    and the player's calls recorded; no script error may happen meanwhile."""
+    errors = page_errors(page)
+    for script in init_scripts:
+        page.add_init_script(script)
+    stub_player_apis(page)
+    yield page
+    assert errors == []
 
 
 def recorded(page, name):

@@ -21,6 +21,7 @@ from tests.browser.flows import (
     choose_pain,
     confirm_clearance,
     log_in,
+    page_errors,
     press,
     run_hands_free,
     sign_in,
@@ -100,8 +101,7 @@ def dialogs():
 def casey_on_a_stubbed_player(page, dialogs):
     """Casey signed in; the page's questions answered by ``dialogs``, the
     player's APIs stubbed, with no lead-in: the list the page's errors go to."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     page.on("dialog", dialogs)
     stub_player_apis(page)
     page.add_init_script(NO_LEAD_IN)
@@ -363,8 +363,7 @@ def screened_phone(page, *warnings):
 def test_a_step_the_screening_advises_against_is_skipped_for_safety_offline(
     page, practice, dialogs, avoid_warning
 ):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     page.on("dialog", dialogs)
     screened_phone(page, avoid_warning)
     tick_and_start(page)
@@ -430,8 +429,7 @@ def test_a_person_needing_their_doctors_clearance_cannot_start_offline(
 def test_a_doctors_clearance_confirmed_offline_is_recorded_with_the_session(
     page, practice, consult_warning, avoid_warning
 ):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     screened_phone(page, consult_warning, avoid_warning)
 
     # The safety check asks for the clearance, as online, and says why.
@@ -510,8 +508,7 @@ def test_a_hands_free_run_offline_goes_on_past_a_step_skipped_for_safety(
     screen, catalogue
 ):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     person = UserFactory(username="casey")
     nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
     services.screening_update(user=person, conditions=[nerve_pain])
@@ -589,8 +586,7 @@ def test_reloading_the_routine_page_offline_shows_the_persons_routine_page(
     screen, practice, avoid_warning
 ):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     online = online_and_offline(page, ROUTINE, avoid_warning)
 
     expect(page).to_have_url(re.compile(rf"{ROUTINE}$"))
@@ -840,8 +836,7 @@ def from_the_worker(request):
 
 
 def test_the_plan_is_kept_when_the_routine_page_cannot_be_fetched(page, practice):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     refused = []
 
     def no_page(route):

@@ -14,7 +14,13 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from playwright.sync_api import expect
 
-from tests.browser.flows import open_step, press, stub_player_apis, wait_until
+from tests.browser.flows import (
+    open_step,
+    page_errors,
+    press,
+    stub_player_apis,
+    wait_until,
+)
 
 SCHEMES = ["light", "dark"]
 # The default lead-in, and the seed's pauses between holds and sides.
@@ -148,8 +154,7 @@ STEPS = {
 def open_paused(open_screen, name, scheme, kind):
     """A step's player on a screen in a scheme, on a paused fake clock."""
     page = open_screen(name, color_scheme=scheme)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     stub_player_apis(page)
     page.clock.pause_at("2030-01-07T08:00:00")
     slug, number, title, walk = STEPS[kind]

@@ -120,6 +120,20 @@ def expect_one_row(page):
     assert button["width"] >= TARGET and button["height"] >= TARGET, button
 
 
+def step_targets(page, number, where):
+    """The small targets of a guided run's step ``number`` of 4, once its
+    player shows."""
+    expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    return small_targets(page, where)
+
+
+def menu_targets(page, where):
+    """The small targets of the page with its menu opened."""
+    menu_button(page).click()
+    return small_targets(page, where)
+
+
 @pytest.fixture
 def person(user, practice):
     """A person with one guided session recorded today."""
@@ -385,8 +399,7 @@ def test_every_target_on_every_page_is_44_px_for_a_visitor(phone_page, person):
 
     # The menu open: its links and buttons count too.
     page.goto("/")
-    menu_button(page).click()
-    problems += small_targets(page, "home, menu open")
+    problems += menu_targets(page, "home, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -406,15 +419,12 @@ def test_every_target_on_every_page_is_44_px_for_a_person(phone_page, person):
     walk_to_step(page, "practice", 3)
     problems += small_targets(page, "guide_step 3 (each side)")
     page.get_by_role("button", name="Done, next step →").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "guide_step 4 (timed)")
+    problems += step_targets(page, 4, "guide_step 4 (timed)")
     page.get_by_role("button", name="Done, finish →").click()
     expect_finish(page, "practice")
     problems += small_targets(page, "guide_finish")
     page.goto("/")
-    menu_button(page).click()
-    problems += small_targets(page, "home, menu open")
+    problems += menu_targets(page, "home, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -486,9 +496,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     problems += small_targets(page, "offline safety check, unticked")
     start_with_pain(page, "5")
 
-    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 1 (counted, player)")
+    problems += step_targets(page, 1, "offline step 1 (counted, player)")
     player = page.locator("[data-player]")
     press(player, "Start")
     problems += small_targets(page, "offline step 1, player running")
@@ -496,9 +504,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     expect(player.get_by_role("status")).to_contain_text("Exercise done")
     problems += small_targets(page, "offline step 1, player done")
     page.get_by_role("button", name="Done, next step →").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 2 (held)")
+    problems += step_targets(page, 2, "offline step 2 (held)")
     page.locator("[data-player]").get_by_text("Settings").click()
     expect(page.get_by_label("Time to get into position")).to_be_visible()
     problems += small_targets(page, "offline step 2, the player's settings open")
@@ -509,9 +515,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     expect(page.locator("[data-player]")).to_be_visible()
     problems += small_targets(page, "offline step 3 (each side, skip)")
     page.get_by_role("button", name="Skip this exercise").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 4 (timed)")
+    problems += step_targets(page, 4, "offline step 4 (timed)")
     page.get_by_role("button", name="Done, finish →").click()
 
     expect(page).to_have_url(re.compile(rf"{OFFLINE}finish/$"))
@@ -522,8 +526,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_text(SAVED)).to_be_visible()
     problems += small_targets(page, "offline finish, saved")
-    menu_button(page).click()
-    problems += small_targets(page, "offline finish, menu open")
+    problems += menu_targets(page, "offline finish, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -532,13 +535,9 @@ def test_every_target_of_a_visitors_offline_guide_is_44_px(phone_page, practice)
     offline_phone(page, None)
     problems = small_targets(page, "offline safety check (visitor)")
     tick_and_start(page)
-    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 1 (visitor)")
+    problems += step_targets(page, 1, "offline step 1 (visitor)")
     page.get_by_role("button", name="Skip", exact=True).click()
-    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 2 (visitor, skip)")
+    problems += step_targets(page, 2, "offline step 2 (visitor, skip)")
     assert not problems, "\n".join(problems)
 
 
