@@ -505,41 +505,37 @@ def test_an_unchanged_picture_keeps_its_files(
     )
 
 
-def test_deleting_an_exercise_removes_its_picture(
-    admin_client, exercise, media, django_capture_on_commit_callbacks
-):
-    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(700, 500)))
-    assert len(stored(media)) == 3
+@pytest.fixture
+def deleting(admin_client, exercise, media, django_capture_on_commit_callbacks):
+    """Give the exercise a picture of ``size`` (``renditions`` files kept), then
+    post ``data`` to the admin's ``url``: the exercise and its files are gone."""
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            f"/admin/exercises/exercise/{exercise.pk}/delete/", {"post": "yes"}
-        )
+    def delete(size, renditions, url, data):
+        post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(*size)))
+        assert len(stored(media)) == renditions
 
-    assert response.status_code == 302
-    assert not Exercise.objects.filter(pk=exercise.pk).exists()
-    assert stored(media) == []
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin_client.post(url, data)
+
+        assert response.status_code == 302
+        assert not Exercise.objects.filter(pk=exercise.pk).exists()
+        assert stored(media) == []
+
+    return delete
 
 
-def test_deleting_exercises_from_the_list_removes_their_pictures(
-    admin_client, exercise, media, django_capture_on_commit_callbacks
-):
-    post_picture(admin_client, exercise, upload("tilt.png", picture_bytes(400, 300)))
-    assert len(stored(media)) == 2
+def test_deleting_an_exercise_removes_its_picture(deleting, exercise):
+    url = f"/admin/exercises/exercise/{exercise.pk}/delete/"
+    deleting((700, 500), 3, url, {"post": "yes"})
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            "/admin/exercises/exercise/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [exercise.pk],
-                "post": "yes",
-            },
-        )
 
-    assert response.status_code == 302
-    assert not Exercise.objects.filter(pk=exercise.pk).exists()
-    assert stored(media) == []
+def test_deleting_exercises_from_the_list_removes_their_pictures(deleting, exercise):
+    deleting(
+        (400, 300),
+        2,
+        "/admin/exercises/exercise/",
+        {"action": "delete_selected", "_selected_action": [exercise.pk], "post": "yes"},
+    )
 
 
 def test_the_change_form_offers_the_picture_and_its_text_alternative(
