@@ -300,6 +300,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The cache's failures (django-redis, DJANGO_REDIS_LOGGER), once a minute.
+    "filters": {"seldom": {"()": "backcare_site.logs.Seldom", "seconds": 60}},
+    "loggers": {"backcare.cache": {"filters": ["seldom"]}},
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
