@@ -1,14 +1,29 @@
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
+from exercises.cache import catalogue_version, kept_value
 from exercises.models import RED_FLAGS, Contraindication
 from exercises.screening import UNSCREENED, Screening
 
 
 def screening_of(user):
-    """The person's ``Screening``: what they answered, as it counts today."""
+    """
+    The person's ``Screening``: what they answered, as it counts today. Kept
+    under their id, by what changes it: when they last answered, when a
+    doctor cleared them, and the catalogue (a retired warning's answers stop
+    counting).
+    """
     if not user.is_authenticated:
         return UNSCREENED
+    stamp = (
+        user.screening_answered_at,
+        user.doctor_cleared_on,
+        catalogue_version(),
+    )
+    return kept_value("screening", "", stamp, lambda: screening_read(user), who=user.pk)
+
+
+def screening_read(user):
     # A retired warning's answers are kept, but no longer count. Which answers
     # apply is one light query (no instances); only the red flags, shown in
     # full and rare, cost a second.

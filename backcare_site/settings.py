@@ -67,11 +67,11 @@ MIDDLEWARE = [
     # PostgreSQL, so a database that hangs answers 503 instead of nothing.
     "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A visitor's warm catalogue page is answered here, with the headers the
+    # layers below gave it when it was made (exercises/cache.py).
+    "exercises.cache.KeptPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A visitor's warm catalogue page is answered here, before the session,
-    # CSRF, authentication and messages layers (exercises/cache.py).
-    "exercises.cache.KeptPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

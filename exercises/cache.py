@@ -181,7 +181,11 @@ class KeptPageMiddleware:
             _request_memo.reset(token)
 
     def answer(self, request):
-        if not (is_impersonal(request) and is_kept_for_visitors(request.path_info)):
+        if not (
+            is_impersonal(request)
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and is_kept_for_visitors(request.path_info)
+        ):
             return self.get_response(request)
         key = entry_key("page", request.path, "visitor")
         version = catalogue_version()
@@ -217,20 +221,30 @@ def is_kept_for_visitors(path):
     return getattr(match.func, "kept_for_visitors", False)
 
 
-def cached(kind, name, build, *, with_version=False):
+def kept_value(kind, name, stamp, build, *, who="all"):
     """
-    The ``kind`` of entry for ``name`` from the cache, or else ``build()``'s
-    and kept; None, not kept, when ``build()`` finds nothing (an unknown slug
-    is not worth an entry). With ``with_version``, (the catalogue version it
-    is of, the entry).
+    ``who``'s ``kind`` of entry for ``name``, from the cache when it was made
+    for ``stamp`` (the versions of what it is made from, read before), or
+    else ``build()``'s and kept; None, not kept, when ``build()`` finds
+    nothing (an unknown slug is not worth an entry).
     """
-    key = entry_key(kind, name)
-    version = catalogue_version()
-    value = current(key, version)
+    key = entry_key(kind, name, who)
+    value = current(key, stamp)
     if value is None:
         value = build()
         if value is not None:
-            keep(key, version, value)
+            keep(key, stamp, value)
+    return value
+
+
+def cached(kind, name, build, *, with_version=False):
+    """
+    The catalogue's ``kind`` of entry for ``name`` (``kept_value``), by the
+    catalogue's version. With ``with_version``, (the version it is of, the
+    entry).
+    """
+    version = catalogue_version()
+    value = kept_value(kind, name, version, build)
     return (version, value) if with_version else value
 
 

@@ -178,8 +178,9 @@ def test_the_layers_run_in_the_order_the_kept_pages_need():
         "django.contrib.messages.middleware.MessageMiddleware",
     ):
         assert kept < order(later), later
-    # …and after the layers that give every response its security headers.
-    assert order("csp.middleware.CSPMiddleware") < kept
+    # …and django-csp's: a kept page keeps the policy it was made with
+    # (tests/test_csp.py); after the one that redirects to HTTPS.
+    assert kept < order("csp.middleware.CSPMiddleware")
     assert order("django.middleware.security.SecurityMiddleware") < kept
     # The person's zone and screening, once Django has read who they are.
     assert order("django.contrib.auth.middleware.AuthenticationMiddleware") < order(
