@@ -139,7 +139,12 @@ def catalogue_version():
 
 
 def catalogue_changed():
-    """Call in the transaction of any change to the catalogue."""
+    """
+    Call in the transaction of any change to the catalogue (the admin and
+    ``load_catalogue`` do). A change made around them (a shell's
+    ``QuerySet.update()``, ``loaddata``) shows once this is called, or once
+    the kept entries expire (``DJANGO_CATALOGUE_CACHE_SECONDS``).
+    """
     CatalogueVersion.objects.bump()
     memo = _request_memo.get()
     if memo is not None:
@@ -181,6 +186,9 @@ class KeptPageMiddleware:
             _request_memo.reset(token)
 
     def answer(self, request):
+        # Django checks the host in CommonMiddleware, below: a kept page is
+        # answered for ALLOWED_HOSTS only (DisallowedHost answers 400).
+        request.get_host()
         if not (
             is_impersonal(request)
             and not request.path_info.startswith(settings.STATIC_URL)
@@ -194,10 +202,26 @@ class KeptPageMiddleware:
             content, headers = kept
             return HttpResponse(content, headers=headers)
         response = self.get_response(request)
-        # A page that sets a cookie (a session, a CSRF token's) is someone's own.
-        if response.status_code == 200 and not response.cookies:
+        if is_for_everyone(response):
             keep(key, version, (response.content, dict(response.headers)))
         return response
+
+
+def is_for_everyone(response):
+    """
+    Whether ``response`` may be kept and served to every visitor: a 200 that
+    sets no cookie (a session, a CSRF token's), is not streamed, is not
+    marked private, and has no CSP nonce (each response must have its own).
+    """
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+        and "nonce-" not in response.get("Content-Security-Policy", "")
+    )
 
 
 def kept_for_visitors(view):

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django_redis import get_redis_connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -169,7 +170,7 @@ def test_a_change_committed_with_catalogue_changed_shows_at_once(client, practic
         Routine.objects.filter(slug="practice").update(title="Renamed")
         catalogue_changed()
 
-    assert catalogue_version() == version + 1
+    assert catalogue_version() != version
     fresh = count_queries(client, url)
     assert len(fresh) > 1  # rendered afresh
     assert "Renamed" in fresh.body
@@ -186,7 +187,7 @@ def test_a_change_rolled_back_leaves_the_version_and_the_kept_page(client, pract
     with pytest.raises(RuntimeError), transaction.atomic():
         Routine.objects.filter(slug="practice").update(title="Renamed")
         catalogue_changed()
-        assert catalogue_version() == version + 1  # inside the transaction
+        assert catalogue_version() != version  # inside the transaction
         raise RuntimeError("the editor's save failed")
 
     assert catalogue_version() == version
@@ -198,13 +199,47 @@ def test_a_change_rolled_back_leaves_the_version_and_the_kept_page(client, pract
 
 def test_the_first_change_makes_the_version_row(db):
     CatalogueVersion.objects.all().delete()
-    assert catalogue_version() == 0
+    first = catalogue_version()
 
     catalogue_changed()
+    second = catalogue_version()
     catalogue_changed()
 
-    assert catalogue_version() == 2
+    assert len({first, second, catalogue_version()}) == 3
     assert CatalogueVersion.objects.count() == 1
+
+
+def test_a_database_restored_from_a_backup_never_meets_its_later_pages(
+    client, practice
+):
+    # The catalogue as a backup has it, then a change after the backup, whose
+    # pages the cache keeps; then the database goes back to the backup.
+    url = "/routines/practice/"
+    backup = list(CatalogueVersion.objects.values("pk", "token"))
+    Routine.objects.filter(slug="practice").update(title="After the backup")
+    catalogue_changed()
+    assert "After the backup" in html(client.get(url))
+    Routine.objects.filter(slug="practice").update(title=practice.title)
+    for row in backup:
+        CatalogueVersion.objects.filter(pk=row["pk"]).update(token=row["token"])
+
+    # The next edit after the restore is a version no page was kept for.
+    Routine.objects.filter(slug="practice").update(title="Edited after the restore")
+    catalogue_changed()
+
+    assert "Edited after the restore" in html(client.get(url))
+
+
+def test_a_warm_page_is_refused_to_a_host_not_allowed(client, practice, settings):
+    settings.ALLOWED_HOSTS = ["backcare.example.org"]
+    url = "/about/"
+    host = {"HTTP_HOST": "backcare.example.org"}
+    assert client.get(url, **host).status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url, **host).status_code == 200
+    assert reads_the_catalogue_version_only(warm.captured_queries)
+
+    assert client.get(url, HTTP_HOST="evil.example").status_code == 400
 
 
 def test_an_old_copy_of_the_cache_put_back_is_not_served(client, practice):
