@@ -1,6 +1,4 @@
 import zoneinfo
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import cache
 from itertools import groupby
@@ -14,15 +12,12 @@ from django.contrib.sessions.base_session import (
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connections, models
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
-from backcare_site.changes import announce, remembered
 from exercises.durations import format_duration
 from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
@@ -88,164 +83,10 @@ def default_time_zone():
     return settings.TIME_ZONE
 
 
-class RowReader:
-    """
-    How to read whole rows of ``model``'s table on one database as the ORM
-    does (its columns, and the conversions of their values), prepared once.
-    """
-
-    def __init__(self, model, connection):
-        quote = connection.ops.quote_name
-        table = model._meta.db_table
-        fields = model._meta.concrete_fields
-        self.model = model
-        self.table = quote(table)
-        # Named with their table, for a statement that joins another.
-        self.columns = ", ".join(f"{self.table}.{quote(f.column)}" for f in fields)
-        self.select = f"SELECT {self.columns} FROM {self.table}"
-        self.attnames = [field.attname for field in fields]
-        self.pk_position = fields.index(model._meta.pk)
-        self.conversions = []  # (position, converters, column expression)
-        for position, field in enumerate(fields):
-            column = field.get_col(table)
-            converters = connection.ops.get_db_converters(
-                column
-            ) + column.get_db_converters(connection)
-            if converters:
-                self.conversions.append((position, converters, column))
-
-    def values(self, connection, row):
-        """The row's values as the model's fields hold them."""
-        values = list(row)
-        for position, converters, column in self.conversions:
-            for converter in converters:
-                values[position] = converter(values[position], column, connection)
-        return tuple(values)
-
-    def instance(self, alias, values):
-        """A new instance holding ``values`` (as ``values()`` gives them)."""
-        return self.model.from_db(alias, self.attnames, list(values))
-
-
-@cache
-def row_reader(model, alias):
-    return RowReader(model, connections[alias])
-
-
-def one_row(manager, column, value):
-    """
-    The instance of the row of ``manager``'s model whose ``column`` is
-    ``value``, or None: for the look-ups every request makes. Django's ORM
-    builds and compiles a query each time, which costs more than running it:
-    450 µs for ``get()`` where this takes about 100 µs (SQLite, this machine).
-    """
-    values = row_values(manager, column, value)
-    if values is None:
-        return None
-    return row_reader(manager.model, manager.db).instance(manager.db, values)
-
-
-def row_values(manager, column, value):
-    """The values of that row (``RowReader.values``), or None."""
-    alias = manager.db
-    connection = connections[alias]
-    reader = row_reader(manager.model, alias)
-    where = f" WHERE {connection.ops.quote_name(column)} = %s"
-    with connection.cursor() as cursor:
-        cursor.execute(reader.select + where, [value])
-        row = cursor.fetchone()
-    return None if row is None else reader.values(connection, row)
-
-
-# Set while Django reads who is signed in on a request, to that request's
-# session: only then may the person's row come with the session's own
-# (``BrowserSessionManager.live_row``) or from this process's memory
-# (``backcare_site.changes``), kept until word that it changed. Everywhere
-# else, as after a save in the same transaction, the row is read from the
-# database.
-_reading_who_is_signed_in = ContextVar("reading_who_is_signed_in", default=None)
-# A safety net for a change made around the ORM (SQL by hand): seen this late.
-PERSON_MEMORY_SECONDS = 300
-
-
-@contextmanager
-def reading_who_is_signed_in(session=True):
-    token = _reading_who_is_signed_in.set(session)
-    try:
-        yield
-    finally:
-        _reading_who_is_signed_in.reset(token)
-
-
-def reading_who_is_signed_in_now():
-    return _reading_who_is_signed_in.get() is not None
-
-
-def person_topic(pk):
-    """The word of a change to the person with this id."""
-    return f"person:{pk}"
-
-
-def remembered_row(manager, column, person_pk, name):
-    """
-    ``one_row(manager, column, person_pk)``, the person's ``name`` row, from
-    this process's memory until word that the person changed.
-    """
-    values = remembered(
-        person_topic(person_pk),
-        name,
-        lambda: row_values(manager, column, person_pk),
-        seconds=PERSON_MEMORY_SECONDS,
-    )
-    if values is None:
-        return None
-    return row_reader(manager.model, manager.db).instance(manager.db, values)
-
-
-def read_with(session, person_pk):
-    """The person's instance from the row read with ``session``'s own, if it
-    was (``accounts.sessions.db``), and is theirs; else None."""
-    read = getattr(session, "person_read_with_it", None)
-    if read is None or read[0] != person_pk:
-        return None
-    return row_reader(User, session.model.objects.db).instance(
-        session.model.objects.db, read[1]
-    )
-
-
-class PersonManager(UserManager):
-    def get(self, *args, **kwargs):
-        """
-        Django's, with a shortcut for ``get(pk=…)`` alone: who is signed in is
-        read so on every request (``ModelBackend.get_user``).
-        """
-        # Only this manager: a relation's manager (``group.user_set``) is a
-        # subclass made by Django, and filters its rows in get_queryset().
-        if type(self) is not PersonManager or args or list(kwargs) != ["pk"]:
-            return super().get(*args, **kwargs)
-        pk = self.model._meta.pk
-        try:
-            value = pk.to_python(kwargs["pk"])
-        except ValidationError:
-            return super().get(*args, **kwargs)  # the ORM's own error
-        session = _reading_who_is_signed_in.get()
-        if session is not None:
-            person = read_with(session, value) or remembered_row(
-                self, pk.column, value, "row"
-            )
-        else:
-            person = one_row(self, pk.column, value)
-        if person is None:
-            raise self.model.DoesNotExist(
-                f"{self.model._meta.object_name} matching query does not exist."
-            )
-        return person
-
-
 class User(AbstractUser):
     """The person using BackCare; custom from the first migration, as Django advises."""
 
-    objects = PersonManager()
+    objects = UserManager()
 
     weekly_target = models.PositiveSmallIntegerField(
         default=3,
@@ -331,13 +172,6 @@ class User(AbstractUser):
             },
             "doctor_cleared_on": iso(self.doctor_cleared_on),
         }
-
-
-@receiver(post_save, sender=User, dispatch_uid="person-changed")
-@receiver(post_delete, sender=User, dispatch_uid="person-deleted")
-def person_changed(sender, instance, **kwargs):
-    """Every process forgets the person's row it kept (``User.objects.get``)."""
-    announce(person_topic(instance.pk))
 
 
 class ScreeningAnswer(models.Model):
@@ -647,18 +481,9 @@ class StepResult(models.Model):
 
 
 class ProgressTotalManager(models.Manager):
-    def of(self, user_pk, *, from_memory=False):
-        """
-        The person's row, or None. Read on every request for a kept progress
-        page (accounts/cache.py), so as a raw query: 47 µs where
-        ``filter().first()`` takes 200 µs, most of a kept page's own cost.
-        ``from_memory``: from this process's memory until word that the
-        person's data changed.
-        """
-        column = self.model._meta.pk.column
-        if from_memory:
-            return remembered_row(self, column, user_pk, "totals")
-        return one_row(self, column, user_pk)
+    def of(self, user_pk):
+        """The person's row, or None (made by their first session written)."""
+        return self.filter(pk=user_pk).first()
 
 
 class ProgressTotal(models.Model):
@@ -704,13 +529,6 @@ class ProgressTotal(models.Model):
     @property
     def not_counted(self):
         return self.recorded - self.sessions
-
-
-@receiver(post_save, sender=ProgressTotal, dispatch_uid="totals-changed")
-@receiver(post_delete, sender=ProgressTotal, dispatch_uid="totals-deleted")
-def totals_changed(sender, instance, **kwargs):
-    """Every process forgets the person's figures it kept (``of``)."""
-    announce(person_topic(instance.user_id))
 
 
 class DayTotal(models.Model):
@@ -804,55 +622,18 @@ class RoutineTotal(models.Model):
         return f"{self.routine_title}: {self.sessions}"
 
 
-class BrowserSessionManager(BaseSessionManager):
-    def live_row(self, session_key):
-        """
-        (data, person) of the unexpired session under ``session_key``, or
-        None: ``person`` is (id, ``row_values``) of whoever is signed in on
-        it, or None. One plain statement, as every request with a session
-        cookie asks it (``accounts.sessions.db``): 100 µs where ``get()``
-        takes 450 µs, and who is signed in comes with it, where a second
-        statement took as long again.
-        """
-        if not session_key:
-            return None
-        connection = connections[self.db]
-        quote = connection.ops.quote_name
-        table = quote(self.model._meta.db_table)
-        person = row_reader(User, self.db)
-        sql = (
-            f"SELECT {table}.{quote('session_data')}, {person.columns}"
-            f" FROM {table} LEFT JOIN {person.table}"
-            f" ON {person.table}.{quote(User._meta.pk.column)}"
-            f" = {table}.{quote('user_id')}"
-            f" WHERE {table}.{quote('session_key')} = %s"
-            f" AND {table}.{quote('expire_date')} > %s"
-        )
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [session_key, now])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        data, columns = row[0], row[1:]
-        if columns[person.pk_position] is None:  # no one signed in, or gone
-            return data, None
-        values = person.values(connection, columns)
-        return data, (values[person.pk_position], values)
-
-
 class BrowserSession(AbstractBaseSession):
     """
     A browser's session (Django's session row) with the id of the person
     signed in on it, so that deleting an account ends its sessions on every
     device. As in Django's "Extending database-backed session engines": an
     integer, not a foreign key, filled from the session's data when it is
-    saved; the engines are ``accounts.sessions.db`` and ``.cached_db``.
+    saved; the engine is ``accounts.sessions.db``.
     """
 
     user_id = models.BigIntegerField(null=True, db_index=True)
 
-    objects = BrowserSessionManager()
+    objects = BaseSessionManager()
 
     @classmethod
     def get_session_store_class(cls):

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from backcare_site.changes import announce
 from exercises.models import Contraindication, Exercise, Routine
 
 from .models import (
@@ -22,7 +21,6 @@ from .models import (
     RoutineTotal,
     StepResult,
     WeekTotal,
-    person_topic,
     week_streaks,
 )
 from .progress import Tally
@@ -438,4 +436,3 @@ def _version_bump(user):
     Without a row no page was kept (accounts/cache.py keeps none).
     """
     ProgressTotal.objects.filter(user=user).update(version=F("version") + 1)
-    announce(person_topic(user.pk))

@@ -67,14 +67,18 @@ MIDDLEWARE = [
     # PostgreSQL, so a database that hangs answers 503 instead of nothing.
     "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "backcare_site.middleware.ContentSecurityPolicyMiddleware",
+    # A visitor's warm catalogue page is answered here, with the headers the
+    # layers below gave it when it was made (exercises/cache.py).
+    "exercises.cache.KeptPageMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "backcare_site.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Django's, with the person's time zone and screening (one layer, not three).
-    "accounts.middleware.AuthenticationMiddleware",
-    "backcare_site.middleware.MessageMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's time zone and screening answers.
+    "accounts.middleware.PersonMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -135,25 +139,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _options.setdefault("timeout", DATABASE_STATEMENT_TIMEOUT_MS / 1000 or 5)
 
 # The catalogue's pages come from this cache; it must be shared by every
-# process (Redis) or an editor's change would show on one worker only.
+# process (Redis) or a page kept by one worker would be missed by the others.
+# django-redis's IGNORE_EXCEPTIONS makes an unreachable Redis a cache miss, so
+# the site serves (slower) without it; each call waits at most the timeout.
 CACHE_TIMEOUT_SECONDS = float(os.environ.get("DJANGO_CACHE_TIMEOUT_SECONDS", "0.5"))
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "backcare_site.cache.SharedClientRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "backcare"),
-            # An unreachable Redis costs a request at most this long, then
-            # the site serves without it for a few seconds before trying again.
             "OPTIONS": {
-                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
-                "socket_timeout": CACHE_TIMEOUT_SECONDS,
-                "retry_seconds": float(
-                    os.environ.get("DJANGO_CACHE_RETRY_SECONDS", "5")
-                ),
+                "SOCKET_CONNECT_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+                "SOCKET_TIMEOUT": CACHE_TIMEOUT_SECONDS,
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "backcare.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CATALOGUE_CACHE_SECONDS = int(os.environ.get("DJANGO_CATALOGUE_CACHE_SECONDS", "3600"))
@@ -166,17 +170,11 @@ GUIDED_RUN_SAVE_FORM = "accounts.forms.PainNotesForm"
 # catalogue keeps no one's sessions, so it asks the app that does.
 LAST_ROUTINE = "accounts.routines.last_routine_id"
 
-# Sessions live in the database, so any number of hosts share them. With Redis
-# they are also read from the cache; a per-process local-memory cache would
-# keep a stale copy on one worker after another changed it (a log-out, a
-# guided step marked), so without Redis they are read from the database only.
-# Django's engines of the same names, with each row marked with its person:
-# deleting an account ends its sessions on every device (accounts/sessions).
-SESSION_ENGINE = (
-    "accounts.sessions.cached_db"
-    if os.environ.get("REDIS_URL")
-    else "accounts.sessions.db"
-)
+# Sessions live in the database, so any number of hosts share them and a
+# log-out ends a session on every one at once, whatever the cache does.
+# Django's engine, with each row marked with its person: deleting an account
+# ends its sessions on every device (accounts/sessions).
+SESSION_ENGINE = "accounts.sessions.db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -302,6 +300,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # The cache's failures (django-redis, DJANGO_REDIS_LOGGER), once a minute.
+    "filters": {"seldom": {"()": "backcare_site.logs.Seldom", "seconds": 60}},
+    "loggers": {"backcare.cache": {"filters": ["seldom"]}},
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),

@@ -1,6 +1,5 @@
 """The static files as production serves them."""
 
-from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
@@ -13,21 +12,3 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
     """
 
     support_js_module_import_aggregation = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._urls = {}
-
-    def url(self, name, force=False):
-        """
-        The file's hashed URL, looked up once per process: the manifest does
-        not change while it runs, and working it out again (normalising,
-        splitting, quoting, joining) costs more than the rest of a
-        ``{% static %}`` tag. Debug mode answers unhashed names, so it is
-        part of the key.
-        """
-        key = (name, force, settings.DEBUG)
-        url = self._urls.get(key)
-        if url is None:
-            url = self._urls[key] = super().url(name, force)
-        return url

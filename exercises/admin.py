@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.forms import Script
 
 from .cache import catalogue_changed
@@ -26,8 +27,10 @@ class CatalogueAdmin(admin.ModelAdmin):
         catalogue_changed()
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        catalogue_changed()
+        # The admin's delete action runs outside a transaction of its own.
+        with transaction.atomic():
+            super().delete_queryset(request, queryset)
+            catalogue_changed()
 
 
 class RoutineStepInline(admin.TabularInline):

@@ -1,63 +1,65 @@
 """
-The catalogue's public pages from Django's cache.
+The kept-page layer: whole pages, and the catalogue's rendered parts, kept in
+Django's cache (Redis when ``REDIS_URL`` is set) and never served once
+anything they show has changed.
 
-The catalogue changes only when an editor saves, so a public page is kept in
-the shared cache together with the catalogue's version at the time; every
-change sets a new version, and the next request on any worker sees that the
-entry is older and renders afresh. Each process remembers the version until
-word of the next change (``backcare_site.changes``), and the entries it read
-or made by their version (an entry of a version never changes): once warm,
-a visitor's page reads nothing from the shared cache. Only requests that
-carry nothing personal (no session, no pending message) and no query string
-get or fill the cache; everyone else gets the page rendered for them.
-Keying on the path alone keeps the cache to one entry per page: invented
-query strings cannot fill it.
+The contract:
 
-The routine, exercise and guided-step pages of everyone else (a signed-in
-person, a visitor with a run under way) are kept whole too, by what makes
-one differ from another (``render_kept``): a signed-in person's under their
-own id, with their name and CSRF token filled in for each response.
+- An entry is a copy, never the truth. Each holds a stamp, the versions of
+  everything it was made from, read before it was made; it is served only to
+  a request whose stamp is the same. The versions live in the database and
+  are written in the transaction of the change they count: the catalogue's
+  (``CatalogueVersion``, via ``catalogue_changed()``) and whatever a caller
+  adds (the accounts app: a person's ``ProgressTotal.version``, name, time
+  zone and day). So an entry lost, unreachable, or restored from an old
+  snapshot of the cache is at worst a miss, on every worker.
+- Every key names the deployed code (``CODE_VERSION``) and whose the entry
+  is: every visitor's, or one signed-in person's (their id). A person's page
+  is never served to anyone else.
+- A kept page holds placeholders for what differs per response: the CSRF
+  token (Django's ``get_token``), the signed-in person's name, and a view's
+  ``own`` values (a guided run's token). Each response gets its own.
 
-Every entry's key also names the version of the deployed code that made it
-(``CODE_VERSION``, which the accounts app's kept pages use too): a deploy
-that changes any of the project's Python, a template, a static file or an
-installed library never reads a pickled object or a page kept by the code
-before it, even while the catalogue's version stays the same.
+The public API:
+
+- ``KeptPageMiddleware`` answers a visitor's warm catalogue page before the
+  session, CSRF, authentication and messages layers run: a GET with no query
+  string and no session or messages cookie, of a view decorated with
+  ``@kept_for_visitors``.
+- ``kept_page(request, template, ...)`` renders a page that differs by person
+  or by run, or answers it from the cache; ``kept_view(stamp=...)`` does the
+  same for a whole view, and ``kept_context(request)`` is what such a view
+  adds to its context.
+- ``cached(kind, name, build)`` and the ``cached_*`` functions: the
+  catalogue's rendered parts; ``catalogue_changed()`` after any change to it.
 """
 
 import hashlib
 import importlib.metadata
-import uuid
+from contextvars import ContextVar
 from functools import wraps
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.html import escape
 
-from backcare_site.changes import Kept, announce, remembered
-
+from .models import CatalogueVersion
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
-VERSION_KEY = "catalogue:version"
-# The word of a change to the catalogue (``backcare_site.changes``).
-CATALOGUE_TOPIC = "catalogue"
-# Entries this process remembers at most: the rendered parts of every
-# routine and exercise, and the pages kept whole (a few KB to 40 KB each).
-KEPT_ENTRIES = 1000
-PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
-
+PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name)
 # Stand in a kept page for the requesting browser's CSRF token (the
-# csrf_token tag renders it when the view gives it as ``csrf_token``) and
+# csrf_token tag renders it when the context gives it as ``csrf_token``) and
 # for the signed-in person's name; each response gets its own.
 CSRF_PLACEHOLDER = "csrf-token-of-the-requesting-browser-9c41f2e7"
 NAME_PLACEHOLDER = "name-of-the-signed-in-person-5d0b7a13"
@@ -88,8 +90,6 @@ def code_version():
     templates and static files, and the installed libraries' names and
     versions (a page shows their templates and names their static files by
     hashed names; a pickled model names Django's version).
-    The catalogue's data is not code: it reaches pages through the database,
-    whose changes carry the catalogue's own version.
     """
     project = Path(settings.BASE_DIR).resolve()
     folders = [
@@ -112,47 +112,43 @@ def code_version():
     return source_version(*folders, texts=libraries)
 
 
-# The version of the code that made a cached plan or page: read once, at
-# start-up, the same in every process of a deploy wherever it is copied.
+# The version of the code that made a cached entry: read once, at start-up,
+# the same in every process of a deploy wherever it is copied.
 CODE_VERSION = code_version()
 
 
-def entry_key(kind, name):
-    """The key of a cached ``kind`` of entry, under this code's version."""
-    return f"catalogue:{CODE_VERSION}:{kind}:{name}"
+def entry_key(kind, name, who="all"):
+    """The key of ``who``'s cached ``kind`` of entry, under this code's version."""
+    digest = hashlib.blake2b(str(name).encode(), digest_size=16).hexdigest()
+    return f"kept:{CODE_VERSION}:{kind}:{who}:{digest}"
+
+
+# The catalogue's version as this request first read it (KeptPageMiddleware
+# gives each request a fresh memo): a page's parts and the page itself are
+# of one version, read once.
+_request_memo = ContextVar("catalogue_version_memo", default=None)
 
 
 def catalogue_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
-def current_version():
-    """
-    The catalogue's version: from this process's memory until word of a
-    change (``backcare_site.changes``), else from the shared cache; None
-    when the shared cache is unreachable.
-    """
-    return remembered(
-        CATALOGUE_TOPIC,
-        "version",
-        catalogue_version,
-        seconds=settings.CATALOGUE_CACHE_SECONDS,
-    )
+    memo = _request_memo.get()
+    if memo is None:
+        return CatalogueVersion.objects.current()
+    if "version" not in memo:
+        memo["version"] = CatalogueVersion.objects.current()
+    return memo["version"]
 
 
 def catalogue_changed():
-    """Call after any change to the catalogue; runs once the transaction commits."""
-    transaction.on_commit(new_version)
-
-
-def new_version():
-    """A new version of the catalogue, and word of it to every process."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    announce(CATALOGUE_TOPIC)
+    """
+    Call in the transaction of any change to the catalogue (the admin and
+    ``load_catalogue`` do). A change made around them (a shell's
+    ``QuerySet.update()``, ``loaddata``) shows once this is called, or once
+    the kept entries expire (``DJANGO_CATALOGUE_CACHE_SECONDS``).
+    """
+    CatalogueVersion.objects.bump()
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
 
 
 def is_impersonal(request):
@@ -163,107 +159,123 @@ def is_impersonal(request):
     )
 
 
-def page_key(request):
-    path = hashlib.blake2b(request.path.encode(), digest_size=16).hexdigest()
-    return entry_key("page", path)
+def current(key, version):
+    """The entry kept under ``key`` for ``version`` (a stamp), or None."""
+    entry = cache.get(key)
+    return entry[1] if entry is not None and entry[0] == version else None
 
 
-def plan_key(slug):
-    return entry_key("plan", slug)
-
-
-# Entries this process has read or made, by key and catalogue version: an
-# entry of a version never changes, so a request whose version is one of
-# these reads neither the entry (tens of KB to fetch and unpickle) nor,
-# while the word of changes holds, anything at all from the shared cache.
-# Only entries no request changes (``remember=True``); each kept no longer
-# than the shared cache keeps it (CATALOGUE_CACHE_SECONDS), so a change made
-# without catalogue_changed() shows as late as it did without this memory.
-_kept = Kept(size=KEPT_ENTRIES, seconds=lambda: settings.CATALOGUE_CACHE_SECONDS)
-
-
-def recall(key, version):
-    return _kept.get((key, version)) if version is not None else None
-
-
-def current(key, *, remember=False):
-    """
-    (version, value) where value is the entry kept under ``key`` for the
-    catalogue's current version, or None when there is none or it is older.
-    With ``remember``, the entry is also kept in (and read from) this
-    process's memory.
-    """
-    version = current_version()
-    value = recall(key, version) if remember else None
-    if value is None and version is not None:
-        entry = cache.get(key)
-        if entry is not None and entry[0] == version:
-            value = entry[1]
-            if remember:
-                _kept.set((key, version), value)
-    return version, value
-
-
-def keep(key, version, value, *, remember=False):
-    """Keep ``value`` under ``key`` for ``version`` (read before it was built)."""
+def keep(key, version, value):
     cache.set(key, (version, value), settings.CATALOGUE_CACHE_SECONDS)
-    # No version: the shared cache is unreachable, and with it any word of
-    # a change, so nothing is remembered.
-    if remember and version is not None:
-        _kept.set((key, version), value)
 
 
-def cache_public_page(view):
-    """Serve a catalogue page from the shared cache to visitors with nothing personal."""
+class KeptPageMiddleware:
+    """
+    A visitor's catalogue page (``@kept_for_visitors``), answered from the
+    cache before the layers below run, with the headers they gave it.
+    """
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not is_impersonal(request):
-            return view(request, *args, **kwargs)
-        key = page_key(request)
-        version, cached = current(key, remember=True)
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render"):
-            response.render()
-        # A page that sets a cookie (a session) or holds a CSRF token (its
-        # cookie is set later, by the middleware) is someone's own.
-        personal = response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        if response.status_code == 200 and not personal:
-            keep(
-                key,
-                version,
-                (response.content, response["Content-Type"]),
-                remember=True,
-            )
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.answer(request)
+        finally:
+            _request_memo.reset(token)
+
+    def answer(self, request):
+        # Django checks the host in CommonMiddleware, below: a kept page is
+        # answered for ALLOWED_HOSTS only (DisallowedHost answers 400).
+        request.get_host()
+        if not (
+            is_impersonal(request)
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and is_kept_for_visitors(request.path_info)
+        ):
+            return self.get_response(request)
+        key = entry_key("page", request.path, "visitor")
+        version = catalogue_version()
+        kept = current(key, version)
+        if kept is not None:
+            content, headers = kept
+            return HttpResponse(content, headers=headers)
+        response = self.get_response(request)
+        if is_for_everyone(response):
+            keep(key, version, (response.content, dict(response.headers)))
         return response
 
-    return wrapped
+
+def is_for_everyone(response):
+    """
+    Whether ``response`` may be kept and served to every visitor: a 200 that
+    sets no cookie (a session, a CSRF token's), is not streamed, is not
+    marked private, and has no CSP nonce (each response must have its own).
+    """
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+        and "nonce-" not in response.get("Content-Security-Policy", "")
+    )
 
 
-def cached(kind, name, build, *, immutable=False, with_version=False):
+def kept_for_visitors(view):
+    """Mark ``view``'s pages as the same for every visitor (``KeptPageMiddleware``)."""
+
+    @wraps(view)
+    def marked(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    # Copied to the view function by method_decorator and as_view(), as
+    # Django's own csrf_exempt is.
+    marked.kept_for_visitors = True
+    return marked
+
+
+def is_kept_for_visitors(path):
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return getattr(match.func, "kept_for_visitors", False)
+
+
+def kept_value(kind, name, stamp, build, *, who="all"):
     """
-    The ``kind`` of entry for ``name`` from the shared cache, or else
-    ``build()``'s and kept; None, not kept, when ``build()`` finds nothing
-    (an unknown slug is not worth an entry). An ``immutable`` entry (which
-    no request changes) is also remembered by this process. With
-    ``with_version``, (the catalogue version it is of, the entry).
+    ``who``'s ``kind`` of entry for ``name``, from the cache when it was made
+    for ``stamp`` (the versions of what it is made from, read before), or
+    else ``build()``'s and kept; None, not kept, when ``build()`` finds
+    nothing (an unknown slug is not worth an entry).
     """
-    key = entry_key(kind, name)
-    version, value = current(key, remember=immutable)
+    key = entry_key(kind, name, who)
+    value = current(key, stamp)
     if value is None:
         value = build()
         if value is not None:
-            keep(key, version, value, remember=immutable)
+            keep(key, stamp, value)
+    return value
+
+
+def cached(kind, name, build, *, with_version=False):
+    """
+    The catalogue's ``kind`` of entry for ``name`` (``kept_value``), by the
+    catalogue's version. With ``with_version``, (the version it is of, the
+    entry).
+    """
+    version = catalogue_version()
+    value = kept_value(kind, name, version, build)
     return (version, value) if with_version else value
 
 
 def cached_plan(slug):
     """
-    A routine's ``RoutinePlan`` from the shared cache, or None when it has no
-    steps: the guide's pages need no catalogue query once warm, and three cold.
+    A routine's ``RoutinePlan`` from the cache, or None when it has no steps:
+    the guide's pages need no catalogue query once warm, and three cold.
     """
     return cached("plan", slug, lambda: RoutinePlan.of(slug))
 
@@ -279,28 +291,20 @@ def cached_guide(slug, *, with_version=False):
         plan = cached_plan(slug)
         return GuidePages.of(plan) if plan else None
 
-    return cached("guide", slug, build, immutable=True, with_version=with_version)
+    return cached("guide", slug, build, with_version=with_version)
 
 
 def cached_routine_page(slug, *, with_version=False):
     """The catalogue's part of a routine's page, or None when there is no such routine."""
     return cached(
-        "routine-page",
-        slug,
-        lambda: RoutinePage.of(slug),
-        immutable=True,
-        with_version=with_version,
+        "routine-page", slug, lambda: RoutinePage.of(slug), with_version=with_version
     )
 
 
 def cached_exercise_page(slug, *, with_version=False):
     """The catalogue's part of an exercise's page, or None when there is none."""
     return cached(
-        "exercise-page",
-        slug,
-        lambda: ExercisePage.of(slug),
-        immutable=True,
-        with_version=with_version,
+        "exercise-page", slug, lambda: ExercisePage.of(slug), with_version=with_version
     )
 
 
@@ -310,17 +314,8 @@ def message_waiting(request):
     )
 
 
-def with_token(request, content):
-    """``content`` (bytes) with the requesting browser's CSRF token in place
-    of ``CSRF_PLACEHOLDER``: Django's ``get_token``, masked afresh for each
-    response and setting the cookie, as rendering the token would."""
-    if _CSRF_BYTES not in content:
-        return content
-    return content.replace(_CSRF_BYTES, get_token(request).encode())
-
-
-_CSRF_BYTES = CSRF_PLACEHOLDER.encode()
-_NAME_BYTES = NAME_PLACEHOLDER.encode()
+def placeholder(name):
+    return f"{name}-of-this-request-5d0b7a13"
 
 
 class SignedInPerson:
@@ -330,55 +325,127 @@ class SignedInPerson:
     username = NAME_PLACEHOLDER
 
 
-def render_key(who, page):
-    """A kept page's key: a signed-in person's pages are under their id."""
-    return entry_key("render", f"{who}:{page}")
+def filled(request, content, own=()):
+    """A kept page's ``content`` (bytes) with this response's values in it."""
+    if request.user.is_authenticated:
+        content = content.replace(
+            NAME_PLACEHOLDER.encode(), escape(request.user.username).encode()
+        )
+    for name, value in dict(own).items():
+        content = content.replace(
+            placeholder(name).encode(), escape(value or "").encode()
+        )
+    if CSRF_PLACEHOLDER.encode() in content:
+        # Masked afresh for each response, and sets the cookie, as
+        # rendering the token would.
+        content = content.replace(
+            CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+        )
+    return content
 
 
-def placeholder(name):
-    return f"{name}-of-this-request-5d0b7a13"
+def is_kept(request):
+    """Whether ``request`` may be answered from, and fill, the cache."""
+    return request.method in ("GET", "HEAD") and not message_waiting(request)
 
 
-def render_kept(request, template, context, *, version, variant, own=None):
+def owner_key(request, page):
+    """The key of ``page`` for whoever is asking: a person's own, or every visitor's."""
+    user = request.user
+    return entry_key("page", page, user.pk if user.is_authenticated else "visitor")
+
+
+def kept_page(request, template, context, *, stamp, variant, own=None):
     """
-    ``render(request, template, context)``, kept in the shared cache: for the
-    signed-in person under their id (never served to anyone else), or for
-    every visitor; by the catalogue's version, the template and ``variant``.
-    ``variant`` holds, as strings, numbers, dates and tuples, everything in
-    ``context`` that is not the catalogue's (the run's marks, the screening's
-    answers); the rest of ``context`` must be the catalogue's, as it was at
-    ``version`` (read before it): a page built while an editor saved is kept
-    under the older version, which no later request asks for. The person's
-    name, the CSRF token and ``own`` (values of this request alone, {name in
-    the context: string}) are placeholders in the kept page, filled in for
-    each response. A request that is not a GET, or with a message waiting,
-    gets the page rendered for it alone.
+    ``render(request, template, context)``, or the same page from the cache:
+    for the signed-in person under their id (never served to anyone else), or
+    for every visitor; by ``stamp`` (the versions of what ``context`` was read
+    from, read before it), the template and ``variant``. ``variant`` holds, as
+    strings, numbers, dates and tuples, what else in ``context`` differs from
+    one request to another (the run's marks, the screening's answers); the
+    person's name, the CSRF token and ``own`` (values of this request alone,
+    {name in the context: string}) are filled in for each response. A POST, or
+    a request with a message waiting, gets the page rendered for it alone.
     """
     own = own or {}
-    if request.method not in ("GET", "HEAD") or message_waiting(request):
+    if not is_kept(request):
         return render(request, template, {**context, **own})
-    user = request.user
-    signed_in = user.is_authenticated
-    page = hashlib.blake2b(repr((template, variant)).encode(), digest_size=16)
-    key = render_key(user.pk if signed_in else "visitor", page.hexdigest())
-    _, content = current(key, remember=True)
+    key = owner_key(request, (template, variant))
+    content = current(key, stamp)
     if content is None:
-        person = SignedInPerson if signed_in else user
+        user = request.user
         content = render_to_string(
             template,
             {
                 **context,
                 **{name: placeholder(name) for name in own},
-                "user": person,
+                "user": SignedInPerson if user.is_authenticated else user,
                 "csrf_token": CSRF_PLACEHOLDER,
             },
             request,
         ).encode()
-        keep(key, version, content, remember=True)
-    if signed_in:
-        content = content.replace(_NAME_BYTES, escape(user.username).encode())
-    for name, value in own.items():
-        content = content.replace(
-            placeholder(name).encode(), escape(value or "").encode()
-        )
-    return HttpResponse(with_token(request, content))
+        keep(key, stamp, content)
+    return HttpResponse(filled(request, content, own))
+
+
+def token_free(content):
+    """Whether every form's CSRF token in ``content`` is the placeholder."""
+    return content.count(b'name="csrfmiddlewaretoken"') == content.count(
+        CSRF_PLACEHOLDER.encode()
+    )
+
+
+def kept_context(request):
+    """What a ``kept_view``'s view adds to its context: the token's placeholder."""
+    if getattr(request, "kept_page", False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def kept_view(stamp, *, query=()):
+    """
+    Serve a signed-in person's page from the cache. ``stamp(request)`` gives
+    the versions of everything the page shows (None: render it, keep
+    nothing); ``query``, the names of the query parameters the view reads (any
+    other makes it rendered, not kept). The view adds ``kept_context(request)``
+    to its context.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            now = None
+            if (
+                is_kept(request)
+                and request.user.is_authenticated
+                and not set(request.GET) - set(query)
+            ):
+                now = stamp(request)
+            if now is None:
+                return view(request, *args, **kwargs)
+            params = [
+                (name, request.GET[name]) for name in query if name in request.GET
+            ]
+            key = owner_key(request, f"{request.path}?{urlencode(params)}")
+            now = (now, catalogue_version())
+            kept = current(key, now)
+            if kept is not None:
+                content, headers = kept
+                return HttpResponse(filled(request, content), headers=headers)
+            request.kept_page = True
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            # The view's own headers only: the middleware adds theirs to each.
+            if (
+                response.status_code == 200
+                and not response.cookies
+                and token_free(response.content)
+            ):
+                keep(key, now, (response.content, dict(response.headers)))
+            response.content = filled(request, response.content)
+            return response
+
+        return wrapped
+
+    return decorate

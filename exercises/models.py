@@ -1,5 +1,7 @@
+import uuid
+
 from django.core.validators import MaxValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
 
@@ -593,3 +595,51 @@ class SeedRow(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.key}"
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+class CatalogueVersionQuerySet(models.QuerySet):
+    def current(self):
+        """
+        The catalogue's version: a new random token at each change an editor
+        makes. Read by every catalogue page, so in plain SQL (Django's
+        documented ``cursor()``): building the ORM's query would cost more
+        than the rest of a warm visitor's page.
+        """
+        connection = connections[self.db]
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('token')} FROM {quote(self.model._meta.db_table)}"
+                f" WHERE {quote('id')} = %s",
+                [CatalogueVersion.ONLY],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else ""
+
+    def bump(self):
+        """A new version, in the transaction of the change it counts."""
+        self.update_or_create(pk=CatalogueVersion.ONLY, defaults={"token": new_token()})
+
+
+class CatalogueVersion(models.Model):
+    """
+    One row: the version of the catalogue, written in the same transaction as
+    each change to it (``exercises.cache.catalogue_changed``). Pages kept in
+    the cache name the version they were made from, so an entry made before a
+    change is never served after it, on any worker, whatever the cache held.
+    Random, not counted: a database restored from a backup never meets pages
+    kept for the versions that came after it.
+    """
+
+    ONLY = 1
+
+    token = models.CharField(max_length=32, default=new_token)
+
+    objects = CatalogueVersionQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Catalogue version {self.token}"

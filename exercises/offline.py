@@ -164,7 +164,7 @@ def plan_json(slug):
         }
 
     version, plan = cached("offline-plan", slug, build, with_version=True)
-    return None if plan is None else json.dumps({**plan, "catalogue": version})
+    return None if plan is None else json.dumps({**plan, "catalogue": str(version)})
 
 
 def _moment(value, name):

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
 
 from .cache import (
-    cache_public_page,
     cached_exercise_page,
     cached_guide,
     cached_plan,
     cached_routine_page,
-    render_kept,
+    kept_for_visitors,
+    kept_page,
 )
 from .forms import AcknowledgeForm, DoctorClearanceForm, StepActionForm, run_save_form
 from .guide import GuidedRun, Refusal, refusal
@@ -35,7 +35,7 @@ def last_routine_id(request):
     return import_string(path)(request.user)
 
 
-@method_decorator(cache_public_page, name="dispatch")
+@method_decorator(kept_for_visitors, name="dispatch")
 class HomeView(ListView):
     template_name = "exercises/home.html"
     context_object_name = "routines"
@@ -52,7 +52,7 @@ class HomeView(ListView):
         )
 
 
-@method_decorator(cache_public_page, name="dispatch")
+@method_decorator(kept_for_visitors, name="dispatch")
 class RoutineDetailView(TemplateView):
     template_name = "exercises/routine.html"
 
@@ -73,21 +73,21 @@ class RoutineDetailView(TemplateView):
 
     def render_to_response(self, context):
         variant = (context["page"].slug, context["screening"].key, context["resume_at"])
-        return render_kept(
+        return kept_page(
             self.request,
             self.template_name,
             context,
-            version=context["version"],
+            stamp=context["version"],
             variant=variant,
         )
 
 
-@method_decorator(cache_public_page, name="dispatch")
+@method_decorator(kept_for_visitors, name="dispatch")
 class AboutView(TemplateView):
     template_name = "exercises/about.html"
 
 
-@method_decorator(cache_public_page, name="dispatch")
+@method_decorator(kept_for_visitors, name="dispatch")
 class ExerciseDetailView(TemplateView):
     template_name = "exercises/exercise.html"
 
@@ -98,11 +98,11 @@ class ExerciseDetailView(TemplateView):
         return super().get_context_data(version=version, page=page, slug=slug, **kwargs)
 
     def render_to_response(self, context):
-        return render_kept(
+        return kept_page(
             self.request,
             self.template_name,
             context,
-            version=context["version"],
+            stamp=context["version"],
             variant=context["slug"],
         )
 
@@ -223,11 +223,11 @@ def guide_step(request, slug, number):
         flagged,
         context["overridden"],
     )
-    return render_kept(
+    return kept_page(
         request,
         "exercises/guide_step.html",
         context,
-        version=version,
+        stamp=version,
         variant=variant,
         own={"run_token": guide.token},
     )

@@ -2,7 +2,6 @@
 
 import io
 import re
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -243,27 +242,3 @@ def picture_bytes(width, height, kind="PNG", *, noise=False):
     out = io.BytesIO()
     image.save(out, kind)
     return out.getvalue()
-
-
-def wsgi_environ(path, cookie=""):
-    """The WSGI environ of a GET of ``path`` from 127.0.0.1, as gunicorn gives
-    it, for calling a WSGI application in this process."""
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_COOKIE": cookie,
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }

@@ -61,7 +61,7 @@ ON_SHARED_CACHE = settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 needs_shared_cache = pytest.mark.skipif(
     not ON_SHARED_CACHE,
     reason="REDIS_URL is unset: a local-memory cache is one process's own, so "
-    "there is nothing to share between workers and no word of changes",
+    "there is nothing to share between workers",
 )
 
 
@@ -483,9 +483,14 @@ def database_proxy():
 
 
 @contextmanager
-def redis_server():
-    """A Redis of the test's own on a free port, keeping nothing on disk."""
-    port = free_port()
+def redis_server(port=None, directory=None, debug=False):
+    """A Redis of the test's own on a free port, keeping nothing on disk.
+
+    Given a ``directory``, SAVE writes its snapshot there and a Redis started
+    again with it (on the same ``port``) starts from that snapshot; ``debug``
+    allows DEBUG (``DEBUG SLEEP`` pauses it) from this machine (Redis 7+).
+    """
+    port = port or free_port()
     process = subprocess.Popen(
         [
             shutil.which("redis-server") or "/usr/bin/redis-server",
@@ -497,6 +502,8 @@ def redis_server():
             "",
             "--appendonly",
             "no",
+            *(["--dir", str(directory)] if directory else []),
+            *(["--enable-debug-command", "local"] if debug else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

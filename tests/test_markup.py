@@ -39,6 +39,8 @@ NOT_SHOWN = {
     # file: neither the site nor the admin shows it.
     "seedrow.model",
     "seedrow.key",
+    # The catalogue's version, a random token no one types.
+    "catalogueversion.token",
 }
 
 ROUTINES = ["strength", "aerobic"]

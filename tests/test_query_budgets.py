@@ -2,7 +2,10 @@
 Query budgets (DESIGN.md §7): one table for every page of the site.
 
 A public page makes at most 4 queries and a signed-in page at most 8, some
-fewer (the budgets below pin what each page costs today). Each page is
+fewer (the budgets below pin what each page costs today). A catalogue page
+also reads the catalogue's version (exercises.cache): the one query of a
+warm visitor's page, and one over the 4 for a routine's page or a guided
+step made on a cold cache. Each page is
 measured on a cold cache (after a cache restart: the worst case) and warm (the
 same request again), at small data and at large: the practice routine and one
 session, then thirty more routines, twenty more warnings on the practice
@@ -34,6 +37,8 @@ from tests.factories import (
 from tests.helpers import count_queries, text, url_patterns
 
 PUBLIC = 4
+# A catalogue page made on a cold cache: its parts, and the version read.
+PUBLIC_COLD = PUBLIC + 1
 SIGNED_IN = 8
 SESSIONS = 2000
 GATE = "/routines/practice/guide/"
@@ -41,21 +46,22 @@ GATE = "/routines/practice/guide/"
 Budget = namedtuple("Budget", "url cold warm")
 
 VISITOR_PAGES = {
-    "home": Budget("/", PUBLIC, 0),
-    "about": Budget("/about/", PUBLIC, 0),
-    "routine page": Budget("/routines/practice/", PUBLIC, 0),
-    "routine page, many steps": Budget("/routines/long/", PUBLIC, 0),
-    "exercise page": Budget("/exercises/knee-rocks/", PUBLIC, 0),
-    "held exercise page": Budget("/exercises/bridge/", PUBLIC, 0),
-    "each-side exercise page": Budget("/exercises/leg-stretch/", PUBLIC, 0),
-    "timed exercise page": Budget("/exercises/walk/", PUBLIC, 0),
+    # Warm, whole from the page cache: the catalogue's version only.
+    "home": Budget("/", PUBLIC, 1),
+    "about": Budget("/about/", PUBLIC, 1),
+    "routine page": Budget("/routines/practice/", PUBLIC_COLD, 1),
+    "routine page, many steps": Budget("/routines/long/", PUBLIC_COLD, 1),
+    "exercise page": Budget("/exercises/knee-rocks/", PUBLIC, 1),
+    "held exercise page": Budget("/exercises/bridge/", PUBLIC, 1),
+    "each-side exercise page": Budget("/exercises/leg-stretch/", PUBLIC, 1),
+    "timed exercise page": Budget("/exercises/walk/", PUBLIC, 1),
     "privacy": Budget("/privacy/", 0, 0),
     "health check": Budget("/healthz", PUBLIC, PUBLIC),
     "liveness": Budget("/livez", 0, 0),
     "manifest": Budget("/manifest.webmanifest", 0, 0),
     "service worker": Budget("/sw.js", 0, 0),
     "offline page": Budget("/offline/", 0, 0),
-    "routine plan, for offline": Budget("/routines/practice/plan.json", PUBLIC, 0),
+    "routine plan, for offline": Budget("/routines/practice/plan.json", PUBLIC, 1),
     "offline save's token": Budget("/progress/save-offline/", 0, 0),
     "gate": Budget(GATE, PUBLIC, PUBLIC),
     "log-in": Budget("/accounts/login/", PUBLIC, PUBLIC),
@@ -65,24 +71,26 @@ VISITOR_PAGES = {
     "reset link": Budget("/accounts/reset/x/x/", PUBLIC, PUBLIC),
     "reset done": Budget("/accounts/reset/done/", PUBLIC, PUBLIC),
 }
-# A visitor who acknowledged the safety check: the run is under way.
+# A visitor who acknowledged the safety check: the run is under way. Warm:
+# the session and the catalogue's version.
 GUIDED_PAGES = {
-    "gate": Budget(GATE, PUBLIC, PUBLIC),
-    **{f"step {n}": Budget(f"{GATE}{n}/", PUBLIC, PUBLIC) for n in range(1, 5)},
-    "finish": Budget(f"{GATE}finish/", PUBLIC, PUBLIC),
+    "gate": Budget(GATE, PUBLIC_COLD, 2),
+    **{f"step {n}": Budget(f"{GATE}{n}/", PUBLIC_COLD, 2) for n in range(1, 5)},
+    "finish": Budget(f"{GATE}finish/", PUBLIC_COLD, 2),
 }
 # A visitor who answered every step: the finish page and its reloads.
 FINISHED_PAGES = {
-    "finish": Budget(f"{GATE}finish/", PUBLIC, PUBLIC),
-    "finish, reloaded": Budget(f"{GATE}finish/", PUBLIC, PUBLIC),
+    "finish": Budget(f"{GATE}finish/", PUBLIC_COLD, 2),
+    "finish, reloaded": Budget(f"{GATE}finish/", PUBLIC_COLD, 2),
 }
 # A person who answered yes to every screening question and has their
 # doctor's clearance; "{session}" is their first session's page.
 PERSON_PAGES = {
-    # Warm, from the person's page cache: the session, the user, the version.
-    "dashboard": Budget("/progress/", SIGNED_IN, 3),
-    "history": Budget("/progress/history/", SIGNED_IN, 3),
-    "session page": Budget("{session}", SIGNED_IN, 3),
+    # Warm, from the person's page cache: the session, the user, the version
+    # of their figures and the catalogue's.
+    "dashboard": Budget("/progress/", SIGNED_IN, 4),
+    "history": Budget("/progress/history/", SIGNED_IN, 4),
+    "session page": Budget("{session}", SIGNED_IN, 4),
     "session delete page": Budget("{session}delete/", SIGNED_IN, SIGNED_IN),
     "log a session": Budget("/progress/log/", SIGNED_IN, SIGNED_IN),
     "CSV export": Budget("/progress/export.csv", SIGNED_IN, SIGNED_IN),
@@ -93,7 +101,7 @@ PERSON_PAGES = {
     "password changed": Budget("/accounts/password_change/done/", SIGNED_IN, SIGNED_IN),
     "home": Budget("/", SIGNED_IN, SIGNED_IN),
     "about": Budget("/about/", SIGNED_IN, SIGNED_IN),
-    "exercise page": Budget("/exercises/leg-stretch/", 5, 2),
+    "exercise page": Budget("/exercises/leg-stretch/", 6, 3),
     # Answers add one query, however many there are, and red flags one more.
     "routine page": Budget("/routines/practice/", SIGNED_IN, 4),
     "privacy": Budget("/privacy/", 2, 2),
@@ -300,9 +308,9 @@ def assert_within_budget_and_flat(pages, small, large):
 
 
 TABLES = [
-    (VISITOR_PAGES, PUBLIC),
-    (GUIDED_PAGES, PUBLIC),
-    (FINISHED_PAGES, PUBLIC),
+    (VISITOR_PAGES, PUBLIC_COLD),
+    (GUIDED_PAGES, PUBLIC_COLD),
+    (FINISHED_PAGES, PUBLIC_COLD),
     (PERSON_PAGES, SIGNED_IN),
     (GUIDED_PERSON_PAGES, SIGNED_IN),
 ]
@@ -353,9 +361,9 @@ def test_a_visitors_pages_stay_within_budget_as_the_catalogue_grows(grow):
     assert "Extra routine 29" in text(large["exercise page"].body)
     assert 'id="step-31"' in large["routine page, many steps"].body
     assert "Extra warning number 19." in text(large["routine page"].body)
-    # A page with no query warm came whole from the page cache.
+    # A page with one query warm (the version) came whole from the page cache.
     for name, budget in VISITOR_PAGES.items():
-        if budget.warm == 0 and budget.cold > 0:
+        if budget.warm == 1 and budget.cold > 1:
             assert large[name].body == large[name].cold_body, name
 
 

@@ -2,10 +2,10 @@
 Session engines that keep, beside each session, the id of the person signed
 in on it, so that deleting an account can end its sessions on every device.
 
-``accounts.sessions.db`` and ``accounts.sessions.cached_db`` are Django's
-engines of those names storing ``accounts.models.BrowserSession`` rows, as
-Django's "Extending database-backed session engines" shows. Each store class
-keeps the name ``SessionStore``: the name is part of the salt that signs the
+``accounts.sessions.db`` is Django's engine of that name storing
+``accounts.models.BrowserSession`` rows, as Django's "Extending
+database-backed session engines" shows. The store class keeps the name
+``SessionStore``: the name is part of the salt that signs the
 session data, so sessions written by Django's engines still read.
 """
 

@@ -17,13 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
-from exercises.cache import cached_plan
+from exercises.cache import cached_plan, kept_context
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
 from exercises.offline import OfflineRun, read_saved_run, screening_parts
 
 from .. import services
-from ..cache import cache_progress_page, page_context
+from ..cache import kept_progress_page
 from ..forms import PainNotesForm, SessionLogForm
 from ..middleware import screening_of
 from ..models import CompletedSession
@@ -98,7 +98,7 @@ def guided_save(request, slug):
     return redirect(completed)
 
 
-@method_decorator(cache_progress_page, name="dispatch")
+@method_decorator(kept_progress_page, name="dispatch")
 class DashboardView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/dashboard.html"
 
@@ -108,18 +108,18 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         totals = services.totals_get(user=request.user, totals=kept)
         progress = Progress(request.user, totals=totals)
         return super().get_context_data(
-            progress=progress, **page_context(request), **kwargs
+            progress=progress, **kept_context(request), **kwargs
         )
 
 
-@method_decorator(cache_progress_page(query=["page"]), name="dispatch")
+@method_decorator(kept_progress_page(query=["page"]), name="dispatch")
 class HistoryView(LoginRequiredMixin, ListView):
     template_name = "accounts/history.html"
     context_object_name = "sessions"
     paginate_by = 20
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**page_context(self.request), **kwargs)
+        return super().get_context_data(**kept_context(self.request), **kwargs)
 
     def get_queryset(self):
         return (
@@ -131,7 +131,7 @@ class HistoryView(LoginRequiredMixin, ListView):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@cache_progress_page
+@kept_progress_page
 def session_detail(request, pk):
     """A completed session's page, where its pain ratings and notes are edited."""
     # The steps once, for the page and for whether anything was done.
@@ -157,7 +157,7 @@ def session_detail(request, pk):
         "session": completed,
         "steps": completed.steps.all(),
         "form": form,
-        **page_context(request),
+        **kept_context(request),
     }
     status = 400 if form.is_bound else 200
     return render(request, "accounts/session.html", context, status=status)

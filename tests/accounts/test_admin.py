@@ -163,6 +163,16 @@ def test_a_person_who_is_not_staff_is_sent_to_the_admin_login(client, session):
 # People, as the admin shows them
 
 
+# What the administrator must not see of a person's health.
+HEALTH_ANSWERS = [
+    "Nerve pain down the legs",
+    "Conditions",
+    "Screening answered at",
+    "Doctor cleared on",
+    "Health data consent at",
+]
+
+
 def test_the_admin_shows_no_health_answers_and_editors_no_people(
     admin_client, content_editor_client
 ):
@@ -195,13 +205,7 @@ def test_the_admin_shows_no_health_answers_and_editors_no_people(
     response = admin_client.get(f"/admin/accounts/user/{person.pk}/change/")
     assert response.status_code == 200
     assert "Weekly target" in text_of(response)
-    for hidden in [
-        "Nerve pain down the legs",
-        "Conditions",
-        "Screening answered at",
-        "Doctor cleared on",
-        "Health data consent at",
-    ]:
+    for hidden in HEALTH_ANSWERS:
         assert hidden not in text_of(response)
 
 

@@ -1,25 +1,27 @@
 """
 The dashboard, the history and a session's page from the cache
-(accounts/cache.py): each person sees their own pages only, and a change to
-anything a page shows, or a new day, shows at once.
+(accounts/cache.py, kept by exercises/cache.py): each person sees their own
+pages only, and a change to anything a page shows, or a new day, shows at once.
 """
 
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
 from accounts import services
-from accounts.cache import CSRF_PLACEHOLDER
-from accounts.models import CompletedSession
+from accounts.models import CompletedSession, ProgressTotal
 from exercises import cache as catalogue_cache
+from exercises.cache import CSRF_PLACEHOLDER
 from tests.factories import UserFactory, red_flag
 from tests.helpers import clock_at, count_queries, csrf_token, html, text
 
-# A hit reads the browser session, the user and the version of their data.
-HIT_QUERIES = 3
+# A hit reads the browser session, the user, the version of their data
+# (ProgressTotal) and the catalogue's version.
+HIT_QUERIES = 4
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 SEE_A_DOCTOR = "See a doctor before you exercise"
 
@@ -60,6 +62,7 @@ def miss_then_hit(client, url):
     hit = count_queries(client, url)
     assert len(hit.queries) <= HIT_QUERIES, url
     assert len(hit.queries) < len(miss.queries), url
+    assert not hit.response.templates, url  # kept: no template rendered
     return miss, hit
 
 
@@ -125,6 +128,28 @@ def test_a_kept_page_answers_with_the_headers_of_a_fresh_one(alex):
     for url in pages_of(session):
         miss, hit = miss_then_hit(client, url)
         assert dict(hit.response.headers) == dict(miss.response.headers), url
+
+
+def test_a_kept_page_is_never_served_once_the_persons_version_changes(alex):
+    alex, session = alex
+    client = device(alex)
+    for url in pages_of(session):
+        miss_then_hit(client, url)
+
+    # Past the services and the ORM's signals: the version alone tells.
+    changed = ProgressTotal.objects.filter(pk=alex.pk).update(
+        version=F("version") + 1, sessions=7
+    )
+    assert changed == 1
+
+    for url in pages_of(session):
+        again = count_queries(client, url)
+        assert len(again.queries) > HIT_QUERIES, url
+        assert again.response.templates, url  # rendered afresh
+    assert "in 7 sessions." in text(html(client.get("/progress/")))
+    # …and kept again under the new version.
+    for url in pages_of(session):
+        assert len(count_queries(client, url).queries) <= HIT_QUERIES, url
 
 
 def test_an_edit_on_another_device_shows_at_once(alex):

@@ -187,18 +187,30 @@ move = st.fixed_dictionaries({"op": st.just("zone"), "zone": st.sampled_from(ZON
 histories = st.lists(st.one_of(log, log, log, edit, delete, move), max_size=25)
 
 
+def record(user, started, token, *, minutes=20, routine_title="Beginner", **fields):
+    """Record a session of ``minutes`` from ``started``, as the app does."""
+    return services.session_record(
+        user=user,
+        routine=None,
+        routine_title=routine_title,
+        started_at=started,
+        finished_at=started + timedelta(minutes=minutes),
+        client_token=token,
+        **fields,
+    )
+
+
 def replay(user, operations):
     for number, operation in enumerate(operations):
         sessions = list(CompletedSession.objects.for_user(user).order_by("pk"))
         if operation["op"] == "log":
             started = operation["started_at"]
-            services.session_record(
-                user=user,
-                routine=None,
+            record(
+                user,
+                started,
+                f"random-{number}",
+                minutes=operation["minutes"],
                 routine_title=operation["routine_title"],
-                started_at=started,
-                finished_at=started + timedelta(minutes=operation["minutes"]),
-                client_token=f"random-{number}",
                 pain_before=operation["pain_before"],
                 pain_after=operation["pain_after"],
                 steps=[
@@ -250,14 +262,7 @@ def test_a_streak_longer_than_the_dashboards_twelve_weeks(db):
     for back in range(30):
         for hour in (9, 18):
             start = datetime.combine(TODAY, time(hour), UTC) - timedelta(weeks=back)
-            services.session_record(
-                user=user,
-                routine=None,
-                routine_title="Beginner",
-                started_at=start,
-                finished_at=start + timedelta(minutes=20),
-                client_token=f"{back}-{hour}",
-            )
+            record(user, start, f"{back}-{hour}")
 
     assert Progress(user, today=TODAY).streak == 30
 
@@ -275,14 +280,7 @@ def test_a_streak_longer_than_the_dashboards_twelve_weeks(db):
 
 
 def test_deleting_an_account_deletes_its_totals(user):
-    services.session_record(
-        user=user,
-        routine=None,
-        routine_title="Beginner",
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        client_token="one",
-    )
+    record(user, timezone.now(), "one", minutes=0)
     assert DayTotal.objects.filter(user=user).exists()
 
     services.user_delete(user=user)
@@ -295,14 +293,7 @@ def test_moving_to_another_time_zone_counts_the_days_again(user):
     # 23:30 on Sunday in London is Monday morning in Shanghai.
     sunday_night = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)
     services.user_time_zone_update(user=user, time_zone="Europe/London")
-    services.session_record(
-        user=user,
-        routine=None,
-        routine_title="Beginner",
-        started_at=sunday_night,
-        finished_at=sunday_night + timedelta(minutes=20),
-        client_token="late",
-    )
+    record(user, sunday_night, "late")
     assert Progress(user, today=TODAY).this_week == 0
 
     services.user_time_zone_update(user=user, time_zone="Asia/Shanghai")
@@ -313,14 +304,7 @@ def test_moving_to_another_time_zone_counts_the_days_again(user):
 
 def test_a_zone_changed_elsewhere_is_counted_on_the_next_view(signed_in, user):
     sunday_night = datetime(2026, 3, 8, 23, 30, tzinfo=UTC)
-    services.session_record(
-        user=user,
-        routine=None,
-        routine_title="Beginner",
-        started_at=sunday_night,
-        finished_at=sunday_night + timedelta(minutes=20),
-        client_token="late",
-    )
+    record(user, sunday_night, "late")
     user.time_zone = "Asia/Shanghai"
     user.save()
 
@@ -403,16 +387,7 @@ def test_editing_and_deleting_on_the_session_pages_change_the_dashboard(
     signed_in, user
 ):
     start = timezone.now()
-    session, _ = services.session_record(
-        user=user,
-        routine=None,
-        routine_title="Beginner",
-        started_at=start,
-        finished_at=start + timedelta(minutes=20),
-        client_token="one",
-        pain_before=8,
-        pain_after=6,
-    )
+    session, _ = record(user, start, "one", pain_before=8, pain_after=6)
     url = session.get_absolute_url()
 
     edited = signed_in.post(url, {"pain_before": "4", "pain_after": "2", "notes": ""})

@@ -147,8 +147,8 @@ def test_redis_is_the_shared_cache_when_redis_url_is_set():
         *CACHE_AND_SESSIONS, REDIS_URL="redis://127.0.0.1:6379/9"
     )
 
-    assert backend == "backcare_site.cache.SharedClientRedisCache"
-    assert sessions == "accounts.sessions.cached_db"
+    assert backend == "django_redis.cache.RedisCache"
+    assert sessions == "accounts.sessions.db"
 
 
 def test_local_memory_and_database_sessions_without_redis():

@@ -19,7 +19,7 @@ from django.urls import reverse
         ),
     ],
 )
-def test_a_page_links_to_where_the_site_is_mounted(client, render):
+def test_a_page_links_to_where_the_site_is_mounted(client, db, render):
     assert 'href="/about/"' in render(client, "/about/")
 
     with override_settings(ROOT_URLCONF="tests.mounted_urls"):

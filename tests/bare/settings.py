@@ -1,5 +1,5 @@
 """
-The ceiling `make bench` measures BackCare's /livez against: a bare Django
+What `make bench` measures each of BackCare's pages against: a bare Django
 project, one view answering "ok", no middleware, no apps, no database, debug
 off. gunicorn serves it with the same gunicorn.conf.py, workers and threads
 as BackCare, through Django's own WSGI application (tests/bare/wsgi.py, as a

@@ -3,11 +3,15 @@ the screening, walk a guided run, drive the player, run axe."""
 
 import re
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import services
 from exercises.models import Contraindication, Routine
 from tests.factories import PASSWORD
 
@@ -17,7 +21,57 @@ PASSWORD_FIELD = re.compile(r"^\s*Password\*?\s*$")
 PLAYER_STUBS = Path(__file__).with_name("player_stubs.js").read_text()
 
 
+def page_errors(page):
+    """The list that the page's uncaught errors are added to, as they happen."""
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    return errors
+
+
 # ----- accounts ------------------------------------------------------------
+
+
+def record_session(user, routine, started, *, minutes, outcomes=None, **fields):
+    """A guided session of ``routine`` recorded for ``user`` as the app records
+    one, begun at ``started`` and ``minutes`` long: every step done unless
+    ``outcomes`` (one a step) say otherwise; ``fields`` are the pain and notes."""
+    steps = list(routine.steps.select_related("exercise"))
+    if outcomes is None:
+        outcomes = ["done"] * len(steps)
+    session, _ = services.session_record(
+        user=user,
+        routine=routine,
+        started_at=started,
+        finished_at=started + timedelta(minutes=minutes),
+        client_token=uuid.uuid4().hex,
+        steps=[
+            {
+                "order": step.order,
+                "exercise": step.exercise,
+                "name": step.exercise.name,
+                "outcome": outcome,
+            }
+            for step, outcome in zip(steps, outcomes, strict=True)
+        ],
+        **fields,
+    )
+    return session
+
+
+def with_a_session_today(user, routine, outcomes=None):
+    """``user``, with one guided session of ``routine`` recorded 20 minutes ago
+    (14 minutes long, pain 6 → 4, a note) as ``user.completed_session``."""
+    user.completed_session = record_session(
+        user,
+        routine,
+        timezone.now() - timedelta(minutes=20),
+        minutes=14,
+        outcomes=outcomes,
+        pain_before=6,
+        pain_after=4,
+        notes="Felt loose afterwards.",
+    )
+    return user
 
 
 def sign_up(page, username, password=NEW_PASSWORD):
@@ -96,6 +150,27 @@ def start_guide(page, slug, pick=1):
     expect(page).to_have_url(re.compile(rf"/routines/{slug}/guide/{first}/$"))
 
 
+def tick_and_start(page):
+    """Tick the safety check and press Start."""
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("button", name="Start guided session").click()
+
+
+def confirm_clearance(clearance):
+    """Tick the doctor's clearance and confirm it."""
+    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
+    clearance.get_by_role("button", name="Confirm").click()
+
+
+def start_with_pain(page, pain):
+    """Tick the safety check, say the pain now (``pain``, a string), and start."""
+    page.get_by_label("I have read these warnings").check()
+    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
+        pain, exact=True
+    ).check()
+    page.get_by_role("button", name="Start guided session").click()
+
+
 def walk_to_step(page, slug, number):
     """Start a run and press “Done” on every step before `number`."""
     steps = Routine.objects.get(slug=slug).steps.count()
@@ -157,6 +232,17 @@ def stub_player_apis(page):
     """Record what the player asks of the browser, and run timers on a fake clock."""
     page.add_init_script(PLAYER_STUBS)
     page.clock.install()
+
+
+def stubbed_player(page, *init_scripts):
+    """For a fixture to ``yield from``: ``page`` with ``init_scripts`` added
+    and the player's calls recorded; no script error may happen meanwhile."""
+    errors = page_errors(page)
+    for script in init_scripts:
+        page.add_init_script(script)
+    stub_player_apis(page)
+    yield page
+    assert errors == []
 
 
 def recorded(page, name):

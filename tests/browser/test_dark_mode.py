@@ -1,7 +1,6 @@
 """Dark mode: the system's colour scheme followed, a switch remembered, and
 every kind of page legible (axe) in both."""
 
-import uuid
 from datetime import timedelta
 from io import BytesIO
 
@@ -11,11 +10,11 @@ from django.utils import timezone
 from PIL import Image, ImageStat
 from playwright.sync_api import expect
 
-from accounts import services
 from exercises.models import Routine
 from tests.browser.flows import (
     expect_finish,
     open_step,
+    record_session,
     sign_in,
     start_guide,
     stub_player_apis,
@@ -39,24 +38,15 @@ def person(user, catalogue):
         outcomes = ["done"] * len(steps)
         if n == 5:
             outcomes[-1] = "skipped_for_safety"
-        session, _ = services.session_record(
-            user=user,
-            routine=beginner,
-            started_at=started,
-            finished_at=started + timedelta(minutes=15),
-            client_token=uuid.uuid4().hex,
+        session = record_session(
+            user,
+            beginner,
+            started,
+            minutes=15,
+            outcomes=outcomes,
             pain_before=7 - n // 2,
             pain_after=6 - n // 2,
             notes="Felt loose afterwards." if n == 7 else "",
-            steps=[
-                {
-                    "order": step.order,
-                    "exercise": step.exercise,
-                    "name": step.exercise.name,
-                    "outcome": outcome,
-                }
-                for step, outcome in zip(steps, outcomes, strict=True)
-            ],
         )
     user.last_session = session
     return user

@@ -21,7 +21,7 @@ from tests.browser.flows import (
     player_of,
     press,
     start_guide,
-    stub_player_apis,
+    stubbed_player,
 )
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 from tests.servers import gunicorn
@@ -171,12 +171,7 @@ def test_guided_step_shows_a_large_drawing_and_start_in_the_first_screen(
 def player_screen(screen):
     """Each screen with the player's calls recorded, on a fake clock, with no
     lead-in; no script error may happen."""
-    errors = []
-    screen.on("pageerror", lambda error: errors.append(error))
-    screen.add_init_script(NO_LEAD_IN)
-    stub_player_apis(screen)
-    yield screen
-    assert errors == []
+    yield from stubbed_player(screen, NO_LEAD_IN)
 
 
 def test_guided_drawing_turns_to_the_left_side_with_the_timer(player_screen, catalogue):

@@ -11,6 +11,7 @@ from tests.browser.flows import (
     expect_done_and_saved,
     expect_finish,
     open_step,
+    page_errors,
     player_of,
     start_guide,
 )
@@ -23,8 +24,7 @@ BEGINNER_HOLDS_MS = 10 * 5_000 + 9 * 3_000
 
 
 def test_walk_beginner_routine_with_the_player(page, catalogue):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     page.clock.install()
     start_guide(page, "beginner")
 

@@ -12,18 +12,22 @@ from playwright.sync_api import expect
 
 from accounts import services
 from accounts.models import CompletedSession
-from exercises.cache import new_version
+from exercises.cache import catalogue_changed
 from exercises.models import Contraindication
 from tests.browser.flows import (
     BEGINNER_STEPS,
     NO_LEAD_IN,
     assert_no_axe_violations,
     choose_pain,
+    confirm_clearance,
     log_in,
+    page_errors,
     press,
     run_hands_free,
     sign_in,
+    start_with_pain,
     stub_player_apis,
+    tick_and_start,
     wait_until,
 )
 from tests.factories import UserFactory, red_flag
@@ -94,16 +98,22 @@ def dialogs():
     return Dialogs()
 
 
-@pytest.fixture
-def phone(page, practice, dialogs):
-    """Signed in, the routine's page opened once under the worker; the
-    player's timers on Playwright's clock."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+def casey_on_a_stubbed_player(page, dialogs):
+    """Casey signed in; the page's questions answered by ``dialogs``, the
+    player's APIs stubbed, with no lead-in: the list the page's errors go to."""
+    errors = page_errors(page)
     page.on("dialog", dialogs)
     stub_player_apis(page)
     page.add_init_script(NO_LEAD_IN)
     sign_in(page, UserFactory(username="casey"))
+    return errors
+
+
+@pytest.fixture
+def phone(page, practice, dialogs):
+    """Signed in, the routine's page opened once under the worker; the
+    player's timers on Playwright's clock."""
+    errors = casey_on_a_stubbed_player(page, dialogs)
     page.goto(ROUTINE)
     controlled(page)
     wait_for_plan(page)
@@ -130,11 +140,7 @@ def run_offline_and_save(page):
     page.get_by_role("button", name="Start guided session").click()
     expect(page.get_by_role("alert")).to_contain_text("read the warnings")
     expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
-        "5", exact=True
-    ).check()
-    page.get_by_role("button", name="Start guided session").click()
+    start_with_pain(page, "5")
 
     # 1. Knee rocks, counted by the player to the end.
     expect(page).to_have_url(re.compile(rf"{OFFLINE}1/$"))
@@ -294,8 +300,7 @@ def test_a_visitors_offline_save_waits_for_them_to_log_in(page, practice, dialog
     expect(page.get_by_role("heading", level=1)).to_have_text("Practice routine")
     page.get_by_role("link", name="Start guided session").click()
     expect(page).to_have_url(re.compile(rf"{OFFLINE}$"))
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     for number in range(1, 4):
         expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
         page.get_by_role("button", name="Skip", exact=True).click()
@@ -358,12 +363,10 @@ def screened_phone(page, *warnings):
 def test_a_step_the_screening_advises_against_is_skipped_for_safety_offline(
     page, practice, dialogs, avoid_warning
 ):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     page.on("dialog", dialogs)
     screened_phone(page, avoid_warning)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     for number in range(1, 3):
         expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
         page.get_by_role("button", name="Skip", exact=True).click()
@@ -386,8 +389,7 @@ def test_a_step_the_screening_advises_against_is_skipped_for_safety_offline(
 
     # The next run: continued past it, it is skipped for safety.
     page.goto(OFFLINE)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     page.get_by_role("button", name="Skip", exact=True).click()
     page.get_by_role("button", name="Skip", exact=True).click()
     page.get_by_role("button", name="Continue to the next step →").click()
@@ -427,8 +429,7 @@ def test_a_person_needing_their_doctors_clearance_cannot_start_offline(
 def test_a_doctors_clearance_confirmed_offline_is_recorded_with_the_session(
     page, practice, consult_warning, avoid_warning
 ):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     screened_phone(page, consult_warning, avoid_warning)
 
     # The safety check asks for the clearance, as online, and says why.
@@ -440,15 +441,13 @@ def test_a_doctors_clearance_confirmed_offline_is_recorded_with_the_session(
     expect(clearance.get_by_role("alert")).to_have_text(
         "Please tick the box to confirm."
     )
-    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
-    clearance.get_by_role("button", name="Confirm").click()
+    confirm_clearance(clearance)
 
     expect(
         page.get_by_text("You confirmed that your doctor has cleared you")
     ).to_be_visible()
     expect(page.locator("[data-offline-refused]")).to_have_count(0)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     for number in range(1, 3):
         expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
         page.get_by_role("button", name="Skip", exact=True).click()
@@ -509,8 +508,7 @@ def test_a_hands_free_run_offline_goes_on_past_a_step_skipped_for_safety(
     screen, catalogue
 ):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     person = UserFactory(username="casey")
     nerve_pain = Contraindication.objects.get(slug="nerve-pain-legs")
     services.screening_update(user=person, conditions=[nerve_pain])
@@ -522,8 +520,7 @@ def test_a_hands_free_run_offline_goes_on_past_a_step_skipped_for_safety(
     wait_for_screening(page)
     page.context.set_offline(True)
     page.goto("/routines/beginner/offline/")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     page.locator("[data-player-toggle]").click()  # The only touch.
 
     run_hands_free(page, "/routines/beginner/offline/", BEGINNER_STEPS[:5])
@@ -589,8 +586,7 @@ def test_reloading_the_routine_page_offline_shows_the_persons_routine_page(
     screen, practice, avoid_warning
 ):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     online = online_and_offline(page, ROUTINE, avoid_warning)
 
     expect(page).to_have_url(re.compile(rf"{ROUTINE}$"))
@@ -640,8 +636,7 @@ def test_offline_pain_is_asked_on_the_same_0_to_10_scale_as_online(screen, pract
     expect(now.get_by_text(PAIN_LEGEND)).to_be_visible()
     expect(page.locator("input[type=number]")).to_have_count(0)
     assert_no_axe_violations(page)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     for number in range(1, 5):
         expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
         page.locator("[data-guide-skip], [data-guide-next]").last.click()
@@ -667,11 +662,7 @@ def test_pain_said_on_the_offline_safety_check_is_not_asked_again(page, practice
     stub_player_apis(page)
     online_and_offline(page, ROUTINE, None)
     page.goto(OFFLINE)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
-        "7", exact=True
-    ).check()
-    page.get_by_role("button", name="Start guided session").click()
+    start_with_pain(page, "7")
     page.goto(f"{OFFLINE}finish/")
 
     expect(page.locator(".pain-before-given")).to_contain_text("7")
@@ -737,8 +728,7 @@ def test_an_offline_steps_drawing_is_laid_out_as_online(screen, catalogue):
     wait_for_plan(page, "beginner")
     page.context.set_offline(True)
     page.goto("/routines/beginner/offline/")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
 
     for number in range(1, 7):
         page.goto(f"/routines/beginner/offline/{number}/")
@@ -767,12 +757,7 @@ def test_offline_the_aerobic_routine_offers_one_step_and_records_it_alone(
     screen, catalogue, dialogs
 ):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.on("dialog", dialogs)
-    stub_player_apis(page)
-    page.add_init_script(NO_LEAD_IN)
-    sign_in(page, UserFactory(username="casey"))
+    errors = casey_on_a_stubbed_player(page, dialogs)
     page.goto("/routines/aerobic/guide/")
     online = page.get_by_role("group", name=PICK).inner_text()
     page.goto(AEROBIC)
@@ -787,8 +772,7 @@ def test_offline_the_aerobic_routine_offers_one_step_and_records_it_alone(
     assert choice.inner_text() == online
     expect(page.locator(".lead")).to_contain_text("one of 2 exercises, picked below")
     assert_no_axe_violations(page)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(page.get_by_role("alert")).to_contain_text(
         "Choose which one you will do today."
     )
@@ -852,8 +836,7 @@ def from_the_worker(request):
 
 
 def test_the_plan_is_kept_when_the_routine_page_cannot_be_fetched(page, practice):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     refused = []
 
     def no_page(route):
@@ -875,11 +858,7 @@ def test_the_plan_is_kept_when_the_routine_page_cannot_be_fetched(page, practice
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Before you start: safety check"
     )
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
-        "5", exact=True
-    ).check()
-    page.get_by_role("button", name="Start guided session").click()
+    start_with_pain(page, "5")
     expect(page).to_have_url(re.compile(rf"{OFFLINE}1/$"))
     expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
     assert errors == []
@@ -914,7 +893,7 @@ def test_the_routine_page_is_fetched_again_only_when_the_catalogue_changed(
     unchanged = len(fetched)
     practice.summary = "A new summary, on the routine's page only."
     practice.save()
-    new_version()
+    catalogue_changed()
     reopen()
 
     assert first >= 1

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from accounts import services
 from accounts.models import CompletedSession
 from accounts.views import progress as progress_views
-from tests.browser.flows import sign_in, wait_until
+from tests.browser.flows import page_errors, sign_in, wait_until
 from tests.browser.test_offline_guide import (
     ARRIVED,
     ASK,
@@ -112,8 +112,7 @@ def dialogs(page):
 @pytest.fixture
 def person(page, practice):
     """Signed in, the routine's page opened once under the worker."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     person = UserFactory(username="casey")
     sign_in(page, person)
     page.goto(ROUTINE)

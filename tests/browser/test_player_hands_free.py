@@ -19,12 +19,14 @@ from tests.browser.flows import (
     expect_finish,
     held_locks,
     open_step,
+    page_errors,
     press,
     recorded,
     run_hands_free,
     sign_in,
     start_guide,
     stub_player_apis,
+    stubbed_player,
 )
 from tests.factories import UserFactory
 
@@ -36,11 +38,7 @@ TICK = [1568]
 
 @pytest.fixture
 def stubbed(page, practice):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    stub_player_apis(page)
-    yield page
-    assert errors == []
+    yield from stubbed_player(page)
 
 
 def test_lead_in_counts_down_before_the_first_hold(stubbed):
@@ -129,8 +127,7 @@ def test_next_up_is_shown_in_the_last_rest(stubbed):
 
 
 def test_a_whole_routine_runs_hands_free_after_the_first_tap(page, catalogue):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     stub_player_apis(page)
     start_guide(page, "beginner")
     page.locator("[data-player-toggle]").click()  # The only touch.
@@ -341,8 +338,7 @@ def screened_in(page, *warnings):
 
 def test_a_hands_free_run_goes_on_past_a_step_skipped_for_safety(screen, catalogue):
     page = screen
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     stub_player_apis(page)
     screened_in(page, Contraindication.objects.get(slug="nerve-pain-legs"))
     start_guide(page, "beginner")
@@ -378,8 +374,7 @@ def test_a_hands_free_run_goes_on_past_a_step_skipped_for_safety(screen, catalog
 def test_a_step_skipped_for_safety_hands_free_starts_the_next_one(
     page, practice, avoid_warning
 ):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     stub_player_apis(page)
     screened_in(page, avoid_warning)
     player = open_step(page, "practice", 2)  # Bridge, then the flagged step 3.

@@ -10,7 +10,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.flows import open_step, press, recorded, stub_player_apis
+from tests.browser.flows import (
+    open_step,
+    press,
+    recorded,
+    stubbed_player,
+)
 
 COUNTDOWN = [880]
 HOLD_START = [784, 1175]
@@ -19,11 +24,7 @@ LEAD_IN_MS = 5_000
 
 @pytest.fixture
 def stubbed(screen, practice):
-    errors = []
-    screen.on("pageerror", lambda error: errors.append(error))
-    stub_player_apis(screen)
-    yield screen
-    assert errors == []
+    yield from stubbed_player(screen)
 
 
 def stand_still(page):

@@ -4,8 +4,8 @@ auto-advance that landed elsewhere does not start a later page's timer, a
 Skip records no time, and leaving a running timer asks "Leave site?" only
 when the tab could not keep it.
 
-Recording stubs (player_stubs.js) stand in for Web Audio, speech and the wake
-lock; Playwright's clock runs the timers."""
+The player's calls to Web Audio, speech and the wake lock are recorded by
+stubs (player_stubs.js); Playwright's clock runs the timers."""
 
 import re
 
@@ -19,17 +19,14 @@ from tests.browser.flows import (
     player_of,
     press,
     stub_player_apis,
+    stubbed_player,
 )
 
 
 @pytest.fixture
 def stubbed(page, practice):
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
     page.on("dialog", lambda dialog: dialog.accept())  # Leaving a running timer.
-    stub_player_apis(page)
-    yield page
-    assert errors == []
+    yield from stubbed_player(page)
 
 
 def start_again(page):
@@ -46,12 +43,26 @@ def expect_ready(player):
     expect(player).not_to_have_class(re.compile(r"\bis-(running|done)\b"))
 
 
-def test_a_hold_left_in_one_run_is_not_restored_in_a_new_run(stubbed):
-    page = stubbed
+def start_the_bridge(page):
+    """Bridge (5 holds of 6 s), started with no lead-in, 2 s into its first
+    hold: its player."""
     page.add_init_script(NO_LEAD_IN)
-    player = open_step(page, "practice", 2)  # Bridge: 5 holds of 6 s.
+    player = open_step(page, "practice", 2)
     press(player, "Start")
     page.clock.run_for(2_000)
+    return player
+
+
+def expect_not_marked(page, player):
+    """Not saved as done, nor marked so once the page is drawn again."""
+    expect(player.locator("[data-player-saved]")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_text("Marked:")).to_have_count(0)
+
+
+def test_a_hold_left_in_one_run_is_not_restored_in_a_new_run(stubbed):
+    page = stubbed
+    player = start_the_bridge(page)
     expect(player.locator("[data-player-phase]")).to_have_text("Hold")
 
     start_again(page)  # Back to the safety check: a new run.
@@ -62,35 +73,25 @@ def test_a_hold_left_in_one_run_is_not_restored_in_a_new_run(stubbed):
 
     page.clock.run_for(120_000)  # Long past the old hold's end.
     expect_ready(player)
-    expect(player.locator("[data-player-saved]")).to_be_hidden()
     expect(page).to_have_url(re.compile(r"/guide/2/$"))
-    page.reload()
-    expect(page.get_by_text("Marked:")).to_have_count(0)
+    expect_not_marked(page, player)
 
 
 def test_a_hold_that_ran_out_while_away_is_not_marked_done(stubbed):
     page = stubbed
-    page.add_init_script(NO_LEAD_IN)
-    player = open_step(page, "practice", 2)
-    press(player, "Start")
-    page.clock.run_for(2_000)
+    player = start_the_bridge(page)
     page.goto("/routines/practice/")  # Away, with the hold running.
     page.clock.run_for(120_000)
     page.goto("/routines/practice/guide/2/")  # Same run, time ran out.
     player = player_of(page)
     expect_ready(player)
     page.clock.run_for(30_000)
-    expect(player.locator("[data-player-saved]")).to_be_hidden()
-    page.reload()
-    expect(page.get_by_text("Marked:")).to_have_count(0)
+    expect_not_marked(page, player)
 
 
 def test_the_timer_is_still_restored_within_the_same_run(stubbed):
     page = stubbed
-    page.add_init_script(NO_LEAD_IN)
-    player = open_step(page, "practice", 2)
-    press(player, "Start")
-    page.clock.run_for(2_000)
+    player = start_the_bridge(page)
     page.reload()
     expect(player.get_by_role("status")).to_have_text(
         "Timer restored where you left it."

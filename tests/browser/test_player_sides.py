@@ -15,7 +15,7 @@ from tests.browser.flows import (
     open_step,
     press,
     recorded,
-    stub_player_apis,
+    stubbed_player,
 )
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
 
@@ -54,12 +54,7 @@ def sided_screen(screen, sided):
     """The sided routine on each screen, its player calls recorded, on a fake
     clock, with no lead-in and no auto-advance (test_player_hands_free.py has
     those); no script error may happen."""
-    errors = []
-    screen.on("pageerror", lambda error: errors.append(error))
-    screen.add_init_script(NO_LEAD_IN)
-    stub_player_apis(screen)
-    yield screen
-    assert errors == []
+    yield from stubbed_player(screen, NO_LEAD_IN)
 
 
 def open_sided_step(page, number):

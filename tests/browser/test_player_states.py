@@ -14,7 +14,13 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT, AxeResults
 from playwright.sync_api import expect
 
-from tests.browser.flows import open_step, press, stub_player_apis, wait_until
+from tests.browser.flows import (
+    open_step,
+    page_errors,
+    press,
+    stub_player_apis,
+    wait_until,
+)
 
 SCHEMES = ["light", "dark"]
 # The default lead-in, and the seed's pauses between holds and sides.
@@ -49,30 +55,40 @@ def expect_state(player, phase, *, running):
 # Each walk yields the name of the state it has reached.
 
 
+def move(page, player, button, ms, phase, *, running):
+    """Press `button` (if any), move the clock on by `ms` (if any), and expect
+    the player in `phase`, running or not."""
+    if button:
+        press(player, button)
+    if ms:
+        page.clock.run_for(ms)
+    expect_state(player, phase, running=running)
+
+
+def opening(page, player, ms, phase, state):
+    """Ready, then Start and `ms` on, running in `phase`: yields "ready" and
+    `state`."""
+    expect_state(player, "ready", running=False)
+    yield "ready"
+    move(page, player, "Start", ms, phase, running=True)
+    yield state
+
+
 def held_states(page, player, *, sides=False):
     """Abdominal contraction (10 holds of 5 s) or, with sides, knee to chest
     (5 holds of 20 s a side)."""
     hold_ms = 20_000 if sides else 5_000
     repetitions = 5 if sides else 10
-    expect_state(player, "ready", running=False)
-    yield "ready"
-    press(player, "Start")
-    page.clock.run_for(500)
-    expect_state(player, "leadin", running=True)
-    yield "lead-in"
-    press(player, "Pause")
-    expect_state(player, "leadin", running=False)
+    yield from opening(page, player, 500, "leadin", "lead-in")
+    move(page, player, "Pause", 0, "leadin", running=False)
     yield "paused in the lead-in"
-    press(player, "Resume")
-    page.clock.run_for(LEAD_IN_MS)  # Half a second into the first hold.
-    expect_state(player, "hold", running=True)
+    # Half a second into the first hold.
+    move(page, player, "Resume", LEAD_IN_MS, "hold", running=True)
     yield "holding"
-    press(player, "Pause")
-    expect_state(player, "hold", running=False)
+    move(page, player, "Pause", 0, "hold", running=False)
     yield "paused"
-    press(player, "Resume")
-    page.clock.run_for(hold_ms)  # Half a second into the first rest.
-    expect_state(player, "rest", running=True)
+    # Half a second into the first rest.
+    move(page, player, "Resume", hold_ms, "rest", running=True)
     expect(player.locator("[data-player-reps]")).to_have_text(
         f"Repetition 2 of {repetitions}"
     )
@@ -80,8 +96,7 @@ def held_states(page, player, *, sides=False):
     side_ms = repetitions * hold_ms + (repetitions - 1) * REST_MS
     if sides:
         # Half a second into the change of sides.
-        page.clock.run_for(side_ms - hold_ms)
-        expect_state(player, "rest", running=True)
+        move(page, player, None, side_ms - hold_ms, "rest", running=True)
         expect(player.locator("[data-player-side]")).to_have_text("Now: left side")
         yield "switching sides"
         page.clock.run_for(SWITCH_MS + side_ms)
@@ -96,17 +111,10 @@ def held_states(page, player, *, sides=False):
 
 def counted_states(page, player):
     """Ankle pumps: 10 repetitions, counted by taps or, after Start, paced."""
-    expect_state(player, "ready", running=False)
-    yield "ready"
-    press(player, "Start")
-    page.clock.run_for(500)
-    expect_state(player, "leadin", running=True)
-    yield "lead-in"
-    page.clock.run_for(LEAD_IN_MS)
-    expect_state(player, "pace", running=True)
+    yield from opening(page, player, 500, "leadin", "lead-in")
+    move(page, player, None, LEAD_IN_MS, "pace", running=True)
     yield "counting"
-    press(player, "Pause")
-    expect_state(player, "pace", running=False)
+    move(page, player, "Pause", 0, "pace", running=False)
     yield "paused"
     count = player.get_by_role("button", name="Tap to count")
     for _ in range(10):
@@ -117,14 +125,8 @@ def counted_states(page, player):
 
 def timed_states(page, player):
     """Stationary bike: a stopwatch with targets at 20 and 30 minutes."""
-    expect_state(player, "ready", running=False)
-    yield "ready"
-    press(player, "Start")
-    page.clock.run_for(1_000)
-    expect_state(player, "running", running=True)
-    yield "running"
-    press(player, "Stop")
-    expect_state(player, "paused", running=False)
+    yield from opening(page, player, 1_000, "running", "running")
+    move(page, player, "Stop", 0, "paused", running=False)
     yield "stopped"
     press(player, "Resume")
     page.clock.run_for("20:00")
@@ -152,8 +154,7 @@ STEPS = {
 def open_paused(open_screen, name, scheme, kind):
     """A step's player on a screen in a scheme, on a paused fake clock."""
     page = open_screen(name, color_scheme=scheme)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
+    errors = page_errors(page)
     stub_player_apis(page)
     page.clock.pause_at("2030-01-07T08:00:00")
     slug, number, title, walk = STEPS[kind]

@@ -3,15 +3,12 @@
 import csv
 import json
 import re
-import uuid
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts import services
 from tests.browser.flows import (
     NEW_PASSWORD,
     answer_screening,
@@ -23,6 +20,7 @@ from tests.browser.flows import (
     sign_in,
     sign_up,
     walk_to_finish,
+    with_a_session_today,
 )
 
 STEPS = 4
@@ -31,31 +29,9 @@ STEPS = 4
 @pytest.fixture
 def person(user, practice):
     """A person with one guided practice session from today (pain 6 → 4)."""
-    outcomes = ["done", "skipped", "done", "skipped_for_safety"]
-    started = timezone.now() - timedelta(minutes=20)
-    session, _ = services.session_record(
-        user=user,
-        routine=practice,
-        started_at=started,
-        finished_at=started + timedelta(minutes=14),
-        client_token=uuid.uuid4().hex,
-        pain_before=6,
-        pain_after=4,
-        notes="Felt loose afterwards.",
-        steps=[
-            {
-                "order": step.order,
-                "exercise": step.exercise,
-                "name": step.exercise.name,
-                "outcome": outcome,
-            }
-            for step, outcome in zip(
-                practice.steps.select_related("exercise"), outcomes, strict=True
-            )
-        ],
+    return with_a_session_today(
+        user, practice, ["done", "skipped", "done", "skipped_for_safety"]
     )
-    user.completed_session = session
-    return user
 
 
 def test_sign_up_log_a_guided_session_export_and_delete_the_account(page, practice):

@@ -13,9 +13,11 @@ from tests.browser.flows import (
     answer_screening,
     assert_no_axe_violations,
     choose_pain,
+    confirm_clearance,
     expect_finish,
     sign_in,
     sign_up,
+    tick_and_start,
     walk_to_step,
 )
 
@@ -128,19 +130,16 @@ def test_yes_to_disc_damage_asks_for_the_doctors_clearance_first(page, catalogue
     expect(clearance).to_contain_text(
         "Please confirm that your doctor has cleared you before you start."
     )
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(
         page.get_by_text("Your screening says to talk to your doctor first")
     ).to_be_visible()
     expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
 
-    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
-    clearance.get_by_role("button", name="Confirm").click()
+    confirm_clearance(clearance)
     expect(page).to_have_url(re.compile(r"/routines/beginner/guide/$"))
     expect(clearance).to_contain_text("You confirmed on")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(page).to_have_url(re.compile(r"/routines/beginner/guide/1/$"))
 
     page.goto("/accounts/profile/")
@@ -189,8 +188,7 @@ def test_signing_up_mid_run_and_answering_yes_closes_every_way_around_the_cleara
     )
 
     clearance = page.get_by_role("region", name="Your doctor's clearance")
-    clearance.get_by_label("My doctor has cleared me to do these exercises").check()
-    clearance.get_by_role("button", name="Confirm").click()
+    confirm_clearance(clearance)
     page.get_by_role("link", name="Continue at step 2 of 6").click()
     expect(page.locator("#step-counter")).to_have_text("Step 2 of 6")
     page.goto("/routines/beginner/guide/3/")

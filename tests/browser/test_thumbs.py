@@ -4,14 +4,11 @@ button, radio button, checkbox, field, select and summary of every page,
 online and offline, offers a touch target of at least 44×44 px."""
 
 import re
-import uuid
-from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
@@ -23,11 +20,19 @@ from tests.browser.flows import (
     expect_finish,
     press,
     sign_in,
+    start_with_pain,
     stub_player_apis,
+    tick_and_start,
     wait_until,
     walk_to_step,
+    with_a_session_today,
 )
-from tests.browser.test_offline_guide import wait_for_screening
+from tests.browser.test_offline_guide import (
+    OFFLINE,
+    READY,
+    SAVED,
+    wait_for_screening,
+)
 from tests.factories import UserFactory
 from tests.helpers import url_patterns
 
@@ -115,31 +120,24 @@ def expect_one_row(page):
     assert button["width"] >= TARGET and button["height"] >= TARGET, button
 
 
+def step_targets(page, number, where):
+    """The small targets of a guided run's step ``number`` of 4, once its
+    player shows."""
+    expect(page.locator("#step-counter")).to_have_text(f"Step {number} of 4")
+    expect(page.locator("[data-player]")).to_be_visible()
+    return small_targets(page, where)
+
+
+def menu_targets(page, where):
+    """The small targets of the page with its menu opened."""
+    menu_button(page).click()
+    return small_targets(page, where)
+
+
 @pytest.fixture
 def person(user, practice):
     """A person with one guided session recorded today."""
-    started = timezone.now() - timedelta(minutes=20)
-    session, _ = services.session_record(
-        user=user,
-        routine=practice,
-        started_at=started,
-        finished_at=started + timedelta(minutes=14),
-        client_token=uuid.uuid4().hex,
-        pain_before=6,
-        pain_after=4,
-        notes="Felt loose afterwards.",
-        steps=[
-            {
-                "order": step.order,
-                "exercise": step.exercise,
-                "name": step.exercise.name,
-                "outcome": "done",
-            }
-            for step in practice.steps.select_related("exercise")
-        ],
-    )
-    user.completed_session = session
-    return user
+    return with_a_session_today(user, practice)
 
 
 # ----- the breadcrumbs -----------------------------------------------------
@@ -401,8 +399,7 @@ def test_every_target_on_every_page_is_44_px_for_a_visitor(phone_page, person):
 
     # The menu open: its links and buttons count too.
     page.goto("/")
-    menu_button(page).click()
-    problems += small_targets(page, "home, menu open")
+    problems += menu_targets(page, "home, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -422,15 +419,12 @@ def test_every_target_on_every_page_is_44_px_for_a_person(phone_page, person):
     walk_to_step(page, "practice", 3)
     problems += small_targets(page, "guide_step 3 (each side)")
     page.get_by_role("button", name="Done, next step →").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "guide_step 4 (timed)")
+    problems += step_targets(page, 4, "guide_step 4 (timed)")
     page.get_by_role("button", name="Done, finish →").click()
     expect_finish(page, "practice")
     problems += small_targets(page, "guide_finish")
     page.goto("/")
-    menu_button(page).click()
-    problems += small_targets(page, "home, menu open")
+    problems += menu_targets(page, "home, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -457,15 +451,6 @@ def test_the_measure_sees_a_small_link_and_spares_one_in_a_sentence(
 
 
 # ----- the offline guide ---------------------------------------------------
-
-OFFLINE = "/routines/practice/offline/"
-SAVED = "Saved on this phone; it will be added to your record when you are back online."
-
-# The worker's registration, active; false after 10 seconds without one.
-READY = """Promise.race([
-  navigator.serviceWorker.ready.then(() => true),
-  new Promise((resolve) => setTimeout(() => resolve(false), 10000)),
-])"""
 
 # The routine's plan as the worker kept it for the offline guide.
 KEPT_PLAN = """(slug) => new Promise((resolve) => {
@@ -509,15 +494,9 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     page.get_by_role("button", name="Start guided session").click()
     expect(page.get_by_role("alert")).to_contain_text("read the warnings")
     problems += small_targets(page, "offline safety check, unticked")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("group", name="Pain now (before you start)").get_by_label(
-        "5", exact=True
-    ).check()
-    page.get_by_role("button", name="Start guided session").click()
+    start_with_pain(page, "5")
 
-    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 1 (counted, player)")
+    problems += step_targets(page, 1, "offline step 1 (counted, player)")
     player = page.locator("[data-player]")
     press(player, "Start")
     problems += small_targets(page, "offline step 1, player running")
@@ -525,9 +504,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     expect(player.get_by_role("status")).to_contain_text("Exercise done")
     problems += small_targets(page, "offline step 1, player done")
     page.get_by_role("button", name="Done, next step →").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 2 (held)")
+    problems += step_targets(page, 2, "offline step 2 (held)")
     page.locator("[data-player]").get_by_text("Settings").click()
     expect(page.get_by_label("Time to get into position")).to_be_visible()
     problems += small_targets(page, "offline step 2, the player's settings open")
@@ -538,9 +515,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     expect(page.locator("[data-player]")).to_be_visible()
     problems += small_targets(page, "offline step 3 (each side, skip)")
     page.get_by_role("button", name="Skip this exercise").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 4 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 4 (timed)")
+    problems += step_targets(page, 4, "offline step 4 (timed)")
     page.get_by_role("button", name="Done, finish →").click()
 
     expect(page).to_have_url(re.compile(rf"{OFFLINE}finish/$"))
@@ -551,8 +526,7 @@ def test_every_target_of_the_offline_guide_is_44_px(phone_page, person):
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_text(SAVED)).to_be_visible()
     problems += small_targets(page, "offline finish, saved")
-    menu_button(page).click()
-    problems += small_targets(page, "offline finish, menu open")
+    problems += menu_targets(page, "offline finish, menu open")
     assert not problems, "\n".join(problems)
 
 
@@ -560,15 +534,10 @@ def test_every_target_of_a_visitors_offline_guide_is_44_px(phone_page, practice)
     page = phone_page
     offline_phone(page, None)
     problems = small_targets(page, "offline safety check (visitor)")
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
-    expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 1 (visitor)")
+    tick_and_start(page)
+    problems += step_targets(page, 1, "offline step 1 (visitor)")
     page.get_by_role("button", name="Skip", exact=True).click()
-    expect(page.locator("#step-counter")).to_have_text("Step 2 of 4")
-    expect(page.locator("[data-player]")).to_be_visible()
-    problems += small_targets(page, "offline step 2 (visitor, skip)")
+    problems += step_targets(page, 2, "offline step 2 (visitor, skip)")
     assert not problems, "\n".join(problems)
 
 
@@ -579,8 +548,7 @@ def test_every_target_of_a_step_skipped_for_safety_offline_is_44_px(
     person = UserFactory(username="casey")
     services.screening_update(user=person, conditions=[avoid_warning])
     offline_phone(page, person)
-    page.get_by_label("I have read these warnings").check()
-    page.get_by_role("button", name="Start guided session").click()
+    tick_and_start(page)
     expect(page.locator("#step-counter")).to_have_text("Step 1 of 4")
     page.goto(f"{OFFLINE}3/")
     panel = page.locator(".skipped-for-safety-panel")

@@ -560,7 +560,7 @@ def test_a_broken_reset_keeps_the_editors_changes(catalogue, tmp_path):
 
 @pytest.mark.servers
 @needs_postgresql
-def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
+def test_load_catalogue_works_with_the_cache_down(transactional_db):
     closed = free_port()
     result = subprocess.run(
         [*MANAGE, "load_catalogue"],
@@ -577,7 +577,8 @@ def test_load_catalogue_works_with_the_cache_down_and_says_so(transactional_db):
 
     assert result.returncode == 0, result.stderr
     assert "Catalogue loaded: 35 created" in result.stdout
-    assert "The cache could not be reached" in result.stderr
+    # Nothing to tell the cache: the catalogue's version is in the database.
+    assert "Traceback" not in result.stderr
     assert Routine.objects.count() == 4
 
 

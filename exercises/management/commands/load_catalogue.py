@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
@@ -62,9 +61,3 @@ class Command(BaseCommand):
             f"Catalogue loaded: {outcome.created} created, {outcome.reset} reset, "
             f"{outcome.kept} kept as they were, {len(outcome.skipped)} skipped."
         )
-        if getattr(cache, "is_down", False):
-            self.stderr.write(
-                "The cache could not be reached, so the site could not be told "
-                "of the change; each server empties the cache when it is back "
-                "and shows the catalogue as loaded."
-            )

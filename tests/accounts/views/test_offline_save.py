@@ -612,6 +612,15 @@ def test_a_session_of_the_step_picked_among_alternatives_records_it_alone(
     ] == [("Treadmill", 2, "done", 1500)]
 
 
+def assert_not_saved(response, status, code, says):
+    """Answered with ``status`` and ``code``, an error that ``says`` why, and
+    nothing saved."""
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    assert says in response.json()["error"]
+    assert CompletedSession.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("data", "says"),
     [
@@ -628,12 +637,7 @@ def test_a_session_of_the_step_picked_among_alternatives_records_it_alone(
 def test_a_session_of_alternatives_is_the_one_picked_or_refused(
     catalogue, user, data, says
 ):
-    response = send(signed_in_client(user), data)
-
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
-    assert says in response.json()["error"]
-    assert CompletedSession.objects.count() == 0
+    assert_not_saved(send(signed_in_client(user), data), 400, "invalid", says)
 
 
 @pytest.mark.parametrize(
@@ -655,9 +659,4 @@ def test_a_session_of_alternatives_is_the_one_picked_or_refused(
 def test_a_session_of_alternatives_that_no_longer_fits_is_kept_on_the_phone(
     catalogue, user, data, says
 ):
-    response = send(signed_in_client(user), data)
-
-    assert response.status_code == 409
-    assert response.json()["code"] == "changed"
-    assert says in response.json()["error"]
-    assert CompletedSession.objects.count() == 0
+    assert_not_saved(send(signed_in_client(user), data), 409, "changed", says)
