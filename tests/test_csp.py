@@ -256,3 +256,22 @@ def test_no_rendered_page_has_inline_script_or_style(practice, user):
     ]
 
     assert found == []
+
+
+def test_django_csps_own_settings_and_nonce_hold(client, db, settings):
+    # Issue 28, defect 2: the site's fork of django-csp's middleware ignored
+    # EXCLUDE_URL_PREFIXES and never offered request.csp_nonce.
+    settings.CONTENT_SECURITY_POLICY = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "EXCLUDE_URL_PREFIXES": ["/privacy/"],
+    }
+
+    excluded = client.get("/privacy/")
+    policed = client.get("/offline/")
+
+    assert excluded.status_code == policed.status_code == 200
+    assert "Content-Security-Policy" not in excluded
+    assert "Content-Security-Policy" in policed
+    # django-csp offers each request a nonce (read once the header is
+    # written, it says so by raising).
+    assert "csp_nonce" in vars(policed.wsgi_request)
