@@ -119,6 +119,12 @@ class User(AbstractUser):
         help_text="An IANA name such as Europe/London: the person's dates, "
         "“today” and “this week” are in it.",
     )
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The language of the person's pages and e-mails.",
+    )
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -156,6 +162,7 @@ class User(AbstractUser):
             },
             "weekly_target": self.weekly_target,
             "time_zone": zone.key,
+            "language": self.language,
             "health_data_consent_at": iso(self.health_data_consent_at, zone),
             "screening": {
                 "answered_at": iso(self.screening_answered_at, zone),

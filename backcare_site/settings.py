@@ -44,6 +44,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, as it asks: the catalogue's columns per language.
+    "modeltranslation",
     "exercises",
     "accounts",
     # For its management command (render_icons); it has no models.
@@ -67,12 +69,18 @@ MIDDLEWARE = [
     # PostgreSQL, so a database that hangs answers 503 instead of nothing.
     "backcare_site.db.DeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # An English address asked for by a browser that wants another language
+    # is sent to that language's (backcare_site/language.py).
+    "backcare_site.language.PreferredLanguageMiddleware",
     # A visitor's warm catalogue page is answered here, with the headers the
     # layers below gave it when it was made (exercises/cache.py).
     "exercises.cache.KeptPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: from the URL's prefix (English has none), else the
+    # language cookie or the browser's Accept-Language (backcare_site/urls.py).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -220,7 +228,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "exercises:home"
 
+# English at unprefixed addresses, Simplified Chinese under /zh-hans/. A
+# language is added here, in locale/ (`makemessages`) and as the catalogue's
+# columns (exercises/translation.py): README, "Adding a language".
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# A catalogue text not yet translated shows in English rather than not at all.
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

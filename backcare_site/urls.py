@@ -1,21 +1,35 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import JavaScriptCatalog
 
+from accounts.views import language
 from accounts.views.account import LoginView, LogoutView, PasswordResetView
 
 from . import views
 
-admin.site.site_header = "BackCare administration"
-admin.site.site_title = "BackCare admin"
-admin.site.index_title = "Catalogue and people"
+admin.site.site_header = _("BackCare administration")
+admin.site.site_title = _("BackCare admin")
+admin.site.index_title = _("Catalogue and people")
 
 urlpatterns = [
     # First: probes call these many times a minute, and every pattern tried
     # before them costs each call.
     path("livez", views.livez, name="livez"),
     path("healthz", views.healthz, name="healthz"),
+    # The language switch (a POST to Django's set_language), the service
+    # worker (its scope is the whole site, both languages) and the icon.
+    path("i18n/setlang/", language.set_language, name="set_language"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("favicon.ico", views.favicon, name="favicon"),
+]
+
+# Every page in each language: English unprefixed, the others under their
+# code (/zh-hans/routines/beginner/).
+urlpatterns += i18n_patterns(
     path("", include("exercises.urls")),
     path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
@@ -26,12 +40,11 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    # The installable app: at the root, where browsers look for them and
-    # where a service worker's scope covers the whole site.
+    # The installable app's name and description are in its language.
     path("manifest.webmanifest", views.web_manifest, name="manifest"),
-    path("sw.js", views.service_worker, name="service_worker"),
-    path("favicon.ico", views.favicon, name="favicon"),
     path("offline/", views.OfflineView.as_view(), name="offline"),
+    # The player's and the offline guide's words (djangojs.po).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Before the admin's own: its “View on site” for the catalogue only.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",
@@ -39,10 +52,9 @@ urlpatterns = [
         name="view_on_site",
     ),
     path("admin/", admin.site.urls),
-]
+    prefix_default_language=False,
+)
 
-# Editors' pictures, for `make run` only: static() adds nothing when DEBUG is
-# off, and in production the reverse proxy serves /media/ from MEDIA_ROOT.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler500 = "backcare_site.views.server_error"

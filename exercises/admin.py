@@ -1,9 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.forms import Script
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import build_localized_fieldname
 
 from .cache import catalogue_changed
 from .models import Contraindication, Exercise, Routine, RoutineStep
@@ -15,8 +18,13 @@ ANSWERED = (
 )
 
 
-class CatalogueAdmin(admin.ModelAdmin):
-    """Every save or delete here makes the site show the change at once."""
+class CatalogueAdmin(TranslationAdmin):
+    """
+    Every save or delete here makes the site show the change at once. Each
+    text has a field per language (exercises/translation.py), English first
+    and required. (modeltranslation's tabs load jQuery UI from a CDN, which
+    the site's offline use and its CSP rule out.)
+    """
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -112,9 +120,11 @@ class ExercisePictureForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if cleaned_data.get("picture") and not cleaned_data.get("picture_alt"):
+        # In English at least: the other languages fall back to it.
+        alt = build_localized_fieldname("picture_alt", settings.LANGUAGE_CODE)
+        if cleaned_data.get("picture") and not cleaned_data.get(alt):
             self.add_error(
-                "picture_alt",
+                alt,
                 ValidationError(
                     "Say in a sentence what the picture shows: it is read aloud "
                     "to people who cannot see it.",

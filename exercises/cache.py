@@ -13,9 +13,10 @@ The contract:
   adds (the accounts app: a person's ``ProgressTotal.version``, name, time
   zone and day). So an entry lost, unreachable, or restored from an old
   snapshot of the cache is at worst a miss, on every worker.
-- Every key names the deployed code (``CODE_VERSION``) and whose the entry
-  is: every visitor's, or one signed-in person's (their id). A person's page
-  is never served to anyone else.
+- Every key names the deployed code (``CODE_VERSION``), the language the
+  entry is in, and whose the entry is: every visitor's, or one signed-in
+  person's (their id). A person's page is never served to anyone else, and
+  a page is never served in another language than it was made in.
 - A kept page holds placeholders for what differs per response: the CSRF
   token (Django's ``get_token``), the signed-in person's name, and a view's
   ``own`` values (a guided run's token). Each response gets its own.
@@ -51,6 +52,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.html import escape
 
 from .models import CatalogueVersion
@@ -118,9 +120,13 @@ CODE_VERSION = code_version()
 
 
 def entry_key(kind, name, who="all"):
-    """The key of ``who``'s cached ``kind`` of entry, under this code's version."""
+    """
+    The key of ``who``'s cached ``kind`` of entry in the active language,
+    under this code's version.
+    """
     digest = hashlib.blake2b(str(name).encode(), digest_size=16).hexdigest()
-    return f"kept:{CODE_VERSION}:{kind}:{who}:{digest}"
+    language = translation.get_language()
+    return f"kept:{CODE_VERSION}:{language}:{kind}:{who}:{digest}"
 
 
 # The catalogue's version as this request first read it (KeptPageMiddleware
@@ -180,8 +186,16 @@ class KeptPageMiddleware:
 
     def __call__(self, request):
         token = _request_memo.set({})
+        # The language LocaleMiddleware will choose: the address's (English
+        # has no prefix; PreferredLanguageMiddleware has sent a browser that
+        # wants another language to its address already).
+        language = (
+            translation.get_language_from_path(request.path_info)
+            or settings.LANGUAGE_CODE
+        )
         try:
-            return self.answer(request)
+            with translation.override(language):
+                return self.answer(request)
         finally:
             _request_memo.reset(token)
 

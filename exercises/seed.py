@@ -13,15 +13,24 @@ A row that refers to a seed row no longer in the database is skipped too.
 ``reset`` is the way back to the seed: every row takes the fixture's values
 again (the recorded row is updated, a deleted one created anew) and the
 records follow.
+
+A field's text is English (``title``) or in the language its name ends in
+(``title_zh_hans``, exercises/translation.py). A kept row takes the fixture's
+text only in a language it has none in: a language added after the row was
+loaded; an editor's text, in any language, stays.
 """
 
 import json
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.conf import settings
 from django.core.serializers.base import DeserializationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
+from modeltranslation.translator import NotRegistered, translator
+from modeltranslation.utils import build_localized_fieldname
 
 from .cache import catalogue_changed
 from .models import RoutineStep, SeedRow
@@ -47,6 +56,7 @@ class Outcome:
     created: int = 0
     reset: int = 0
     kept: int = 0
+    translated: int = 0  # kept rows that took a language they had no text in
     skipped: list = field(default_factory=list)  # one line per row, saying why
 
 
@@ -154,6 +164,7 @@ class Loader:
         if recorded is not None:
             if row.model.objects.filter(pk=recorded).exists():
                 self.outcome.kept += 1
+                self.add_languages(row, recorded)
                 return recorded
             self.references(row)  # “its routine is not in the database” says more
             raise Skip("an editor deleted it")
@@ -162,6 +173,7 @@ class Loader:
             raise Skip(taken(row.label, owner))
         if pk is not None:
             self.outcome.kept += 1
+            self.add_languages(row, pk)
             return pk
         pk = self.save(row, None)
         self.outcome.created += 1
@@ -183,6 +195,19 @@ class Loader:
         else:
             self.outcome.reset += 1
         return saved
+
+    def add_languages(self, row, pk):
+        """The fixture's texts in the languages the row ``pk`` has none in."""
+        columns = [name for name in row.fields if name in translations(row.model)]
+        if not columns:
+            return
+        rows = row.model.objects.filter(pk=pk)
+        current = rows.values(*columns).get()
+        if missing := {
+            c: row.fields[c] for c in columns if row.fields[c] and not current[c]
+        }:
+            rows.update(**missing)
+            self.outcome.translated += 1
 
     def holder(self, row):
         """(pk, seed key it is recorded under) of the row with ``row``'s natural key."""
@@ -269,11 +294,27 @@ class Loader:
         self.owners[row.label, pk] = row.key
 
 
+def translations(model):
+    """The names of ``model``'s columns in languages other than English."""
+    try:
+        fields = translator.get_options_for_model(model).get_field_names()
+    except NotRegistered:
+        return set()
+    return {
+        build_localized_fieldname(field, code)
+        for field in fields
+        for code, _name in settings.LANGUAGES
+        if code != settings.LANGUAGE_CODE
+    }
+
+
 @transaction.atomic
 def catalogue_load(*, rows, reset=False):
     """Load the fixture's ``rows`` (its JSON list); an ``Outcome`` says what it did."""
     loader = Loader(reset=reset)
-    for row in [Row.parse(data) for data in rows]:
-        loader.load(row)
+    # A text without a language in its name is English.
+    with translation.override(settings.LANGUAGE_CODE):
+        for row in [Row.parse(data) for data in rows]:
+            loader.load(row)
     catalogue_changed()
     return loader.outcome

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from unittest import mock
 
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver
+from modeltranslation.translator import translator
+from modeltranslation.utils import build_localized_fieldname
 from PIL import Image
 
 BLOCK_TAGS = {
@@ -194,13 +197,24 @@ def assert_described(response, name):
     assert re.search(rf'aria-describedby="[^"]*\bid_{name}_error\b', page)
 
 
+def admin_fields(model, data):
+    """``data`` named as the admin's form names it: a text by its English column."""
+    translated = translator.get_options_for_model(model).get_field_names()
+    return {
+        build_localized_fieldname(name, settings.LANGUAGE_CODE)
+        if name in translated
+        else name: value
+        for name, value in data.items()
+    }
+
+
 def edit_warning(client, warning, **changes):
     """Post the warning's admin change form with ``changes``, as an editor would."""
     fields = ["slug", "title", "description", "severity", "screening_question"]
     data = {name: getattr(warning, name) for name in fields}
     return client.post(
         f"/admin/exercises/contraindication/{warning.pk}/change/",
-        {**data, **changes, "_save": "Save"},
+        admin_fields(type(warning), {**data, **changes, "_save": "Save"}),
     )
 
 
@@ -210,7 +224,7 @@ def url_patterns(patterns=None, prefix="", namespace=""):
         patterns = get_resolver().url_patterns
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
-        if route.startswith("admin/"):  # the admin's, and its "View on site"
+        if str(pattern.pattern).startswith("admin/"):  # the admin's, "View on site"
             continue
         if isinstance(pattern, URLResolver):
             inner = (

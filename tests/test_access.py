@@ -73,6 +73,10 @@ ACCESS = {
     "service_worker": Route(EVERYONE, 200, False),
     "favicon": Route(EVERYONE, 200, False),
     "offline": Route(EVERYONE, 200, False),
+    "javascript-catalog": Route(EVERYONE, 200, False),
+    # The language switch: a visitor's needs no token (its docstring says
+    # why; tests/test_languages.py); a signed-in person's writes the profile.
+    "set_language": Route(EVERYONE, 405, True),
     "accounts:dashboard": Route(SIGNED_IN, 200, False),
     "accounts:history": Route(SIGNED_IN, 200, False),
     "accounts:log": Route(SIGNED_IN, 200, True),
@@ -499,7 +503,18 @@ def password_change_case(client, user):
     return "/accounts/password_change/", data, changed
 
 
+def set_language_case(client, user):
+    client.force_login(user)
+    client.get("/accounts/profile/")
+
+    def changed():
+        return User.objects.get(pk=user.pk).language == "zh-hans"
+
+    return "/i18n/setlang/", {"language": "zh-hans", "next": "/"}, changed
+
+
 CSRF_CASES = {
+    "set_language": set_language_case,
     "accounts:signup": signup_case,
     "login": login_case,
     "accounts:log": log_case,

@@ -25,6 +25,8 @@ NOT_PAGES = {
     "accounts:export_json",
     "healthz",
     "livez",
+    "javascript-catalog",
+    "set_language",
     "manifest",
     "service_worker",
     "favicon",

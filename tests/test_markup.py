@@ -17,7 +17,9 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
+from modeltranslation.translator import NotRegistered, translator
 
 from accounts.models import CompletedSession
 from exercises.models import Contraindication, Exercise, Routine, Severity
@@ -53,13 +55,22 @@ def catalogue_models():
 
 
 def text_fields(model):
-    """What an editor types: text, not a slug or a choice."""
+    """
+    What an editor types: text, not a slug or a choice; a translated text in
+    each language's column (``title_zh_hans``), not the field that reads the
+    current language's.
+    """
+    try:
+        translated = translator.get_options_for_model(model).get_field_names()
+    except NotRegistered:
+        translated = []
     return [
         field
         for field in model._meta.get_fields()
         if isinstance(field, models.CharField | models.TextField)
         and not isinstance(field, models.SlugField)
         and not field.choices
+        and field.name not in translated
     ]
 
 
@@ -206,9 +217,9 @@ class Walk:
             self.pages.append(page)
         return response
 
-    def guide(self, who, client, slug):
+    def guide(self, who, client, slug, prefix=""):
         """The guided session from the safety check to the finish page."""
-        start = f"/routines/{slug}/guide/"
+        start = f"{prefix}/routines/{slug}/guide/"
         self.request(who, client, "post", start, {"acknowledged": "on"}, 302)
         number = 1
         while True:
@@ -288,6 +299,11 @@ def pages(marked_catalogue):
     profile = {"from": "profile"}
     walk.request("person", client, "post", "/accounts/screening/", profile, 400)
     walk.every_url("person", client, session)
+    # The same in Chinese: each text's Chinese column is on these pages.
+    with translation.override("zh-hans"):
+        for slug in ROUTINES:
+            walk.guide("person", client, slug, prefix="/zh-hans")
+        walk.every_url("person", client, session)
 
     visitor = Client()
     for slug in ROUTINES:

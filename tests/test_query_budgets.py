@@ -61,6 +61,7 @@ VISITOR_PAGES = {
     "manifest": Budget("/manifest.webmanifest", 0, 0),
     "service worker": Budget("/sw.js", 0, 0),
     "offline page": Budget("/offline/", 0, 0),
+    "player's words": Budget("/jsi18n/", 0, 0),
     "routine plan, for offline": Budget("/routines/practice/plan.json", PUBLIC, 1),
     "offline save's token": Budget("/progress/save-offline/", 0, 0),
     "gate": Budget(GATE, PUBLIC, PUBLIC),
@@ -316,6 +317,7 @@ TABLES = [
 ]
 # Views that answer a POST only: no page of their own to budget.
 POST_ONLY = {
+    "set_language",
     "logout",
     "accounts:delete",
     "accounts:doctor_clearance",

@@ -14,7 +14,7 @@ from tests.factories import (
     RoutineStepFactory,
     UserFactory,
 )
-from tests.helpers import articles_of, assert_in_order, text_of
+from tests.helpers import admin_fields, articles_of, assert_in_order, text_of
 
 RETIRABLE = ["slug", "title", "description", "severity", "screening_question"]
 STEP_FIELDS = [
@@ -76,6 +76,7 @@ def change_form_data(routine):
         "steps-MAX_NUM_FORMS": 1000,
         "_save": "Save",
     }
+    data = admin_fields(Routine, data)
     for n, step in enumerate(steps):
         data[f"steps-{n}-id"] = step.pk
         data[f"steps-{n}-routine"] = routine.pk
@@ -160,14 +161,17 @@ def test_an_editor_renames_an_exercise_and_visitors_see_it_at_once(
     assert "Knee rocks" in visitor.get("/").content.decode()
     assert "Knee rocks" in visitor.get("/routines/practice/").content.decode()
     knee_rocks = Exercise.objects.get(slug="knee-rocks")
-    data = {
-        "slug": knee_rocks.slug,
-        "name": "Hip rolls",
-        "position": knee_rocks.position,
-        "instructions": knee_rocks.instructions,
-        "cues": knee_rocks.cues,
-        "_save": "Save",
-    }
+    data = admin_fields(
+        Exercise,
+        {
+            "slug": knee_rocks.slug,
+            "name": "Hip rolls",
+            "position": knee_rocks.position,
+            "instructions": knee_rocks.instructions,
+            "cues": knee_rocks.cues,
+            "_save": "Save",
+        },
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
@@ -314,7 +318,7 @@ def test_add_pages_fill_the_slug_from_the_title(admin_client, db, model, source)
     assert constants, "no prepopulated fields on the add page"
     fields = unescape(constants.group(1))
     assert '"id": "#id_slug"' in fields
-    assert f'"dependency_ids": ["#id_{source}"]' in fields
+    assert f'"dependency_ids": ["#id_{source}_en_gb"]' in fields
 
 
 def test_the_exercise_change_page_edits_its_warnings(admin_client, practice):
@@ -463,11 +467,14 @@ def test_a_retired_warning_is_no_longer_shown_or_asked(
         with django_capture_on_commit_callbacks(execute=True):
             response = content_editor_client.post(
                 f"/admin/exercises/contraindication/{warning.pk}/change/",
-                {
-                    **model_to_dict(warning, fields=RETIRABLE),
-                    "retired": "on",
-                    "_save": "Save",
-                },
+                admin_fields(
+                    Contraindication,
+                    {
+                        **model_to_dict(warning, fields=RETIRABLE),
+                        "retired": "on",
+                        "_save": "Save",
+                    },
+                ),
             )
         assert response.status_code == 302
 

@@ -23,7 +23,7 @@ from exercises.cache import catalogue_version
 from exercises.models import Exercise
 from exercises.pictures import clean_picture, renditions_make
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineStepFactory
-from tests.helpers import count_queries, picture_bytes, text_of
+from tests.helpers import admin_fields, count_queries, picture_bytes, text_of
 
 FIELDS = ["slug", "name", "position", "instructions", "cues", "picture_alt"]
 ALT = "Lying on the back, knees bent, the lower back pressed to the floor."
@@ -69,6 +69,7 @@ def post_picture(client, exercise, picture=None, **changes):
     data = model_to_dict(exercise, fields=FIELDS)
     data["contraindications"] = [w.pk for w in exercise.contraindications.all()]
     data.update({"picture_alt": ALT, "_save": "Save", **changes})
+    data = admin_fields(Exercise, data)
     if picture is not None:
         data["picture"] = picture
     return client.post(change_url(exercise), data)
@@ -545,7 +546,7 @@ def test_the_change_form_offers_the_picture_and_its_text_alternative(
 
     assert 'enctype="multipart/form-data"' in page
     assert '<input type="file" name="picture"' in page
-    assert 'name="picture_alt"' in page
+    assert 'name="picture_alt_en_gb"' in page
     assert "PNG, JPEG or WebP picture of the exercise, at most 5 MB" in page
 
 
@@ -662,6 +663,7 @@ client = Client()
 client.force_login(admin)
 data = model_to_dict(exercise, fields=%(fields)r)
 data.update({"picture_alt": "A person.", "_save": "Save"})
+data = {(k + "_en_gb" if k in %(fields)r[1:] else k): v for k, v in data.items()}
 content = open(sys.argv[1], "rb").read()
 url = f"/admin/exercises/exercise/{exercise.pk}/change/"
 client.get(url)

@@ -57,6 +57,11 @@ class Command(BaseCommand):
             ) from error
         for line in outcome.skipped:
             self.stdout.write(line)
+        if outcome.translated:
+            self.stdout.write(
+                "Kept rows given the fixture's text in a language they had none "
+                f"in: {outcome.translated}."
+            )
         self.stdout.write(
             f"Catalogue loaded: {outcome.created} created, {outcome.reset} reset, "
             f"{outcome.kept} kept as they were, {len(outcome.skipped)} skipped."

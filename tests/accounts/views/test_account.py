@@ -32,6 +32,7 @@ from tests.factories import (
     urgent_flag,
 )
 from tests.helpers import (
+    admin_fields,
     assert_described,
     assert_in_order,
     assert_summary,
@@ -189,7 +190,11 @@ def test_sign_up_asks_for_consent_with_an_unticked_box_and_links_to_the_privacy_
     response = client.get("/accounts/signup/")
 
     box = re.search(r'<input[^>]*name="health_data_consent"[^>]*>', html(response))[0]
-    form = re.search(r"<form\b[^>]*>.*?</form>", html(response), re.DOTALL)[0]
+    form = next(
+        form
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", html(response), re.DOTALL)
+        if box in form
+    )
     assert 'type="checkbox"' in box
     assert "checked" not in box
     # The browser itself stops a sign-up without the box ticked, before
@@ -876,7 +881,7 @@ def test_a_question_edited_in_admin_is_asked_on_the_profile_at_once(
 ):
     url = f"/admin/exercises/contraindication/{avoid_warning.pk}/change/"
     form = admin_client.get(url)
-    assert 'name="screening_question"' in html(form)
+    assert 'name="screening_question_en_gb"' in html(form)
     assert f'value="{AVOID_QUESTION}"' in html(form)
     new_question = "Does pain shoot down the back of your leg?"
 
@@ -899,14 +904,17 @@ def test_a_warning_added_in_admin_with_a_question_is_asked_too(
     question = "Have you had a fall this month?"
     response = admin_client.post(
         "/admin/exercises/contraindication/add/",
-        {
-            "slug": "recent-fall",
-            "title": "Recent fall",
-            "description": "Avoid this exercise for a month after a fall.",
-            "severity": Severity.AVOID,
-            "screening_question": question,
-            "_save": "Save",
-        },
+        admin_fields(
+            Contraindication,
+            {
+                "slug": "recent-fall",
+                "title": "Recent fall",
+                "description": "Avoid this exercise for a month after a fall.",
+                "severity": Severity.AVOID,
+                "screening_question": question,
+                "_save": "Save",
+            },
+        ),
     )
     ContraindicationFactory(title="No question here", screening_question="")
 
