@@ -11,6 +11,7 @@ from django.contrib.auth.forms import (
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext_lazy as _
 
 from exercises.forms import PAIN_ERROR, PAIN_HELP, PainScale
 from exercises.models import Routine
@@ -18,7 +19,7 @@ from exercises.models import Routine
 from .mail import send_later
 from .models import CompletedSession, User, find_time_zone
 
-PAIN_ERRORS = {code: PAIN_ERROR for code in ("invalid", "min_value", "max_value")}
+PAIN_ERRORS = {code: _(PAIN_ERROR) for code in ("invalid", "min_value", "max_value")}
 
 
 def local_time_now():
@@ -28,19 +29,23 @@ def local_time_now():
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(
-        label="Email (optional)",
+        label=_("Email (optional)"),
         required=False,
-        help_text="Only used to reset your password if you forget it.",
+        help_text=_("Only used to reset your password if you forget it."),
     )
     # Health information is special-category data: it is kept only with the
     # person's explicit consent, a box they tick themselves.
     health_data_consent = forms.BooleanField(
-        label="I agree that BackCare keeps my health information (my screening "
-        "answers and pain ratings) to show it back to me.",
+        label=_(
+            "I agree that BackCare keeps my health information (my screening "
+            "answers and pain ratings) to show it back to me."
+        ),
         error_messages={
-            "required": "Please tick the box to agree that BackCare keeps your "
-            "health information. Without it, BackCare cannot keep your screening "
-            "answers or pain ratings, so no account was created."
+            "required": _(
+                "Please tick the box to agree that BackCare keeps your "
+                "health information. Without it, BackCare cannot keep your "
+                "screening answers or pain ratings, so no account was created."
+            )
         },
     )
     # Filled by static/js/timezone.js with the browser's own time zone.
@@ -56,7 +61,10 @@ class SignupForm(UserCreationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["health_data_consent"].help_text = format_html(
-            'Only you can see it, and you can download or delete it at any time. <a href="{}">How BackCare keeps your data</a>.',
+            _(
+                "Only you can see it, and you can download or delete it at any "
+                'time. <a href="{}">How BackCare keeps your data</a>.'
+            ),
             reverse("accounts:privacy"),
         )
 
@@ -115,7 +123,7 @@ class PainNotesForm(forms.ModelForm):
     class Meta:
         model = CompletedSession
         fields = ["pain_before", "pain_after", "notes"]
-        help_texts = {"pain_before": PAIN_HELP, "pain_after": PAIN_HELP}
+        help_texts = {"pain_before": _(PAIN_HELP), "pain_after": _(PAIN_HELP)}
         widgets = {
             "pain_before": PainScale,
             "pain_after": PainScale,
@@ -138,30 +146,30 @@ class SessionLogForm(PainNotesForm):
     # A date input reads and sends ISO dates only; any other format is
     # discarded by the browser and the field shows up empty.
     date = forms.DateField(
-        label="Date",
+        label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
     )
     time = forms.TimeField(
-        label="Time",
+        label=_("Time"),
         required=False,
-        help_text="When you started. Left empty, the time now is used.",
+        help_text=_("When you started. Left empty, the time now is used."),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         initial=local_time_now,
     )
     routine = forms.ModelChoiceField(
-        label="Routine",
+        label=_("Routine"),
         queryset=Routine.objects.ladder(),
-        empty_label="Choose a routine",
+        empty_label=_("Choose a routine"),
     )
     minutes = forms.IntegerField(
-        label="Minutes exercised", required=False, min_value=1, max_value=600
+        label=_("Minutes exercised"), required=False, min_value=1, max_value=600
     )
     client_token = forms.CharField(
         widget=forms.HiddenInput,
         max_length=64,
         error_messages={
-            "required": "This form was incomplete. Please fill it in again.",
+            "required": _("This form was incomplete. Please fill it in again."),
         },
     )
 
@@ -183,11 +191,11 @@ class SessionLogForm(PainNotesForm):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError(
-                "The date cannot be in the future.", code="future"
+                _("The date cannot be in the future."), code="future"
             )
         if date.year < 2000:
             raise forms.ValidationError(
-                "Please enter a date from 2000 on.", code="too_old"
+                _("Please enter a date from 2000 on."), code="too_old"
             )
         return date
 
@@ -205,7 +213,7 @@ class SessionLogForm(PainNotesForm):
             self.add_error(
                 "time",
                 forms.ValidationError(
-                    "The time cannot be in the future.", code="future"
+                    _("The time cannot be in the future."), code="future"
                 ),
             )
         else:
@@ -225,7 +233,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["weekly_target"]
-        labels = {"weekly_target": "Weekly target (sessions per week)"}
+        labels = {"weekly_target": _("Weekly target (sessions per week)")}
 
 
 class TimeZoneForm(forms.ModelForm):
@@ -234,10 +242,12 @@ class TimeZoneForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["time_zone"]
-        labels = {"time_zone": "Time zone"}
+        labels = {"time_zone": _("Time zone")}
         help_texts = {
-            "time_zone": "A name such as Europe/London or America/Los_Angeles, "
-            "or a city that names a zone, such as Shanghai."
+            "time_zone": _(
+                "A name such as Europe/London or America/Los_Angeles, "
+                "or a city that names a zone, such as Shanghai."
+            )
         }
         widgets = {
             "time_zone": forms.TextInput(
@@ -259,7 +269,7 @@ class TimeZoneForm(forms.ModelForm):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -272,7 +282,7 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError(
-                "That password is not right.", code="wrong_password"
+                _("That password is not right."), code="wrong_password"
             )
         return password
 
@@ -289,7 +299,7 @@ class ScreeningForm(forms.Form):
         for name, condition in self.questions.items():
             self.fields[name] = forms.TypedChoiceField(
                 label=condition.screening_question,
-                choices=[("yes", "Yes"), ("no", "No")],
+                choices=[("yes", _("Yes")), ("no", _("No"))],
                 widget=forms.RadioSelect,
                 coerce=lambda value: value == "yes",
                 initial=("yes" if condition.pk in answers else "no")
@@ -298,7 +308,7 @@ class ScreeningForm(forms.Form):
                 # Crispy's templates mark help text safe: an editor's text
                 # must be escaped here or it would run as markup.
                 help_text=escape(condition.description),
-                error_messages={"required": "Please answer yes or no."},
+                error_messages={"required": _("Please answer yes or no.")},
             )
 
     @property

@@ -17,6 +17,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from exercises.durations import format_duration
 from exercises.forms import PAIN_MAX
@@ -72,8 +74,10 @@ def find_time_zone(text):
 def validate_time_zone(value):
     if value not in time_zone_names():
         raise ValidationError(
-            "BackCare does not know the time zone “%(value)s”. Enter a name "
-            "such as Europe/London or America/Los_Angeles.",
+            _(
+                "BackCare does not know the time zone “%(value)s”. Enter a name "
+                "such as Europe/London or America/Los_Angeles."
+            ),
             code="unknown_time_zone",
             params={"value": value},
         )
@@ -89,35 +93,48 @@ class User(AbstractUser):
     objects = UserManager()
 
     weekly_target = models.PositiveSmallIntegerField(
+        _("weekly target"),
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(WEEKLY_TARGET_MAX)],
-        help_text="Sessions per week to aim for.",
+        help_text=_("Sessions per week to aim for."),
     )
     conditions = models.ManyToManyField(
         Contraindication,
         through="ScreeningAnswer",
         blank=True,
         related_name="+",
-        help_text="Screening answers: the warnings the person said apply to them.",
+        verbose_name=_("conditions"),
+        help_text=_("Screening answers: the warnings the person said apply to them."),
     )
-    screening_answered_at = models.DateTimeField(null=True, blank=True)
+    screening_answered_at = models.DateTimeField(
+        _("screening answered at"), null=True, blank=True
+    )
     doctor_cleared_on = models.DateField(
+        _("doctor cleared on"),
         null=True,
         blank=True,
-        help_text="When the person confirmed that their doctor cleared them to exercise.",
+        help_text=_(
+            "When the person confirmed that their doctor cleared them to exercise."
+        ),
     )
     health_data_consent_at = models.DateTimeField(
+        _("health data consent at"),
         null=True,
         blank=True,
-        help_text="When the person agreed, at sign-up, that BackCare keeps their "
-        "health information.",
+        help_text=_(
+            "When the person agreed, at sign-up, that BackCare keeps their "
+            "health information."
+        ),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default=default_time_zone,
         validators=[validate_time_zone],
-        help_text="An IANA name such as Europe/London: the person's dates, "
-        "“today” and “this week” are in it.",
+        help_text=_(
+            "An IANA name such as Europe/London: the person's dates, "
+            "“today” and “this week” are in it."
+        ),
     )
     language = models.CharField(
         max_length=10,
@@ -184,20 +201,25 @@ class User(AbstractUser):
 class ScreeningAnswer(models.Model):
     """A person's “yes” to a warning's screening question."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, verbose_name=_("user"))
     # PROTECT: an editor deleting a warning must not delete people's answers;
     # the admin offers to retire the warning instead.
     contraindication = models.ForeignKey(
-        Contraindication, on_delete=models.PROTECT, related_name="answers"
+        Contraindication,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name=_("contraindication"),
     )
 
     class Meta:
         # The table Django made for the plain many-to-many field, kept as it is.
         db_table = "accounts_user_conditions"
         unique_together = [("user", "contraindication")]
+        verbose_name = _("screening answer")
+        verbose_name_plural = _("screening answers")
 
     def __str__(self):
-        return "A screening answer"
+        return gettext("A screening answer")
 
 
 def step_count(outcome):
@@ -326,8 +348,9 @@ class CompletedSessionQuerySet(models.QuerySet):
             .order_by("-started_at", "-pk", "steps__order")
             .iterator(chunk_size=2000)
         )
-        outcomes = dict(StepOutcome.choices)
-        for _, group in groupby(rows, key=itemgetter("pk")):
+        # The labels in words, in the active language (lazy ones are no JSON).
+        outcomes = {value: str(label) for value, label in StepOutcome.choices}
+        for _pk, group in groupby(rows, key=itemgetter("pk")):
             group = list(group)
             first = group[0]
             yield {
@@ -367,30 +390,40 @@ class CompletedSession(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="completed_sessions",
+        verbose_name=_("user"),
     )
     # SET_NULL with the title kept: history outlives an editor removing a routine.
     routine = models.ForeignKey(
-        Routine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Routine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("routine"),
     )
-    routine_title = models.CharField(max_length=120)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField()
+    routine_title = models.CharField(_("routine title"), max_length=120)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
     pain_before = models.PositiveSmallIntegerField(
-        "Pain before (0–10)", null=True, blank=True, validators=PAIN_VALIDATORS
+        _("Pain before (0–10)"), null=True, blank=True, validators=PAIN_VALIDATORS
     )
     pain_after = models.PositiveSmallIntegerField(
-        "Pain after (0–10)", null=True, blank=True, validators=PAIN_VALIDATORS
+        _("Pain after (0–10)"), null=True, blank=True, validators=PAIN_VALIDATORS
     )
-    notes = models.TextField("Notes", blank=True, max_length=2000)
+    notes = models.TextField(_("Notes"), blank=True, max_length=2000)
     client_token = models.CharField(
-        max_length=64, help_text="Sent with the form; a second submit finds this row."
+        _("client token"),
+        max_length=64,
+        help_text=_("Sent with the form; a second submit finds this row."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = CompletedSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-pk"]
+        verbose_name = _("completed session")
+        verbose_name_plural = _("completed sessions")
         indexes = [
             models.Index(fields=["user", "-started_at"], name="session_user_started")
         ]
@@ -444,32 +477,42 @@ class StepResult(models.Model):
     """One step of a completed session (the record) and what the person did."""
 
     session = models.ForeignKey(
-        CompletedSession, on_delete=models.CASCADE, related_name="steps"
+        CompletedSession,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("session"),
     )
-    order = models.PositiveSmallIntegerField()
+    order = models.PositiveSmallIntegerField(_("order"))
     exercise = models.ForeignKey(
         "exercises.Exercise",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("exercise"),
     )
-    exercise_name = models.CharField(max_length=120)
-    outcome = models.CharField(max_length=20, choices=StepOutcome.choices)
+    exercise_name = models.CharField(_("exercise name"), max_length=120)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=StepOutcome.choices)
     cleared_by_clinician = models.BooleanField(
+        _("cleared by clinician"),
         default=False,
-        help_text="Not recommended by the person's screening, shown after they said "
-        "their clinician had cleared them.",
+        help_text=_(
+            "Not recommended by the person's screening, shown after they said "
+            "their clinician had cleared them."
+        ),
     )
     seconds = models.PositiveIntegerField(
+        _("seconds"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(24 * 60 * 60)],
-        help_text="The time spent on the step, as the guide's player measured it.",
+        help_text=_("The time spent on the step, as the guide's player measured it."),
     )
 
     class Meta:
         ordering = ["session", "order"]
+        verbose_name = _("step result")
+        verbose_name_plural = _("step results")
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "order"], name="step_result_unique_order"
@@ -530,8 +573,12 @@ class ProgressTotal(models.Model):
 
     objects = ProgressTotalManager()
 
+    class Meta:
+        verbose_name = _("progress total")
+        verbose_name_plural = _("progress totals")
+
     def __str__(self):
-        return "A person's progress figures"
+        return gettext("A person's progress figures")
 
     @property
     def not_counted(self):
@@ -551,6 +598,8 @@ class DayTotal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="day_total_unique")
         ]
+        verbose_name = _("day total")
+        verbose_name_plural = _("day totals")
 
     def __str__(self):
         return f"{self.date}: {self.sessions}"
@@ -579,9 +628,14 @@ class WeekTotal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "monday"], name="week_total_unique")
         ]
+        verbose_name = _("week total")
+        verbose_name_plural = _("week totals")
 
     def __str__(self):
-        return f"Week of {self.monday}: {self.sessions}"
+        return gettext("Week of %(monday)s: %(sessions)s") % {
+            "monday": self.monday,
+            "sessions": self.sessions,
+        }
 
     @property
     def pain_before(self):
@@ -624,6 +678,8 @@ class RoutineTotal(models.Model):
                 fields=["user", "routine_title"], name="routine_total_unique"
             )
         ]
+        verbose_name = _("routine total")
+        verbose_name_plural = _("routine totals")
 
     def __str__(self):
         return f"{self.routine_title}: {self.sessions}"

@@ -13,6 +13,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 
 from exercises.durations import format_duration
 from exercises.models import StepOutcome
@@ -284,11 +285,21 @@ class Progress:
             if date.month not in months:
                 months[date.month] = escape(MONTHS_3[date.month].title())
             count = day.count
+            title = ngettext(
+                # Translators: a day's square on the calendar, “Mon 3 Feb: 2 sessions”.
+                "%(weekday)s %(day)s %(month)s: %(count)s session",
+                "%(weekday)s %(day)s %(month)s: %(count)s sessions",
+                count,
+            ) % {
+                "weekday": weekdays[date.weekday()],
+                "day": date.day,
+                "month": months[date.month],
+                "count": count,
+            }
             squares.append(
                 f'<rect class="cal-day cal-level-{day.level}" x="{day.x}" '
                 f'y="{day.y}" width="8" height="8" rx="1"><title>'
-                f"{weekdays[date.weekday()]} {date.day} {months[date.month]}: "
-                f"{count} session{'' if count == 1 else 's'}</title></rect>"
+                f"{title}</title></rect>"
             )
         return mark_safe("".join(squares))
 

@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import etag, require_safe
 from django.views.generic import TemplateView
@@ -120,8 +121,9 @@ def manifest_of():
     return {
         "name": "BackCare",
         "short_name": "BackCare",
-        "description": "Guided exercise routines for low-back pain, "
-        "one step at a time.",
+        "description": gettext_noop(
+            "Guided exercise routines for low-back pain, one step at a time."
+        ),
         "lang": "en-GB",
         "id": "/",
         "start_url": "/",

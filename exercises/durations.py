@@ -1,5 +1,7 @@
 """Durations as a person reads them."""
 
+from django.utils.translation import gettext, ngettext
+
 
 def format_duration(delta):
     """“1 h 5 min”, “12 min 30 s”, “45 s”: short enough for a phone screen."""
@@ -7,10 +9,18 @@ def format_duration(delta):
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
     if hours:
-        return f"{hours} h {minutes} min"
+        return gettext("%(hours)s h %(minutes)s min") % {
+            "hours": hours,
+            "minutes": minutes,
+        }
     if minutes:
-        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-    return f"{seconds} s"
+        if seconds:
+            return gettext("%(minutes)s min %(seconds)s s") % {
+                "minutes": minutes,
+                "seconds": seconds,
+            }
+        return gettext("%(minutes)s min") % {"minutes": minutes}
+    return gettext("%(seconds)s s") % {"seconds": seconds}
 
 
 def about_minutes(shortest, longest=None):
@@ -25,5 +35,7 @@ def about_minutes(shortest, longest=None):
     low = minutes(shortest)
     high = low if longest is None else minutes(longest)
     if high == low:
-        return f"about {low} minute{'s' if low != 1 else ''}"
-    return f"about {low}–{high} minutes"
+        return ngettext("about %(n)s minute", "about %(n)s minutes", low) % {"n": low}
+    return ngettext(
+        "about %(low)s–%(high)s minute", "about %(low)s–%(high)s minutes", high
+    ) % {"low": low, "high": high}

@@ -2,15 +2,20 @@ from django import forms
 from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .guide import screened_outcome
 from .models import StepOutcome
 
 PAIN_MAX = 10
 PAIN_CHOICES = [(n, str(n)) for n in range(PAIN_MAX + 1)]
-PAIN_ENDS = {0: "no pain", PAIN_MAX: "worst pain imaginable"}
-PAIN_HELP = "0 is no pain, 10 the worst pain imaginable."
-PAIN_ERROR = "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."
+PAIN_ENDS = {0: _("no pain"), PAIN_MAX: _("worst pain imaginable")}
+# In English, marked for translation: translated where used, _(PAIN_HELP).
+PAIN_HELP = gettext_noop("0 is no pain, 10 the worst pain imaginable.")
+PAIN_ERROR = gettext_noop(
+    "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."
+)
 SECONDS_MAX = 24 * 60 * 60
 
 
@@ -88,18 +93,20 @@ def pain_field(label, **kwargs):
         empty_value=None,
         required=False,
         widget=PainScale,
-        help_text=PAIN_HELP,
-        error_messages={"invalid_choice": PAIN_ERROR},
+        help_text=_(PAIN_HELP),
+        error_messages={"invalid_choice": _(PAIN_ERROR)},
         **kwargs,
     )
 
 
 class AcknowledgeForm(forms.Form):
     acknowledged = forms.BooleanField(
-        label="I have read these warnings",
-        error_messages={"required": "Please confirm that you have read the warnings."},
+        label=_("I have read these warnings"),
+        error_messages={
+            "required": _("Please confirm that you have read the warnings.")
+        },
     )
-    pain_before = pain_field("Pain now (before you start)")
+    pain_before = pain_field(_("Pain now (before you start)"))
 
     def __init__(self, *args, needs_clearance=False, alternatives=(), **kwargs):
         """``alternatives``: (number, step) of a routine whose steps are
@@ -108,16 +115,20 @@ class AcknowledgeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if alternatives:
             self.fields["step"] = forms.TypedChoiceField(
-                label="Which one today?",
+                label=_("Which one today?"),
                 choices=[
-                    (number, f"{step.exercise.name}, {step.dose_text}")
+                    (
+                        number,
+                        _("%(exercise)s, %(dose)s")
+                        % {"exercise": step.exercise.name, "dose": step.dose_text},
+                    )
                     for number, step in alternatives
                 ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": "Choose which one you will do today.",
-                    "invalid_choice": "Choose which one you will do today.",
+                    "required": _("Choose which one you will do today."),
+                    "invalid_choice": _("Choose which one you will do today."),
                 },
             )
             self.order_fields(["step"])
@@ -125,8 +136,10 @@ class AcknowledgeForm(forms.Form):
     def clean(self):
         if self.needs_clearance:
             raise forms.ValidationError(
-                "Your screening says to talk to your doctor first: please confirm "
-                "that your doctor has cleared you before you start.",
+                _(
+                    "Your screening says to talk to your doctor first: please "
+                    "confirm that your doctor has cleared you before you start."
+                ),
                 code="needs_clearance",
             )
         return super().clean()
@@ -139,22 +152,22 @@ class DoctorClearanceForm(forms.Form):
     """
 
     cleared = forms.BooleanField(
-        label="My doctor has cleared me to do these exercises",
-        error_messages={"required": "Please tick the box to confirm."},
+        label=_("My doctor has cleared me to do these exercises"),
+        error_messages={"required": _("Please tick the box to confirm.")},
     )
 
 
 class StepActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[
-            ("done", "Done"),
-            ("skip", "Skip"),
-            ("skip_safety", "Skip this exercise"),
-            ("override", "Show it anyway"),
+            ("done", _("Done")),
+            ("skip", _("Skip")),
+            ("skip_safety", _("Skip this exercise")),
+            ("override", _("Show it anyway")),
         ],
         error_messages={
-            "invalid_choice": "Choose “Done” or “Skip”.",
-            "required": "Choose “Done” or “Skip”.",
+            "invalid_choice": _("Choose “Done” or “Skip”."),
+            "required": _("Choose “Done” or “Skip”."),
         },
     )
     # Filled by the player with the time spent on the step (the stopwatch's
@@ -165,12 +178,18 @@ class StepActionForm(forms.Form):
         max_value=SECONDS_MAX,
         widget=forms.HiddenInput,
         error_messages={
-            "invalid": "The time on this step was not a number of seconds, so "
-            "nothing was marked. Please press the button again.",
-            "min_value": "The time on this step cannot be negative, so nothing "
-            "was marked. Please press the button again.",
-            "max_value": "The time on this step was more than a day, so nothing "
-            "was marked. Please press the button again.",
+            "invalid": _(
+                "The time on this step was not a number of seconds, so "
+                "nothing was marked. Please press the button again."
+            ),
+            "min_value": _(
+                "The time on this step cannot be negative, so nothing "
+                "was marked. Please press the button again."
+            ),
+            "max_value": _(
+                "The time on this step was more than a day, so nothing "
+                "was marked. Please press the button again."
+            ),
         },
     )
 
@@ -189,17 +208,20 @@ class StepActionForm(forms.Form):
         action = self.cleaned_data["action"]
         if action == "override" and not self.can_override:
             raise forms.ValidationError(
-                "This step is not flagged by your screening.",
+                _("This step is not flagged by your screening."),
                 code="nothing_to_override",
             )
         if action == "skip_safety" and not self.avoidable:
             raise forms.ValidationError(
-                "This step has no warning to skip it for.", code="nothing_to_avoid"
+                _("This step has no warning to skip it for."),
+                code="nothing_to_avoid",
             )
         if action == "done" and self.outcome_of(action) is not StepOutcome.DONE:
             raise forms.ValidationError(
-                "This exercise is not recommended for you. Skip it, or confirm "
-                "that your clinician has cleared you first.",
+                _(
+                    "This exercise is not recommended for you. Skip it, or confirm "
+                    "that your clinician has cleared you first."
+                ),
                 code="flagged",
             )
         return action

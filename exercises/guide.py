@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .durations import format_duration
 from .models import StepOutcome
@@ -260,13 +261,17 @@ def screened_outcome(outcome, *, flagged, cleared=False):
 
 
 class Refusal(enum.Enum):
-    """Why a person may not run a routine now; the value is what they are told."""
+    """
+    Why a person may not run a routine now; the value is what they are told,
+    in English (marked for translation: ``gettext(refusal.value)`` says it
+    in the active language).
+    """
 
-    NEEDS_CLEARANCE = (
+    NEEDS_CLEARANCE = gettext_noop(
         "Your health screening says to talk to your doctor before you exercise. "
         "Please confirm your doctor's clearance on the safety check before you go on."
     )
-    NOT_ACKNOWLEDGED = "Please read the safety check before you start."
+    NOT_ACKNOWLEDGED = gettext_noop("Please read the safety check before you start.")
 
 
 def refusal(guide, screening, plan):

@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator
 from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, npgettext
 
 from .drawings import drawing_for
 from .durations import about_minutes
@@ -21,17 +23,17 @@ class SlugQuerySet(models.QuerySet):
 class Severity(models.TextChoices):
     # Declared from most to least serious; the order is used for grouping.
     # The first two are red flags: signs to see a doctor about, not to exercise.
-    URGENT = "urgent", "Seek medical advice urgently"
-    RED_FLAG = "red_flag", "Seek medical advice before exercising"
-    AVOID = "avoid", "Avoid"
-    CONSULT = "consult", "Consult a doctor"
-    CAUTION = "caution", "Caution"
+    URGENT = "urgent", _("Seek medical advice urgently")
+    RED_FLAG = "red_flag", _("Seek medical advice before exercising")
+    AVOID = "avoid", _("Avoid")
+    CONSULT = "consult", _("Consult a doctor")
+    CAUTION = "caution", _("Caution")
 
 
 class StepOutcome(models.TextChoices):
-    DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped"
-    SKIPPED_FOR_SAFETY = "skipped_for_safety", "Skipped for safety"
+    DONE = "done", _("Done")
+    SKIPPED = "skipped", _("Skipped")
+    SKIPPED_FOR_SAFETY = "skipped_for_safety", _("Skipped for safety")
 
 
 # The guided player counts a counted step's repetitions, run hands-free, one
@@ -109,25 +111,35 @@ class ContraindicationQuerySet(SlugQuerySet):
 
 
 class Contraindication(models.Model):
-    slug = models.SlugField(unique=True)
-    title = models.CharField(max_length=120)
-    description = models.TextField(help_text="Shown to the person, in plain words.")
-    severity = models.CharField(max_length=10, choices=Severity.choices)
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(
+        _("description"), help_text=_("Shown to the person, in plain words.")
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     screening_question = models.CharField(
+        _("screening question"),
         max_length=200,
         blank=True,
-        help_text="A yes/no question; a yes means the warning applies to the person.",
+        help_text=_(
+            "A yes/no question; a yes means the warning applies to the person."
+        ),
     )
     retired = models.BooleanField(
+        _("retired"),
         default=False,
-        help_text="A retired warning is no longer shown or asked; the answers "
-        "people gave to it are kept.",
+        help_text=_(
+            "A retired warning is no longer shown or asked; the answers "
+            "people gave to it are kept."
+        ),
     )
 
     objects = ContraindicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        verbose_name = _("contraindication")
+        verbose_name_plural = _("contraindications")
 
     def __str__(self):
         return self.title
@@ -179,45 +191,65 @@ class ExerciseQuerySet(SlugQuerySet):
 
 
 class Exercise(models.Model):
-    slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=120)
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
     position = models.CharField(
-        max_length=200, help_text="The starting position, e.g. “Lying on your back”."
+        _("position"),
+        max_length=200,
+        help_text=_("The starting position, e.g. “Lying on your back”."),
     )
-    instructions = models.TextField(help_text="One step per line.")
-    cues = models.TextField(blank=True, help_text="One cue per line.")
+    instructions = models.TextField(
+        _("instructions"), help_text=_("One step per line.")
+    )
+    cues = models.TextField(_("cues"), blank=True, help_text=_("One cue per line."))
     contraindications = models.ManyToManyField(
-        Contraindication, blank=True, related_name="exercises"
+        Contraindication,
+        blank=True,
+        related_name="exercises",
+        verbose_name=_("contraindications"),
     )
     # An editor's own photo or picture, shown instead of the drawing. Its size
     # and its resized copies are kept on the row, so a page showing it reads
     # no file and makes no query. Uploads are checked in exercises/pictures.py.
     picture = models.ImageField(
+        _("picture"),
         upload_to="exercises/",
         blank=True,
         max_length=255,
         width_field="picture_width",
         height_field="picture_height",
-        help_text="A PNG, JPEG or WebP picture of the exercise, at most 5 MB. "
-        "It is shown instead of the drawing; clear it to bring the drawing back.",
+        help_text=_(
+            "A PNG, JPEG or WebP picture of the exercise, at most 5 MB. "
+            "It is shown instead of the drawing; clear it to bring the drawing back."
+        ),
     )
-    picture_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    picture_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    picture_width = models.PositiveIntegerField(
+        _("picture width"), null=True, blank=True, editable=False
+    )
+    picture_height = models.PositiveIntegerField(
+        _("picture height"), null=True, blank=True, editable=False
+    )
     picture_alt = models.CharField(
-        "picture's text alternative",
+        _("picture's text alternative"),
         max_length=300,
         blank=True,
-        help_text="What the picture shows, in a sentence: it is read aloud to "
-        "people who cannot see it. Required with a picture.",
+        help_text=_(
+            "What the picture shows, in a sentence: it is read aloud to "
+            "people who cannot see it. Required with a picture."
+        ),
     )
     # [{"width", "height", "name"}, ...] by width: the copies made on upload,
     # never wider than the picture. ``name`` is the copy's name in the storage.
-    picture_renditions = models.JSONField(default=list, blank=True, editable=False)
+    picture_renditions = models.JSONField(
+        _("picture renditions"), default=list, blank=True, editable=False
+    )
 
     objects = ExerciseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
 
     def __str__(self):
         return self.name
@@ -318,34 +350,44 @@ class RoutineQuerySet(SlugQuerySet):
 
 class Routine(models.Model):
     class Kind(models.TextChoices):
-        STRENGTH = "strength", "Stretching and strengthening"
-        AEROBIC = "aerobic", "Aerobic"
+        STRENGTH = "strength", _("Stretching and strengthening")
+        AEROBIC = "aerobic", _("Aerobic")
 
-    slug = models.SlugField(unique=True)
-    title = models.CharField(max_length=120)
-    summary = models.TextField()
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STRENGTH)
-    level = models.PositiveSmallIntegerField(
-        help_text="Place on the progression ladder; lower comes first."
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    summary = models.TextField(_("summary"))
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=Kind.choices, default=Kind.STRENGTH
     )
-    cues = models.TextField(blank=True, help_text="Cues for every step, one per line.")
+    level = models.PositiveSmallIntegerField(
+        _("level"),
+        help_text=_("Place on the progression ladder; lower comes first."),
+    )
+    cues = models.TextField(
+        _("cues"), blank=True, help_text=_("Cues for every step, one per line.")
+    )
     contraindications = models.ManyToManyField(
         Contraindication,
         blank=True,
         related_name="routines",
-        help_text="Warnings that apply to the whole routine.",
+        verbose_name=_("contraindications"),
+        help_text=_("Warnings that apply to the whole routine."),
     )
     steps_are_alternatives = models.BooleanField(
-        "the person picks one step",
+        _("the person picks one step"),
         default=False,
-        help_text="The steps are alternatives (the bike or the treadmill): the "
-        "person picks one at the safety check and a session runs that one only.",
+        help_text=_(
+            "The steps are alternatives (the bike or the treadmill): the "
+            "person picks one at the safety check and a session runs that one only."
+        ),
     )
 
     objects = RoutineQuerySet.as_manager()
 
     class Meta:
         ordering = ["level", "title"]
+        verbose_name = _("routine")
+        verbose_name_plural = _("routines")
 
     def __str__(self):
         return self.title
@@ -426,38 +468,62 @@ class RoutineStepQuerySet(models.QuerySet):
 class RoutineStep(models.Model):
     """One exercise in a routine, with its dose, as a prescription gives it."""
 
-    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="steps")
-    exercise = models.ForeignKey(
-        Exercise, on_delete=models.PROTECT, related_name="steps"
+    routine = models.ForeignKey(
+        Routine,
+        on_delete=models.CASCADE,
+        related_name="steps",
+        verbose_name=_("routine"),
     )
-    order = models.PositiveSmallIntegerField()
-    repetitions = models.PositiveSmallIntegerField(null=True, blank=True)
+    exercise = models.ForeignKey(
+        Exercise,
+        on_delete=models.PROTECT,
+        related_name="steps",
+        verbose_name=_("exercise"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    repetitions = models.PositiveSmallIntegerField(
+        _("repetitions"), null=True, blank=True
+    )
     hold_seconds = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="How long each repetition is held."
+        _("hold seconds"),
+        null=True,
+        blank=True,
+        help_text=_("How long each repetition is held."),
     )
     each_side = models.BooleanField(
+        _("each side"),
         default=False,
-        help_text="The repetitions are done on the left and on the right.",
+        help_text=_("The repetitions are done on the left and on the right."),
     )
-    duration_min_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_max_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_min_minutes = models.PositiveSmallIntegerField(
+        _("duration min minutes"), null=True, blank=True
+    )
+    duration_max_minutes = models.PositiveSmallIntegerField(
+        _("duration max minutes"), null=True, blank=True
+    )
     # The player's pauses, read from the step (data- attributes of the step page).
     rest_seconds = models.PositiveSmallIntegerField(
+        _("rest seconds"),
         default=3,
         validators=[MaxValueValidator(120)],
-        help_text="The rest between repetitions, in seconds (0 to 120).",
+        help_text=_("The rest between repetitions, in seconds (0 to 120)."),
     )
     switch_seconds = models.PositiveSmallIntegerField(
+        _("switch seconds"),
         default=5,
         validators=[MaxValueValidator(300)],
-        help_text="The pause to change sides, in seconds (0 to 300); "
-        "used when the step is done on each side.",
+        help_text=_(
+            "The pause to change sides, in seconds (0 to 300); "
+            "used when the step is done on each side."
+        ),
     )
 
     objects = RoutineStepQuerySet.as_manager()
 
     class Meta:
         ordering = ["routine", "order"]
+        verbose_name = _("routine step")
+        verbose_name_plural = _("routine steps")
         constraints = [
             models.UniqueConstraint(
                 fields=["routine", "order"], name="routine_step_unique_order"
@@ -512,19 +578,47 @@ class RoutineStep(models.Model):
 
     @property
     def dose_text(self):
-        """The dose in words: “10 repetitions, hold 5 seconds each”, “20–30 minutes”."""
+        """
+        The dose in words, in the active language: “10 repetitions, hold 5
+        seconds each”, “20–30 minutes”. Each kind of dose is one sentence to
+        translate; a dose with a hold takes its plural from the seconds held,
+        its repetitions in words (their own plural) put in it.
+        """
         if self.is_timed:
             low, high = self.duration_min_minutes, self.duration_max_minutes
             if high and high != low:
-                return f"{low}–{high} minutes"
-            return f"{low} minute{'s' if low != 1 else ''}"
-        reps = f"{self.repetitions} repetition{'s' if self.repetitions != 1 else ''}"
+                return ngettext(
+                    "%(low)s–%(high)s minute", "%(low)s–%(high)s minutes", high
+                ) % {"low": low, "high": high}
+            return ngettext("%(n)s minute", "%(n)s minutes", low) % {"n": low}
+        n = self.repetitions
         if self.each_side:
-            reps += " each side"
-        if not self.hold_seconds:
+            reps = ngettext(
+                "%(n)s repetition each side", "%(n)s repetitions each side", n
+            ) % {"n": n}
+        else:
+            reps = ngettext("%(n)s repetition", "%(n)s repetitions", n) % {"n": n}
+        seconds = self.hold_seconds
+        if not seconds:
             return reps
-        hold = f"hold {self.hold_seconds} second{'s' if self.hold_seconds != 1 else ''}"
-        return f"{reps}, {hold}" if self.each_side else f"{reps}, {hold} each"
+        values = {"repetitions": reps, "seconds": seconds}
+        if self.each_side:
+            held = npgettext(
+                "hold",
+                # Translators: %(repetitions)s is “5 repetitions each side”.
+                "%(repetitions)s, hold %(seconds)s second",
+                "%(repetitions)s, hold %(seconds)s seconds",
+                seconds,
+            )
+        else:
+            held = npgettext(
+                "hold",
+                # Translators: %(repetitions)s is “10 repetitions”; each is held.
+                "%(repetitions)s, hold %(seconds)s second each",
+                "%(repetitions)s, hold %(seconds)s seconds each",
+                seconds,
+            )
+        return held % values
 
     @property
     def estimated_seconds(self):

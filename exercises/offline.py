@@ -20,6 +20,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .cache import cached, cached_guide, cached_plan
 from .forms import PAIN_ERROR, PAIN_MAX, AcknowledgeForm
@@ -121,7 +124,7 @@ def plan_json(slug):
         if routine.steps_are_alternatives:
             form = AcknowledgeForm(alternatives=list(enumerate(plan.steps, start=1)))
             fields = {"step": field_html(form, "step"), **fields}
-            pick = {"pick_error": form.fields["step"].error_messages["required"]}
+            pick = {"pick_error": str(form.fields["step"].error_messages["required"])}
         return {
             **pick,
             "slug": routine.slug,
@@ -171,9 +174,13 @@ def _moment(value, name):
     try:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValidationError(f"The {name} time is not a date and time.") from None
+        raise ValidationError(
+            _("The %(name)s time is not a date and time."), params={"name": name}
+        ) from None
     if timezone.is_naive(moment):
-        raise ValidationError(f"The {name} time has no time zone.")
+        raise ValidationError(
+            _("The %(name)s time has no time zone."), params={"name": name}
+        )
     return moment
 
 
@@ -183,15 +190,21 @@ def _fits_in_time(moment, name):
     now = timezone.now()
     if moment > now + CLOCK_SLACK:
         raise ValidationError(
-            f"The {name} time of the saved session is more than a day ahead: "
-            "check the date and time on this phone.",
+            _(
+                "The %(name)s time of the saved session is more than a day ahead: "
+                "check the date and time on this phone."
+            ),
             code="clock",
+            params={"name": name},
         )
     if moment < now - OLDEST:
         raise ValidationError(
-            f"The saved session is more than {OLDEST.days} days old, "
-            "too old to add to your record.",
+            _(
+                "The saved session is more than %(days)s days old, "
+                "too old to add to your record."
+            ),
             code="too_old",
+            params={"days": OLDEST.days},
         )
 
 
@@ -205,7 +218,7 @@ SAVE_MAX_STEPS = 100
 # Longer than any note kept (the form that keeps it bounds it again).
 SAVE_MAX_TEXT = 10_000
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
-UNREADABLE = "The saved session is not in a form BackCare reads."
+UNREADABLE = _("The saved session is not in a form BackCare reads.")
 # What the nesting of a JSON text turns on: a backslash and the character
 # it escapes (within a string; outside one the text is no JSON), a quote
 # that opens or closes a string, and what opens or closes a list or object.
@@ -241,7 +254,7 @@ def _numbers(value, high):
 def _pain(label):
     return (
         lambda value: value is None or _whole(value, 0, PAIN_MAX),
-        f"{label}: {PAIN_ERROR}",
+        format_lazy(_("{field}: {error}"), field=label, error=_(PAIN_ERROR)),
     )
 
 
@@ -252,75 +265,85 @@ SAVE_SCHEMA = {
     "routine": (
         True,
         lambda v: _text(v, pattern=SLUG),
-        "The saved session names no routine.",
+        _("The saved session names no routine."),
     ),
     "token": (
         True,
         lambda v: _text(v, pattern=TOKEN),
-        "The saved session has no valid token.",
+        _("The saved session has no valid token."),
     ),
     "owner": (
         False,
         lambda v: v is None or _whole(v, 1, LARGEST_PK),
-        "The saved session was not saved by a person.",
+        _("The saved session was not saved by a person."),
     ),
     "acknowledged": (
         True,
         lambda v: v is True,
-        "The safety check was not read before this session.",
+        _("The safety check was not read before this session."),
     ),
-    "started": (True, _text, "The start time is not a date and time."),
-    "finished": (True, _text, "The finish time is not a date and time."),
-    "pain_before": (False, *_pain("Pain before")),
-    "pain_after": (False, *_pain("Pain after")),
+    "started": (True, _text, _("The start time is not a date and time.")),
+    "finished": (True, _text, _("The finish time is not a date and time.")),
+    "pain_before": (False, *_pain(_("Pain before"))),
+    "pain_after": (False, *_pain(_("Pain after"))),
     "notes": (
         False,
         lambda v: v is None or _text(v, SAVE_MAX_TEXT),
-        "The notes are not text BackCare can keep.",
+        _("The notes are not text BackCare can keep."),
     ),
     # The step picked on the safety check, in a routine whose steps are
     # alternatives: the run is that one alone.
     "chosen": (
         False,
         lambda v: v is None or _whole(v, 1, SAVE_MAX_STEPS),
-        "The step picked for the saved session is not a step number.",
+        _("The step picked for the saved session is not a step number."),
     ),
     "overridden": (
         False,
         lambda v: _numbers(v, SAVE_MAX_STEPS),
-        "The steps shown after a clinician's clearance are not step numbers.",
+        _("The steps shown after a clinician's clearance are not step numbers."),
     ),
     "doctor_cleared": (
         False,
         lambda v: v is None or isinstance(v, bool),
-        "The doctor's clearance is neither yes nor no.",
+        _("The doctor's clearance is neither yes nor no."),
     ),
     "doctor_cleared_for": (
         False,
         lambda v: _numbers(v, LARGEST_PK),
-        "What the doctor cleared is not a list of BackCare's warnings.",
+        _("What the doctor cleared is not a list of BackCare's warnings."),
     ),
 }
 
 
 def _check_steps(steps):
     if not isinstance(steps, list) or not steps:
-        raise ValidationError("The saved session has no steps.")
+        raise ValidationError(_("The saved session has no steps."))
     if len(steps) > SAVE_MAX_STEPS:
         raise ValidationError(
-            f"The saved session has more than {SAVE_MAX_STEPS} steps: "
-            "no routine has that many."
+            _(
+                "The saved session has more than %(steps)s steps: "
+                "no routine has that many."
+            ),
+            params={"steps": SAVE_MAX_STEPS},
         )
     for number, step in enumerate(steps, start=1):
         if not isinstance(step, dict):
-            raise ValidationError(f"Step {number} of the saved session is unreadable.")
+            raise ValidationError(
+                _("Step %(number)s of the saved session is unreadable."),
+                params={"number": number},
+            )
         if step.get("outcome") not in StepOutcome.values:
             raise ValidationError(
-                f"Step {number} of the saved session is neither done nor skipped."
+                _("Step %(number)s of the saved session is neither done nor skipped."),
+                params={"number": number},
             )
         seconds = step.get("seconds")
         if seconds is not None and not _whole(seconds, 0, LONGEST_STEP):
-            raise ValidationError(f"Step {number}'s time is not a number of seconds.")
+            raise ValidationError(
+                _("Step %(number)s's time is not a number of seconds."),
+                params={"number": number},
+            )
 
 
 def check_saved_run(data):
@@ -373,8 +396,11 @@ def read_saved_run(stream):
     body = stream.read(SAVE_MAX_BYTES + 1)
     if len(body) > SAVE_MAX_BYTES:
         raise ValidationError(
-            f"The saved session is larger than {SAVE_MAX_BYTES // 1024} KB, "
-            "more than any session of BackCare."
+            _(
+                "The saved session is larger than %(size)s KB, "
+                "more than any session of BackCare."
+            ),
+            params={"size": SAVE_MAX_BYTES // 1024},
         )
     try:
         text = body.decode()
@@ -410,8 +436,10 @@ class OfflineRun:
         self.token = data["token"]
         # The safety check was read on the phone before step 1.
         self.acknowledged = data["acknowledged"]
-        started = _moment(data["started"], "start")
-        finished = _moment(data["finished"], "finish")
+        start = pgettext_lazy("the start time", "start")
+        finish = pgettext_lazy("the finish time", "finish")
+        started = _moment(data["started"], start)
+        finished = _moment(data["finished"], finish)
         self.steps = [
             (StepOutcome(step["outcome"]), step.get("seconds"))
             for step in data["steps"]
@@ -426,21 +454,24 @@ class OfflineRun:
         )
         if self.chosen is not None and len(self.steps) != 1:
             raise ValidationError(
-                "A session of a routine whose steps are alternatives is one of "
-                f"its steps, picked on the safety check; this one has {len(self.steps)}."
+                _(
+                    "A session of a routine whose steps are alternatives is one of "
+                    "its steps, picked on the safety check; this one has %(count)s."
+                ),
+                params={"count": len(self.steps)},
             )
         # Steps the person showed anyway, saying their clinician cleared them.
         self.overridden = frozenset(data.get("overridden", []))
         if not self.overridden <= set(self.numbers):
             raise ValidationError(
-                "The steps shown after a clinician's clearance are not step numbers."
+                _("The steps shown after a clinician's clearance are not step numbers.")
             )
         # Who was signed in when it was saved on the phone (their id, as the
         # GET gave it), or None for a visitor: theirs is for whoever logs in.
         self.owner = data.get("owner")
         # Only once the whole run is known to be readable.
-        _fits_in_time(started, "start")
-        _fits_in_time(finished, "finish")
+        _fits_in_time(started, start)
+        _fits_in_time(finished, finish)
         self.started = started
         self.finished = max(finished, started)
         self._fits(plan)
@@ -448,31 +479,44 @@ class OfflineRun:
     def _fits(self, plan):
         # Well formed, but saved from a plan the routine no longer has.
         total = len(plan.steps)
-        changed = "The routine has changed since this session was saved: "
         if plan.routine.steps_are_alternatives and self.chosen is None:
             raise ValidationError(
-                f"{changed}its {total} steps are now alternatives, and a session "
-                "is one of them, picked on the safety check; the saved session "
-                f"has {len(self.steps)}.",
+                _(
+                    "The routine has changed since this session was saved: its "
+                    "%(total)s steps are now alternatives, and a session is one of "
+                    "them, picked on the safety check; the saved session has "
+                    "%(saved)s."
+                ),
                 code="changed",
+                params={"total": total, "saved": len(self.steps)},
             )
         if self.chosen is not None and not plan.routine.steps_are_alternatives:
             raise ValidationError(
-                f"{changed}its steps are no longer alternatives: a session "
-                f"does all {total} of them in turn.",
+                _(
+                    "The routine has changed since this session was saved: its "
+                    "steps are no longer alternatives: a session does all "
+                    "%(total)s of them in turn."
+                ),
                 code="changed",
+                params={"total": total},
             )
         if self.chosen is not None and self.chosen > total:
             raise ValidationError(
-                f"{changed}it now has {total} steps, and the one picked was "
-                f"step {self.chosen}.",
+                _(
+                    "The routine has changed since this session was saved: it now "
+                    "has %(total)s steps, and the one picked was step %(chosen)s."
+                ),
                 code="changed",
+                params={"total": total, "chosen": self.chosen},
             )
         if self.chosen is None and len(self.steps) != total:
             raise ValidationError(
-                f"{changed}it now has {total} steps, the saved session "
-                f"{len(self.steps)}.",
+                _(
+                    "The routine has changed since this session was saved: it now "
+                    "has %(total)s steps, the saved session %(saved)s."
+                ),
                 code="changed",
+                params={"total": total, "saved": len(self.steps)},
             )
 
     def record(self, flagged=()):

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -47,7 +48,10 @@ SUFFIXES = {
 RENDITION_WIDTHS = (320, 640, 1024)
 RENDITION_QUALITY = 80
 
-TRY_AGAIN = "Choose a photo or picture saved as PNG, JPEG or WebP."
+NOT_IMAGE = _(
+    "This file is not a PNG, JPEG or WebP picture. "
+    "Choose a photo or picture saved as PNG, JPEG or WebP."
+)
 
 
 def megabytes(size):
@@ -75,8 +79,10 @@ def clean_picture(file):
     """
     if file.size > MAX_BYTES:
         raise ValidationError(
-            "This file is %(size)s MB; a picture can be at most 5 MB. Save it "
-            "smaller (about 2,000 pixels wide is plenty) and upload it again.",
+            _(
+                "This file is %(size)s MB; a picture can be at most 5 MB. Save it "
+                "smaller (about 2,000 pixels wide is plenty) and upload it again."
+            ),
             code="too_large",
             params={"size": megabytes(file.size)},
         )
@@ -89,18 +95,13 @@ def clean_picture(file):
     except Exception as error:  # Pillow raises many kinds for what it cannot read
         if looks_like_svg(file):
             raise ValidationError(
-                "SVG files cannot be uploaded; use PNG, JPEG or WebP.", code="svg"
+                _("SVG files cannot be uploaded; use PNG, JPEG or WebP."),
+                code="svg",
             ) from error
-        raise ValidationError(
-            "This file is not a PNG, JPEG or WebP picture. " + TRY_AGAIN,
-            code="not_image",
-        ) from error
+        raise ValidationError(NOT_IMAGE, code="not_image") from error
     with image:
         if image.format not in ACCEPTED:
-            raise ValidationError(
-                "This file is not a PNG, JPEG or WebP picture. " + TRY_AGAIN,
-                code="not_image",
-            )
+            raise ValidationError(NOT_IMAGE, code="not_image")
         width, height = image.size
         if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
             raise too_many_pixels(width, height)
@@ -109,8 +110,10 @@ def clean_picture(file):
             upright = shrunk(image, STORED_SIDE)
         except Exception as error:
             raise ValidationError(
-                "This picture is damaged or incomplete: part of the file is "
-                "missing. Save or export it again and upload the new file.",
+                _(
+                    "This picture is damaged or incomplete: part of the file is "
+                    "missing. Save or export it again and upload the new file."
+                ),
                 code="damaged",
             ) from error
         out = io.BytesIO()
@@ -156,12 +159,25 @@ def named_for(name, kind):
 
 
 def too_many_pixels(width=None, height=None):
-    found = f"is {width:,} × {height:,} pixels" if width else "has too many pixels"
+    limits = {"side": f"{MAX_SIDE:,}", "megapixels": MAX_PIXELS // 1_000_000}
+    if not width:
+        return ValidationError(
+            _(
+                "This picture has too many pixels; a picture can be at most "
+                "%(side)s pixels on a side and %(megapixels)s megapixels in all. "
+                "Resize it and upload it again."
+            ),
+            code="too_many_pixels",
+            params=limits,
+        )
     return ValidationError(
-        f"This picture {found}; a picture can be at most {MAX_SIDE:,} pixels on "
-        f"a side and {MAX_PIXELS // 1_000_000} megapixels in all. Resize it and "
-        "upload it again.",
+        _(
+            "This picture is %(width)s × %(height)s pixels; a picture can be at "
+            "most %(side)s pixels on a side and %(megapixels)s megapixels in all. "
+            "Resize it and upload it again."
+        ),
         code="too_many_pixels",
+        params={**limits, "width": f"{width:,}", "height": f"{height:,}"},
     )
 
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from .models import Contraindication, RoutineStep, by_severity
 
 
@@ -53,11 +55,14 @@ class RoutinePlan:
         severity in the one order of warnings (``by_severity``), each with
         what it applies to.
         """
-        applies = {warning: ["the whole routine"] for warning in self.own_warnings}
+        applies = {
+            warning: [gettext("the whole routine")] for warning in self.own_warnings
+        }
         for number, step in enumerate(self.steps, start=1):
             for warning in step.exercise.contraindications.all():
                 applies.setdefault(warning, []).append(
-                    f"step {number}, {step.exercise.name}"
+                    gettext("step %(number)s, %(exercise)s")
+                    % {"number": number, "exercise": step.exercise.name}
                 )
         groups = {}
         for warning in by_severity(applies):

@@ -4,6 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import ListView, TemplateView
@@ -153,7 +154,7 @@ def guide_start(request, slug):
 
 def refuse(request, slug, reason):
     """Back to the safety check, which says what to do."""
-    messages.info(request, reason.value)
+    messages.info(request, gettext(reason.value))
     return redirect("exercises:guide_start", slug=slug)
 
 

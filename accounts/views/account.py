@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import TemplateView
@@ -49,7 +50,11 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}. Your account is ready.")
+        messages.success(
+            request,
+            _("Welcome, %(username)s. Your account is ready.")
+            % {"username": user.username},
+        )
         save_pending_session(request)
         return redirect("accounts:screening")
     status = 400 if form.is_bound else 200
@@ -142,7 +147,7 @@ def profile(request):
     form = ProfileForm(request.POST, instance=request.user)
     if form.is_valid():
         form.save()
-        messages.success(request, "Your weekly target was saved.")
+        messages.success(request, _("Your weekly target was saved."))
         return redirect("accounts:profile")
     return render_profile(request, status=400, form=form)
 
@@ -156,8 +161,11 @@ def time_zone_update(request):
     services.user_time_zone_update(user=request.user, time_zone=form.instance.time_zone)
     messages.success(
         request,
-        f"Your time zone is now {form.instance.time_zone}: your dates, your "
-        "days and your weeks follow it.",
+        _(
+            "Your time zone is now %(time_zone)s: your dates, your "
+            "days and your weeks follow it."
+        )
+        % {"time_zone": form.instance.time_zone},
     )
     return redirect("accounts:profile")
 
@@ -172,13 +180,15 @@ def screening(request):
         withdrawn = services.screening_update(
             user=request.user, conditions=form.conditions
         )
-        messages.success(request, "Your screening answers were saved.")
+        messages.success(request, _("Your screening answers were saved."))
         if withdrawn:
             messages.warning(
                 request,
-                "Your new answers include a reason to see your doctor first: "
-                "please confirm your doctor's clearance again before your next "
-                "session.",
+                _(
+                    "Your new answers include a reason to see your doctor first: "
+                    "please confirm your doctor's clearance again before your next "
+                    "session."
+                ),
             )
         return redirect("accounts:profile" if from_profile else "accounts:dashboard")
     if from_profile:
@@ -200,7 +210,7 @@ def doctor_clearance(request):
     if form.is_valid():
         services.doctor_clearance_record(user=request.user)
         messages.success(
-            request, "Thank you. Your doctor's clearance is noted on your profile."
+            request, _("Thank you. Your doctor's clearance is noted on your profile.")
         )
     else:
         messages.error(request, form.errors["cleared"][0])
@@ -215,5 +225,5 @@ def account_delete(request):
         return render_profile(request, status=400, delete_form=form)
     services.user_delete(user=request.user)
     request.session.flush()
-    messages.success(request, "Your account and every record of it were deleted.")
+    messages.success(request, _("Your account and every record of it were deleted."))
     return redirect("exercises:home")

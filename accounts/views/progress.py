@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
@@ -45,16 +46,20 @@ def save_pending_session(request):
     if plan and refusal(guide, screening_of(request.user), plan):
         messages.warning(
             request,
-            "Your health screening asks you to confirm your doctor's clearance "
-            "first. Confirm it on the routine's safety check, then save the "
-            "session from its finish page.",
+            gettext(
+                "Your health screening asks you to confirm your doctor's clearance "
+                "first. Confirm it on the routine's safety check, then save the "
+                "session from its finish page."
+            ),
         )
         return
     completed, _ = services.guided_session_record(user=request.user, **pending)
     if guide.acknowledged and guide.token == pending["record"]["token"]:
         guide.mark_saved(completed.get_absolute_url())
     messages.success(
-        request, f"Your {completed.routine_title} session was saved to your account."
+        request,
+        gettext("Your %(routine)s session was saved to your account.")
+        % {"routine": completed.routine_title},
     )
 
 
@@ -65,14 +70,16 @@ def guided_save(request, slug):
     guide = GuidedRun(request.session, slug)
     refused = refusal(guide, request.screening, plan) if plan else None
     if not plan or refused is Refusal.NOT_ACKNOWLEDGED:
-        messages.error(request, "There is no finished session of this routine to save.")
+        messages.error(
+            request, gettext("There is no finished session of this routine to save.")
+        )
         return (
             redirect("exercises:routine", slug=slug)
             if plan
             else redirect("exercises:home")
         )
     if refused:
-        messages.info(request, refused.value)
+        messages.info(request, gettext(refused.value))
         return redirect("exercises:guide_start", slug=slug)
     form = PainNotesForm(request.POST, ask_pain_before=guide.pain_before is None)
     if not form.is_valid():
@@ -84,7 +91,10 @@ def guided_save(request, slug):
         request.session[PENDING_KEY] = pending
         messages.info(
             request,
-            "Create an account or log in, and your session will be saved to it right after.",
+            gettext(
+                "Create an account or log in, and your session will be saved "
+                "to it right after."
+            ),
         )
         return redirect("accounts:signup")
     # The run is kept: a second submit of the same finish page carries the
@@ -92,9 +102,9 @@ def guided_save(request, slug):
     completed, created = services.guided_session_record(user=request.user, **pending)
     guide.mark_saved(completed.get_absolute_url())
     if created:
-        messages.success(request, "Session saved.")
+        messages.success(request, gettext("Session saved."))
     else:
-        messages.info(request, "This session was already saved.")
+        messages.info(request, gettext("This session was already saved."))
     return redirect(completed)
 
 
@@ -148,10 +158,11 @@ def session_detail(request, pk):
     if request.method == "POST" and form.is_valid():
         if services.session_update(session=completed, **form.cleaned_data) is None:
             messages.error(
-                request, "This session was deleted, so your changes were not kept."
+                request,
+                gettext("This session was deleted, so your changes were not kept."),
             )
             return redirect("accounts:history")
-        messages.success(request, "Your changes were saved.")
+        messages.success(request, gettext("Your changes were saved."))
         return redirect(completed)
     context = {
         "session": completed,
@@ -172,7 +183,7 @@ def session_delete(request, pk):
     if request.method == "POST":
         GuidedRun.forget_saved(request.session, completed.get_absolute_url())
         services.session_delete(session=completed)
-        messages.success(request, "The session was deleted.")
+        messages.success(request, gettext("The session was deleted."))
         return redirect("accounts:history")
     return render(request, "accounts/session_delete.html", {"session": completed})
 
@@ -194,9 +205,9 @@ def session_log(request):
             notes=data["notes"],
         )
         if created:
-            messages.success(request, "Session logged.")
+            messages.success(request, gettext("Session logged."))
         else:
-            messages.info(request, "This session was already logged.")
+            messages.info(request, gettext("This session was already logged."))
         return redirect(completed)
     status = 400 if form.is_bound else 200
     return render(request, "accounts/log.html", {"form": form}, status=status)
@@ -293,7 +304,10 @@ def offline_save(request):
         return JsonResponse(answer)
     if not signed_in:
         return offline_refusal(
-            "Log in, and the session saved on this phone will be added to your record.",
+            gettext(
+                "Log in, and the session saved on this phone will be added to "
+                "your record."
+            ),
             401,
             "login",
         )
@@ -307,8 +321,10 @@ def offline_save(request):
     # 400 would have it deleted there.
     if plan is None:
         return offline_refusal(
-            "The routine of the saved session is no longer in BackCare: "
-            "it cannot be added as it stands.",
+            gettext(
+                "The routine of the saved session is no longer in BackCare: "
+                "it cannot be added as it stands."
+            ),
             409,
             "changed",
         )
@@ -322,8 +338,10 @@ def offline_save(request):
     # Someone else's, on a shared phone: kept there until they log in.
     if run.owner is not None and run.owner != request.user.pk:
         return offline_refusal(
-            "This session was saved on this phone by someone else: "
-            "it will be added when they log in.",
+            gettext(
+                "This session was saved on this phone by someone else: "
+                "it will be added when they log in."
+            ),
             409,
             "owner",
         )
@@ -333,14 +351,15 @@ def offline_save(request):
         data, run, request.user, request.screening, plan
     )
     if refused and not clears:
-        return offline_refusal(refused.value, 409, "refused")
+        return offline_refusal(gettext(refused.value), 409, "refused")
     fields = ("pain_before", "pain_after", "notes")
     form = PainNotesForm(
         {name: "" if data.get(name) is None else str(data[name]) for name in fields}
     )
     if not form.is_valid():
         problems = [
-            f"{form.fields[name].label}: {error}"
+            gettext("%(field)s: %(error)s")
+            % {"field": form.fields[name].label, "error": error}
             for name, errors in form.errors.items()
             for error in errors
         ]
@@ -352,11 +371,17 @@ def offline_save(request):
         doctor_cleared=clears,
         **form.cleaned_data,
     )
-    when = date_format(timezone.localtime(completed.started_at), "j F, H:i")
+    when = date_format(
+        timezone.localtime(completed.started_at),
+        # Translators: a format of Django's date filter: “3 February, 14:05”.
+        pgettext("date and time of a session", "j F, H:i"),
+    )
     return JsonResponse(
         {
-            "message": f"Your {completed.routine_title} session from {when} "
-            "was added to your record.",
+            "message": gettext(
+                "Your %(routine)s session from %(when)s was added to your record."
+            )
+            % {"routine": completed.routine_title, "when": when},
             "url": completed.get_absolute_url(),
             "created": created,
         },
