@@ -137,10 +137,11 @@ class User(AbstractUser):
         ),
     )
     language = models.CharField(
+        _("language"),
         max_length=10,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text="The language of the person's pages and e-mails.",
+        help_text=_("The language of the person's pages and e-mails."),
     )
 
     class Meta(AbstractUser.Meta):
