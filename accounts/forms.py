@@ -9,7 +9,7 @@ from django.contrib.auth.forms import (
     UserCreationForm,
 )
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -87,14 +87,24 @@ class SignupForm(UserCreationForm):
     def save(self, commit=True):
         # The box is required: a saved sign-up is a consent given now.
         self.instance.health_data_consent_at = timezone.now()
+        # Their pages and e-mails in the language they signed up in.
+        self.instance.language = translation.get_language()
         return super().save(commit)
 
 
 class LaterPasswordResetForm(PasswordResetForm):
-    """Sends its mail after the response: a known address answers as fast."""
+    """
+    Sends its mail after the response, so a known address answers as fast,
+    and in the person's language (their profile's), whichever page asked.
+    """
 
-    def send_mail(self, *args, **kwargs):
-        send_later(super().send_mail, *args, **kwargs)
+    def send_mail(self, subject, body, context, *args, **kwargs):
+        language = context["user"].language
+        send_later(self.send_in, language, subject, body, context, *args, **kwargs)
+
+    def send_in(self, language, *args, **kwargs):
+        with translation.override(language):
+            super().send_mail(*args, **kwargs)
 
 
 class LoginForm(AuthenticationForm):

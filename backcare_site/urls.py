@@ -15,7 +15,8 @@ admin.site.site_header = _("BackCare administration")
 admin.site.site_title = _("BackCare admin")
 admin.site.index_title = _("Catalogue and people")
 
-urlpatterns = [
+# The addresses that are the same in every language.
+site_wide = [
     # First: probes call these many times a minute, and every pattern tried
     # before them costs each call.
     path("livez", views.livez, name="livez"),
@@ -27,9 +28,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
 ]
 
-# Every page in each language: English unprefixed, the others under their
-# code (/zh-hans/routines/beginner/).
-urlpatterns += i18n_patterns(
+# Every page, in each language.
+pages = [
     path("", include("exercises.urls")),
     path("", include("accounts.urls")),
     path("accounts/login/", LoginView.as_view(), name="login"),
@@ -52,8 +52,14 @@ urlpatterns += i18n_patterns(
         name="view_on_site",
     ),
     path("admin/", admin.site.urls),
-    prefix_default_language=False,
-)
+]
+
+# English unprefixed, the other languages under their code
+# (/zh-hans/routines/beginner/).
+urlpatterns = [
+    *site_wide,
+    *i18n_patterns(*pages, prefix_default_language=False),
+]
 
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

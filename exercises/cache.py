@@ -89,7 +89,7 @@ def code_version():
     The version of the code a deploy changes: the project's own apps
     (every installed app in a folder of the project: all their Python, the
     settings among it, their templates and static files), the project's
-    templates and static files, and the installed libraries' names and
+    templates, static files and translations, and the installed libraries' names and
     versions (a page shows their templates and names their static files by
     hashed names; a pickled model names Django's version).
     """
@@ -110,7 +110,11 @@ def code_version():
             if (text := library.read_text("METADATA"))
         }
     )
-    folders += [*settings.TEMPLATES[0]["DIRS"], *settings.STATICFILES_DIRS]
+    folders += [
+        *settings.TEMPLATES[0]["DIRS"],
+        *settings.STATICFILES_DIRS,
+        *settings.LOCALE_PATHS,
+    ]
     return source_version(*folders, texts=libraries)
 
 

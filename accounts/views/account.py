@@ -38,6 +38,7 @@ from ..throttle import (
     RESET_MAILS_PER_EMAIL,
     client_address,
 )
+from . import language
 from .progress import save_pending_session
 
 
@@ -79,7 +80,7 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         save_pending_session(self.request)
-        return response
+        return language.signed_in(self.request, response)
 
     def form_invalid(self, form):
         LOGIN_FAILURES_PER_ADDRESS.spend(client_address(self.request))

@@ -13,6 +13,7 @@ person's switch also writes their profile, so it is checked as every form is.
 """
 
 from django.conf import settings
+from django.urls import translate_url
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -36,3 +37,29 @@ def set_language(request):
     if request.user.is_authenticated:
         return remember_language(request)
     return django_set_language(request)
+
+
+def signed_in(request, response):
+    """
+    A log-in's redirect, in the person's language. A language chosen on this
+    browser (its cookie) is their latest choice and goes to their profile;
+    without one, the browser takes the profile's, cookie and address.
+    """
+    person = request.user
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        if chosen != person.language:
+            User.objects.filter(pk=person.pk).update(language=chosen)
+        return response
+    response["Location"] = translate_url(response["Location"], person.language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        person.language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

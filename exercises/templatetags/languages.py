@@ -9,13 +9,15 @@ register = template.Library()
 def page_in_languages(context):
     """
     The page being shown, in each of settings.LANGUAGES: its language code,
-    the language's name in itself (settings.LANGUAGES) and the page's absolute address in it. None on a
-    page no address names (a 404) or rendered without a request.
+    the language's name in itself and the page's absolute address in it
+    (without the query string: a kept page is the same for every query it
+    does not read). None on a page no address names (a 404) or rendered
+    without a request.
     """
     request = context.get("request")
     if request is None or request.resolver_match is None:
         return None
-    here = request.get_full_path()
+    here = request.path
     return [
         {
             "code": code,

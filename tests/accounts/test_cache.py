@@ -337,7 +337,8 @@ def test_a_kept_page_carries_each_browsers_own_csrf_token(alex):
     assert len(kept.queries) <= HIT_QUERIES < len(fresh.queries)
     for page in (fresh.body, kept.body):
         assert CSRF_PLACEHOLDER not in page
-        assert len(TOKEN.findall(page)) == 2  # the log-out form and the edit form
+        # The log-out form, the language switch and the edit form.
+        assert len(TOKEN.findall(page)) == 3
 
     # One browser's token is refused from another.
     edit = {"pain_before": 6, "pain_after": 2, "notes": "From the laptop"}

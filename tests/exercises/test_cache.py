@@ -320,8 +320,17 @@ def code_version_of(project):
 
 
 def test_the_code_version_changes_with_any_file_a_deploy_changes(tmp_path):
-    # What a deploy copies: the project's apps, its templates and static files.
-    for folder in ("accounts", "exercises", "backcare_site", "templates", "static"):
+    # What a deploy copies: the project's apps, its templates, static files
+    # and translations.
+    folders = (
+        "accounts",
+        "exercises",
+        "backcare_site",
+        "templates",
+        "static",
+        "locale",
+    )
+    for folder in folders:
         shutil.copytree(
             Path(settings.BASE_DIR) / folder,
             tmp_path / folder,
@@ -337,6 +346,7 @@ def test_the_code_version_changes_with_any_file_a_deploy_changes(tmp_path):
         "exercises/models.py",
         "templates/base.html",
         "static/css/site.css",
+        "locale/zh_Hans/LC_MESSAGES/django.po",
     ):
         path = tmp_path / changed
         path.write_text(path.read_text() + "\n")
