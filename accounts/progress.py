@@ -6,7 +6,7 @@ rows however long their history.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from exercises.durations import format_duration
 from exercises.models import StepOutcome
 
-from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal
+from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal, is_exercised
 
 WEEKS = 12
 CHART_WIDTH = 360
@@ -86,20 +86,6 @@ class Week:
 
 def start_of_week(day):
     return day - timedelta(days=day.weekday())
-
-
-def start_of_day(day, zone=None):
-    """Midnight at the start of ``day`` in ``zone`` (by default the current one)."""
-    return timezone.make_aware(datetime.combine(day, time.min), zone)
-
-
-def is_exercised(outcomes):
-    """
-    Something was done in a completed session with these step outcomes: one
-    of its steps, or, for one logged by hand (no steps), the session itself.
-    The rule of ``CompletedSessionQuerySet.exercised()``.
-    """
-    return not outcomes or StepOutcome.DONE in outcomes
 
 
 class Tally:
