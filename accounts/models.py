@@ -5,11 +5,8 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.sessions.base_session import (
-    AbstractBaseSession,
-    BaseSessionManager,
-)
+from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -85,8 +82,6 @@ def default_time_zone():
 
 class User(AbstractUser):
     """The person using BackCare; custom from the first migration, as Django advises."""
-
-    objects = UserManager()
 
     weekly_target = models.PositiveSmallIntegerField(
         default=3,
@@ -419,12 +414,6 @@ class StepResult(models.Model):
         return format_duration(timedelta(seconds=self.seconds))
 
 
-class ProgressTotalManager(models.Manager):
-    def of(self, user_pk):
-        """The person's row, or None (made by their first session written)."""
-        return self.filter(pk=user_pk).first()
-
-
 class ProgressTotal(models.Model):
     """
     A person's figures that would otherwise be read from their whole history,
@@ -459,8 +448,6 @@ class ProgressTotal(models.Model):
         help_text="One more at every change to what the person's progress pages "
         "show: a page kept for an older version is not served (accounts/cache.py).",
     )
-
-    objects = ProgressTotalManager()
 
     def __str__(self):
         return "A person's progress figures"
@@ -571,8 +558,6 @@ class BrowserSession(AbstractBaseSession):
     """
 
     user_id = models.BigIntegerField(null=True, db_index=True)
-
-    objects = BaseSessionManager()
 
     @classmethod
     def get_session_store_class(cls):
