@@ -14,19 +14,17 @@ PAIN_ERROR = "Choose a number from 0 (no pain) to 10 (worst pain imaginable)."
 SECONDS_MAX = 24 * 60 * 60
 
 
-def run_save_form(guide):
+def run_save_form(*, ask_pain_before):
     """
-    The form a guided run's finish page offers for keeping ``guide`` (a
-    GuidedRun), unbound, or None when the site keeps no runs. The
-    GUIDED_RUN_SAVE_FORM setting names it: whoever keeps finished runs (the
-    accounts app) owns the form and the view it posts to, and the catalogue
-    names none of its modules. The form is made with ``ask_pain_before``:
-    False when the person said their pain at the safety check already.
+    The form a guided run's finish page offers for keeping the run, unbound,
+    or None when the site keeps no runs. The GUIDED_RUN_SAVE_FORM setting
+    names it: whoever keeps finished runs (the accounts app) owns the form
+    and the view it posts to, and the catalogue names none of its modules.
+    ``ask_pain_before`` is False when the person said their pain at the
+    safety check already.
     """
     path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
-    if not path:
-        return None
-    return import_string(path)(ask_pain_before=guide.pain_before is None)
+    return import_string(path)(ask_pain_before=ask_pain_before) if path else None
 
 
 class PainScale(forms.widgets.ChoiceWidget):
