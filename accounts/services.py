@@ -49,10 +49,8 @@ def session_record(
     The same client token twice (a double submit, a retried request) records
     one session: the second call returns the first row.
     """
-    existing = CompletedSession.objects.filter(
-        user=user, client_token=client_token
-    ).first()
-    if existing:
+    same_token = CompletedSession.objects.filter(user=user, client_token=client_token)
+    if existing := same_token.first():
         return existing, False
     try:
         with transaction.atomic():
@@ -70,12 +68,9 @@ def session_record(
     except IntegrityError:
         # Another request with this token may have committed first; any other
         # integrity error (a broken constraint) is the caller's to see.
-        existing = CompletedSession.objects.filter(
-            user=user, client_token=client_token
-        ).first()
-        if existing is None:
-            raise
-        return existing, False
+        if existing := same_token.first():
+            return existing, False
+        raise
     StepResult.objects.bulk_create(
         StepResult(
             session=session,
