@@ -233,7 +233,9 @@ def totals_rebuild(*, user):
     Count the person's totals afresh from every completed session of theirs,
     in their time zone; returns their ``ProgressTotal``.
     """
-    totals = _totals_locked(user)
+    # The person's row, made if missing, locked to this transaction.
+    ProgressTotal.objects.get_or_create(user=user)
+    totals = ProgressTotal.objects.select_for_update().get(user=user)
     zone = user.zone
     tally = Tally(zone)
     sessions = CompletedSession.objects.for_user(user).only(
@@ -283,12 +285,6 @@ def totals_rebuild(*, user):
     totals.version += 1
     totals.save()
     return totals
-
-
-def _totals_locked(user):
-    """The person's ``ProgressTotal``, made if missing, locked to this transaction."""
-    ProgressTotal.objects.get_or_create(user=user)
-    return ProgressTotal.objects.select_for_update().get(user=user)
 
 
 def _totals_change(*, user, added=(), removed=()):
