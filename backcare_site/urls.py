@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from accounts.views.account import LoginView, LogoutView, PasswordResetView
 
@@ -31,7 +32,10 @@ urlpatterns = [
     path("manifest.webmanifest", views.web_manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("offline/", views.OfflineView.as_view(), name="offline"),
+    # What the service worker shows for a page it cannot fetch nor has kept.
+    path(
+        "offline/", TemplateView.as_view(template_name="offline.html"), name="offline"
+    ),
     # Before the admin's own: its “View on site” for the catalogue only.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

@@ -16,7 +16,6 @@ from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import etag, require_safe
-from django.views.generic import TemplateView
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
@@ -223,9 +222,3 @@ def favicon(request):
     # Served here rather than redirected: browsers that ask for /favicon.ico
     # by themselves get it in one round trip.
     return HttpResponse(favicon_bytes(), content_type="image/x-icon")
-
-
-class OfflineView(TemplateView):
-    """What the service worker shows for a page it cannot fetch nor has kept."""
-
-    template_name = "offline.html"
