@@ -125,12 +125,7 @@ class GuidedRun:
         if not self.data:
             return None
         return next(
-            (
-                n
-                for n in range(1, total + 1)
-                if self.runs(n) and self.outcome(n) is None
-            ),
-            None,
+            (n for n in self.run_numbers(total) if self.outcome(n) is None), None
         )
 
     def outcome(self, number):
