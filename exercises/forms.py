@@ -77,10 +77,14 @@ class PainScale(forms.widgets.ChoiceWidget):
         return super().render(name, value, attrs, renderer=self.site_templates)
 
 
-def pain_field(label, **kwargs):
-    """An optional answer on the pain scale: a number from 0 to 10, or None."""
-    return forms.TypedChoiceField(
-        label=label,
+class AcknowledgeForm(forms.Form):
+    acknowledged = forms.BooleanField(
+        label="I have read these warnings",
+        error_messages={"required": "Please confirm that you have read the warnings."},
+    )
+    # An optional answer on the pain scale: a number from 0 to 10, or None.
+    pain_before = forms.TypedChoiceField(
+        label="Pain now (before you start)",
         choices=PAIN_CHOICES,
         coerce=int,
         empty_value=None,
@@ -88,16 +92,7 @@ def pain_field(label, **kwargs):
         widget=PainScale,
         help_text=PAIN_HELP,
         error_messages={"invalid_choice": PAIN_ERROR},
-        **kwargs,
     )
-
-
-class AcknowledgeForm(forms.Form):
-    acknowledged = forms.BooleanField(
-        label="I have read these warnings",
-        error_messages={"required": "Please confirm that you have read the warnings."},
-    )
-    pain_before = pain_field("Pain now (before you start)")
 
     def __init__(self, *args, needs_clearance=False, alternatives=(), **kwargs):
         """``alternatives``: (number, step) of a routine whose steps are
