@@ -99,9 +99,8 @@ def precached_static_files():
     for root in map(Path, settings.STATICFILES_DIRS):
         for folder in PRECACHED_FOLDERS:
             for path in (root / folder).rglob("*"):
-                name = path.relative_to(root).as_posix()
                 if path.is_file() and not path.name.startswith("admin-"):
-                    names.add(name)
+                    names.add(path.relative_to(root).as_posix())
     names.discard(WORKER_SOURCE)
     return sorted(names)
 
