@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from exercises.durations import format_duration
+from exercises.durations import format_duration, seconds_text
 from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
 
@@ -409,9 +409,7 @@ class StepResult(models.Model):
     @property
     def time_text(self):
         """The time spent on the step (“34 min 12 s”), or "" when not measured."""
-        if self.seconds is None:
-            return ""
-        return format_duration(timedelta(seconds=self.seconds))
+        return seconds_text(self.seconds)
 
 
 class ProgressTotal(models.Model):

@@ -1,5 +1,7 @@
 """Durations as a person reads them."""
 
+from datetime import timedelta
+
 
 def format_duration(delta):
     """“1 h 5 min”, “12 min 30 s”, “45 s”: short enough for a phone screen."""
@@ -11,6 +13,11 @@ def format_duration(delta):
     if minutes:
         return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
     return f"{seconds} s"
+
+
+def seconds_text(seconds):
+    """A time measured in seconds as ``format_duration``'s, or "" when not measured."""
+    return "" if seconds is None else format_duration(timedelta(seconds=seconds))
 
 
 def about_minutes(shortest, longest=None):
