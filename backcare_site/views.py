@@ -51,13 +51,10 @@ def healthz(request):
     cache down the site still serves (slower), so the answer stays 200 and
     says ``cache: down``.
     """
-    if database_answers():
-        database, status = "ok", 200
-    else:
-        database, status = "down", 503
-    summary = "ok" if status == 200 else "database unavailable"
+    up = database_answers()
+    summary, database = ("ok", "ok") if up else ("database unavailable", "down")
     body = f"{summary}\ndatabase: {database}\ncache: {cache_state()}\n"
-    return HttpResponse(body, status=status, content_type="text/plain")
+    return HttpResponse(body, status=200 if up else 503, content_type="text/plain")
 
 
 def view_on_site(request, content_type_id, object_id):
