@@ -21,7 +21,7 @@ def progress_stamp(request):
     The view may use ``request.progress_totals``, the figures as read here.
     """
     user = request.user
-    totals = ProgressTotal.objects.of(user.pk)
+    totals = ProgressTotal.objects.filter(pk=user.pk).first()
     if totals is None:
         return None
     request.progress_totals = totals

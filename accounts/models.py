@@ -5,22 +5,19 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.sessions.base_session import (
-    AbstractBaseSession,
-    BaseSessionManager,
-)
+from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from exercises.durations import format_duration
+from exercises.durations import format_duration, seconds_text
 from exercises.forms import PAIN_MAX
 from exercises.models import Contraindication, Routine, StepOutcome
 
@@ -89,8 +86,6 @@ def default_time_zone():
 
 class User(AbstractUser):
     """The person using BackCare; custom from the first migration, as Django advises."""
-
-    objects = UserManager()
 
     weekly_target = models.PositiveSmallIntegerField(
         _("weekly target"),
@@ -223,6 +218,14 @@ class ScreeningAnswer(models.Model):
         return gettext("A screening answer")
 
 
+def is_exercised(outcomes):
+    """
+    Something was done in a completed session with these step outcomes: one
+    of its steps, or, for one logged by hand (no steps), the session itself.
+    """
+    return not outcomes or StepOutcome.DONE in outcomes
+
+
 def step_count(outcome):
     steps = (
         StepResult.objects.filter(session=OuterRef("pk"), outcome=outcome)
@@ -234,27 +237,11 @@ def step_count(outcome):
     return Coalesce(Subquery(steps, output_field=models.IntegerField()), 0)
 
 
-def exercised_condition():
-    """
-    Something was done in the completed session (the record): one of its
-    steps, or, for one logged by hand (which has no steps), the session itself.
-    """
-    steps = StepResult.objects.filter(session=OuterRef("pk"))
-    return ~Exists(steps) | Exists(steps.filter(outcome=StepOutcome.DONE))
-
-
 class CompletedSessionQuerySet(models.QuerySet):
     """Reads of completed sessions (the records), never of ``request.session``."""
 
     def for_user(self, user):
         return self.filter(user=user)
-
-    def exercised(self):
-        """
-        Completed sessions that count towards a person's progress: a guided
-        run in which every step was skipped is kept, but not counted.
-        """
-        return self.filter(exercised_condition())
 
     def newest_first(self):
         return self.order_by("-started_at", "-pk")
@@ -268,58 +255,6 @@ class CompletedSessionQuerySet(models.QuerySet):
             steps_done=step_count(StepOutcome.DONE),
             steps_skipped=step_count(StepOutcome.SKIPPED),
             steps_skipped_for_safety=step_count(StepOutcome.SKIPPED_FOR_SAFETY),
-        )
-
-    def totals(self, *, since):
-        """
-        Sessions recorded; of them, those exercised, in all and since a
-        moment; and the time exercised.
-        """
-        exercised = exercised_condition()
-        return self.aggregate(
-            recorded=Count("pk"),
-            count=Count("pk", filter=exercised),
-            count_since=Count("pk", filter=exercised & Q(started_at__gte=since)),
-            time=Sum(F("finished_at") - F("started_at"), filter=exercised),
-        )
-
-    def steps_skipped_for_safety(self):
-        return self.aggregate(
-            n=Count("steps", filter=Q(steps__outcome=StepOutcome.SKIPPED_FOR_SAFETY))
-        )["n"]
-
-    def per_week(self, zone=None):
-        """
-        One row per week with sessions, weeks from Monday in ``zone`` (by
-        default the current time zone): count and average pain before/after.
-        """
-        week = TruncWeek("started_at", output_field=models.DateField(), tzinfo=zone)
-        return (
-            self.annotate(week=week)
-            .values("week")
-            .annotate(
-                count=Count("pk"),
-                pain_before=models.Avg("pain_before"),
-                pain_after=models.Avg("pain_after"),
-            )
-            .order_by("-week")
-        )
-
-    def per_day(self, *, since, zone=None):
-        """Sessions per day in ``zone`` (by default the current time zone)."""
-        return (
-            self.filter(started_at__gte=since)
-            .annotate(day=TruncDate("started_at", tzinfo=zone))
-            .values("day")
-            .annotate(count=Count("pk"))
-            .order_by("day")
-        )
-
-    def per_routine(self):
-        return (
-            self.values("routine_title")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "routine_title")
         )
 
     def exported(self, zone=None):
@@ -463,15 +398,14 @@ class CompletedSession(models.Model):
     @property
     def is_exercised(self):
         """
-        Whether anything was done, by the rule of ``exercised()``: from the
+        Whether anything was done, by the rule of ``is_exercised()``: from the
         counts of ``with_step_counts()`` when the row has them, else from its
         steps (prefetched or not).
         """
         if hasattr(self, "steps_done"):
             skipped = self.steps_skipped + self.steps_skipped_for_safety
             return self.steps_done > 0 or skipped == 0
-        outcomes = {step.outcome for step in self.steps.all()}
-        return not outcomes or StepOutcome.DONE in outcomes
+        return is_exercised({step.outcome for step in self.steps.all()})
 
 
 class StepResult(models.Model):
@@ -526,15 +460,7 @@ class StepResult(models.Model):
     @property
     def time_text(self):
         """The time spent on the step (“34 min 12 s”), or "" when not measured."""
-        if self.seconds is None:
-            return ""
-        return format_duration(timedelta(seconds=self.seconds))
-
-
-class ProgressTotalManager(models.Manager):
-    def of(self, user_pk):
-        """The person's row, or None (made by their first session written)."""
-        return self.filter(pk=user_pk).first()
+        return seconds_text(self.seconds)
 
 
 class ProgressTotal(models.Model):
@@ -571,8 +497,6 @@ class ProgressTotal(models.Model):
         help_text="One more at every change to what the person's progress pages "
         "show: a page kept for an older version is not served (accounts/cache.py).",
     )
-
-    objects = ProgressTotalManager()
 
     class Meta:
         verbose_name = _("progress total")
@@ -696,8 +620,6 @@ class BrowserSession(AbstractBaseSession):
     """
 
     user_id = models.BigIntegerField(null=True, db_index=True)
-
-    objects = BaseSessionManager()
 
     @classmethod
     def get_session_store_class(cls):

@@ -6,7 +6,8 @@ rows however long their history.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import timedelta
+from itertools import groupby
 
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -18,7 +19,7 @@ from django.utils.translation import ngettext
 from exercises.durations import format_duration
 from exercises.models import StepOutcome
 
-from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal
+from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal, is_exercised
 
 WEEKS = 12
 CHART_WIDTH = 360
@@ -87,20 +88,6 @@ class Week:
 
 def start_of_week(day):
     return day - timedelta(days=day.weekday())
-
-
-def start_of_day(day, zone=None):
-    """Midnight at the start of ``day`` in ``zone`` (by default the current one)."""
-    return timezone.make_aware(datetime.combine(day, time.min), zone)
-
-
-def is_exercised(outcomes):
-    """
-    Something was done in a completed session with these step outcomes: one
-    of its steps, or, for one logged by hand (no steps), the session itself.
-    The rule of ``CompletedSessionQuerySet.exercised()``.
-    """
-    return not outcomes or StepOutcome.DONE in outcomes
 
 
 class Tally:
@@ -324,55 +311,39 @@ class Progress:
             w.pain_before is not None or w.pain_after is not None for w in self.weeks
         )
 
-    def _segments(self, attribute):
-        """Chart points as runs of (x, y); a week without a rating breaks the line."""
+    def _line_svg(self, kind):
+        """
+        The chart's line and dots of the pain ``kind`` ("before", "after"),
+        drawn here; a week without a rating breaks the line. Numbers only:
+        nothing here needs escaping.
+        """
         step = (CHART_WIDTH - 2 * CHART_PAD) / (WEEKS - 1)
         scale = (CHART_HEIGHT - 2 * CHART_PAD) / 10
-        segments, current = [], []
-        for index, week in enumerate(self.weeks):
-            value = getattr(week, attribute)
-            if value is None:
-                if current:
-                    segments.append(current)
-                current = []
-                continue
-            x = CHART_PAD + index * step
-            y = CHART_HEIGHT - CHART_PAD - value * scale
-            current.append((round(x, 1), round(y, 1)))
-        if current:
-            segments.append(current)
-        return [
-            {"points": " ".join(f"{x},{y}" for x, y in run), "dots": run}
-            for run in segments
-        ]
-
-    @property
-    def pain_before_segments(self):
-        return self._segments("pain_before")
-
-    @property
-    def pain_after_segments(self):
-        return self._segments("pain_after")
-
-    @staticmethod
-    def _lines_svg(segments, kind):
-        # Numbers only: nothing here needs escaping.
-        return "".join(
-            f'<polyline class="line-{kind}" points="{run["points"]}"/>'
-            + "".join(
-                f'<circle class="dot-{kind}" cx="{x}" cy="{y}" r="3.5"/>'
-                for x, y in run["dots"]
+        points = [
+            None
+            if (value := getattr(week, f"pain_{kind}")) is None
+            else (
+                round(CHART_PAD + index * step, 1),
+                round(CHART_HEIGHT - CHART_PAD - value * scale, 1),
             )
-            for run in segments
-        )
+            for index, week in enumerate(self.weeks)
+        ]
+        svg = []
+        for rated, run in groupby(points, key=bool):
+            if rated:
+                run = list(run)
+                line = " ".join(f"{x},{y}" for x, y in run)
+                svg.append(f'<polyline class="line-{kind}" points="{line}"/>')
+                svg += [
+                    f'<circle class="dot-{kind}" cx="{x}" cy="{y}" r="3.5"/>'
+                    for x, y in run
+                ]
+        return "".join(svg)
 
     @property
     def pain_lines_svg(self):
-        """The chart's lines and dots, before then after, drawn here."""
-        return mark_safe(
-            self._lines_svg(self.pain_before_segments, "before")
-            + self._lines_svg(self.pain_after_segments, "after")
-        )
+        """The chart's lines and dots, before then after."""
+        return mark_safe(self._line_svg("before") + self._line_svg("after"))
 
     @property
     def calendar_box(self):

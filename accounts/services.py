@@ -49,10 +49,8 @@ def session_record(
     The same client token twice (a double submit, a retried request) records
     one session: the second call returns the first row.
     """
-    existing = CompletedSession.objects.filter(
-        user=user, client_token=client_token
-    ).first()
-    if existing:
+    same_token = CompletedSession.objects.filter(user=user, client_token=client_token)
+    if existing := same_token.first():
         return existing, False
     try:
         with transaction.atomic():
@@ -70,12 +68,9 @@ def session_record(
     except IntegrityError:
         # Another request with this token may have committed first; any other
         # integrity error (a broken constraint) is the caller's to see.
-        existing = CompletedSession.objects.filter(
-            user=user, client_token=client_token
-        ).first()
-        if existing is None:
-            raise
-        return existing, False
+        if existing := same_token.first():
+            return existing, False
+        raise
     StepResult.objects.bulk_create(
         StepResult(
             session=session,
@@ -238,7 +233,9 @@ def totals_rebuild(*, user):
     Count the person's totals afresh from every completed session of theirs,
     in their time zone; returns their ``ProgressTotal``.
     """
-    totals = _totals_locked(user)
+    # The person's row, made if missing, locked to this transaction.
+    ProgressTotal.objects.get_or_create(user=user)
+    totals = ProgressTotal.objects.select_for_update().get(user=user)
     zone = user.zone
     tally = Tally(zone)
     sessions = CompletedSession.objects.for_user(user).only(
@@ -288,12 +285,6 @@ def totals_rebuild(*, user):
     totals.version += 1
     totals.save()
     return totals
-
-
-def _totals_locked(user):
-    """The person's ``ProgressTotal``, made if missing, locked to this transaction."""
-    ProgressTotal.objects.get_or_create(user=user)
-    return ProgressTotal.objects.select_for_update().get(user=user)
 
 
 def _totals_change(*, user, added=(), removed=()):

@@ -33,11 +33,8 @@ class Limit:
         digest = hashlib.blake2b(value.encode(), digest_size=16).hexdigest()
         return f"limit:{self.name}:{digest}"
 
-    def used(self, value):
-        return cache.get(self.key(value)) or 0
-
     def reached(self, value):
-        return self.used(value) >= self.count
+        return (cache.get(self.key(value)) or 0) >= self.count
 
     def spend(self, value):
         """Count one more try; True while still within the limit."""

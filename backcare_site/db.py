@@ -36,6 +36,7 @@ import threading
 import time
 from contextlib import suppress
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import psycopg2
 from django.conf import settings
@@ -66,14 +67,12 @@ HEALTH_CONNECT_TIMEOUT = 2
 HEALTH_DEADLINE_SECONDS = 2.0
 
 
+@dataclass(slots=True)
 class Deadline:
     """The waits of one request (or health check) on the database."""
 
-    __slots__ = ("seconds", "missed")
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.missed = False
+    seconds: float
+    missed: bool = False
 
 
 deadline = ContextVar("database_deadline", default=None)

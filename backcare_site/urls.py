@@ -4,6 +4,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog
 
 from accounts.views import language
@@ -42,7 +43,10 @@ pages = [
     path("accounts/", include("django.contrib.auth.urls")),
     # The installable app's name and description are in its language.
     path("manifest.webmanifest", views.web_manifest, name="manifest"),
-    path("offline/", views.OfflineView.as_view(), name="offline"),
+    # What the service worker shows for a page it cannot fetch nor has kept.
+    path(
+        "offline/", TemplateView.as_view(template_name="offline.html"), name="offline"
+    ),
     # The player's and the offline guide's words (djangojs.po).
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Before the admin's own: its “View on site” for the catalogue only.

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_noop
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import etag, require_safe
-from django.views.generic import TemplateView
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
@@ -53,13 +52,10 @@ def healthz(request):
     cache down the site still serves (slower), so the answer stays 200 and
     says ``cache: down``.
     """
-    if database_answers():
-        database, status = "ok", 200
-    else:
-        database, status = "down", 503
-    summary = "ok" if status == 200 else "database unavailable"
+    up = database_answers()
+    summary, database = ("ok", "ok") if up else ("database unavailable", "down")
     body = f"{summary}\ndatabase: {database}\ncache: {cache_state()}\n"
-    return HttpResponse(body, status=status, content_type="text/plain")
+    return HttpResponse(body, status=200 if up else 503, content_type="text/plain")
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -101,9 +97,8 @@ def precached_static_files():
     for root in map(Path, settings.STATICFILES_DIRS):
         for folder in PRECACHED_FOLDERS:
             for path in (root / folder).rglob("*"):
-                name = path.relative_to(root).as_posix()
                 if path.is_file() and not path.name.startswith("admin-"):
-                    names.add(name)
+                    names.add(path.relative_to(root).as_posix())
     names.discard(WORKER_SOURCE)
     return sorted(names)
 
@@ -225,9 +220,3 @@ def favicon(request):
     # Served here rather than redirected: browsers that ask for /favicon.ico
     # by themselves get it in one round trip.
     return HttpResponse(favicon_bytes(), content_type="image/x-icon")
-
-
-class OfflineView(TemplateView):
-    """What the service worker shows for a page it cannot fetch nor has kept."""
-
-    template_name = "offline.html"

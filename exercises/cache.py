@@ -326,12 +326,6 @@ def cached_exercise_page(slug, *, with_version=False):
     )
 
 
-def message_waiting(request):
-    return bool(request.COOKIES.get(CookieStorage.cookie_name)) or bool(
-        request.session.get(SessionStorage.session_key)
-    )
-
-
 def placeholder(name):
     return f"{name}-of-this-request-5d0b7a13"
 
@@ -363,8 +357,11 @@ def filled(request, content, own=()):
 
 
 def is_kept(request):
-    """Whether ``request`` may be answered from, and fill, the cache."""
-    return request.method in ("GET", "HEAD") and not message_waiting(request)
+    """Whether ``request`` may be served from, and fill, the cache: no message waits."""
+    return request.method in ("GET", "HEAD") and not (
+        request.COOKIES.get(CookieStorage.cookie_name)
+        or request.session.get(SessionStorage.session_key)
+    )
 
 
 def owner_key(request, page):

@@ -1,5 +1,7 @@
 """Durations as a person reads them."""
 
+from datetime import timedelta
+
 from django.utils.translation import gettext, ngettext
 
 
@@ -21,6 +23,11 @@ def format_duration(delta):
             }
         return gettext("%(minutes)s min") % {"minutes": minutes}
     return gettext("%(seconds)s s") % {"seconds": seconds}
+
+
+def seconds_text(seconds):
+    """A time measured in seconds as ``format_duration``'s, or "" when not measured."""
+    return "" if seconds is None else format_duration(timedelta(seconds=seconds))
 
 
 def about_minutes(shortest, longest=None):

@@ -19,19 +19,17 @@ PAIN_ERROR = gettext_noop(
 SECONDS_MAX = 24 * 60 * 60
 
 
-def run_save_form(guide):
+def run_save_form(*, ask_pain_before):
     """
-    The form a guided run's finish page offers for keeping ``guide`` (a
-    GuidedRun), unbound, or None when the site keeps no runs. The
-    GUIDED_RUN_SAVE_FORM setting names it: whoever keeps finished runs (the
-    accounts app) owns the form and the view it posts to, and the catalogue
-    names none of its modules. The form is made with ``ask_pain_before``:
-    False when the person said their pain at the safety check already.
+    The form a guided run's finish page offers for keeping the run, unbound,
+    or None when the site keeps no runs. The GUIDED_RUN_SAVE_FORM setting
+    names it: whoever keeps finished runs (the accounts app) owns the form
+    and the view it posts to, and the catalogue names none of its modules.
+    ``ask_pain_before`` is False when the person said their pain at the
+    safety check already.
     """
     path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
-    if not path:
-        return None
-    return import_string(path)(ask_pain_before=guide.pain_before is None)
+    return import_string(path)(ask_pain_before=ask_pain_before) if path else None
 
 
 class PainScale(forms.widgets.ChoiceWidget):
@@ -84,21 +82,6 @@ class PainScale(forms.widgets.ChoiceWidget):
         return super().render(name, value, attrs, renderer=self.site_templates)
 
 
-def pain_field(label, **kwargs):
-    """An optional answer on the pain scale: a number from 0 to 10, or None."""
-    return forms.TypedChoiceField(
-        label=label,
-        choices=PAIN_CHOICES,
-        coerce=int,
-        empty_value=None,
-        required=False,
-        widget=PainScale,
-        help_text=_(PAIN_HELP),
-        error_messages={"invalid_choice": _(PAIN_ERROR)},
-        **kwargs,
-    )
-
-
 class AcknowledgeForm(forms.Form):
     acknowledged = forms.BooleanField(
         label=_("I have read these warnings"),
@@ -106,7 +89,17 @@ class AcknowledgeForm(forms.Form):
             "required": _("Please confirm that you have read the warnings.")
         },
     )
-    pain_before = pain_field(_("Pain now (before you start)"))
+    # An optional answer on the pain scale: a number from 0 to 10, or None.
+    pain_before = forms.TypedChoiceField(
+        label=_("Pain now (before you start)"),
+        choices=PAIN_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=PainScale,
+        help_text=_(PAIN_HELP),
+        error_messages={"invalid_choice": _(PAIN_ERROR)},
+    )
 
     def __init__(self, *args, needs_clearance=False, alternatives=(), **kwargs):
         """``alternatives``: (number, step) of a routine whose steps are

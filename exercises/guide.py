@@ -10,12 +10,12 @@ contract with whoever saves a finished run as one.
 
 import enum
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from .durations import format_duration
+from .durations import format_duration, seconds_text
 from .models import StepOutcome
 
 # Where the runs live in request.session; the value predates the name GuidedRun.
@@ -126,12 +126,7 @@ class GuidedRun:
         if not self.data:
             return None
         return next(
-            (
-                n
-                for n in range(1, total + 1)
-                if self.runs(n) and self.outcome(n) is None
-            ),
-            None,
+            (n for n in self.run_numbers(total) if self.outcome(n) is None), None
         )
 
     def outcome(self, number):
@@ -196,25 +191,18 @@ class GuidedRun:
             (
                 number,
                 step,
-                self._screened_outcome(number, flagged),
-                self._time_text(number),
+                # A screening answered since the step was marked counts at
+                # once, as in ``refusal``.
+                screened_outcome(
+                    self.outcome(number) or StepOutcome.SKIPPED,
+                    flagged=number in flagged,
+                    cleared=self.is_overridden(number),
+                ),
+                seconds_text(self.seconds(number)),
             )
             for number, step in enumerate(steps, start=1)
             if self.runs(number)
         ]
-
-    def _time_text(self, number):
-        seconds = self.seconds(number)
-        return "" if seconds is None else format_duration(timedelta(seconds=seconds))
-
-    def _screened_outcome(self, number, flagged):
-        # Never marked: skipped. A screening answered since the step was
-        # marked counts at once, as in ``refusal``.
-        return screened_outcome(
-            self.outcome(number) or StepOutcome.SKIPPED,
-            flagged=number in flagged,
-            cleared=self.is_overridden(number),
-        )
 
     def record(self, steps, flagged=()):
         """What an account needs to keep this run as a completed session."""

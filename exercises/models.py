@@ -49,12 +49,8 @@ NEEDS_CLEARANCE = (*RED_FLAGS, Severity.CONSULT)
 # The one order in which warnings are shown, asked and listed: most serious
 # first (``Severity``'s order), then by title. ``by_severity()`` sorts a list
 # into it; ``ContraindicationQuerySet.by_severity()`` asks the database for it.
-def severity_order(warning):
-    return (warning.severity_rank, warning.title)
-
-
 def by_severity(warnings):
-    return sorted(warnings, key=severity_order)
+    return sorted(warnings, key=lambda warning: (warning.severity_rank, warning.title))
 
 
 SEVERITY_RANK = models.Case(
@@ -102,7 +98,7 @@ class ContraindicationQuerySet(SlugQuerySet):
         )
 
     def by_severity(self):
-        """In the one order of warnings: see ``severity_order()``."""
+        """In the one order of warnings: see the function ``by_severity()``."""
         return self.order_by(SEVERITY_RANK, "title")
 
     def screened(self):

@@ -13,19 +13,17 @@ import json
 import re
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .cache import cached, cached_guide, cached_plan
-from .forms import PAIN_ERROR, PAIN_MAX, AcknowledgeForm
+from .forms import PAIN_ERROR, PAIN_MAX, AcknowledgeForm, run_save_form
 from .guide import screened_outcome
 from .models import StepOutcome
 from .screening import UNSCREENED, Screening
@@ -48,16 +46,12 @@ def field_html(form, name):
 
 def pain_notes_fields():
     """
-    The fields of the form a finish page saves a run with online (the
-    GUIDED_RUN_SAVE_FORM setting names it, as for ``run_save_form``), or {}
-    when the site keeps no runs: pain before and after on the pain scale,
-    and the notes.
+    The fields of the form a finish page saves a run with online
+    (``run_save_form``), or {} when the site keeps no runs: pain before and
+    after on the pain scale, and the notes.
     """
-    path = getattr(settings, "GUIDED_RUN_SAVE_FORM", None)
-    if not path:
-        return {}
-    form = import_string(path)(ask_pain_before=True)
-    return {name: field_html(form, name) for name in form.fields}
+    form = run_save_form(ask_pain_before=True)
+    return {name: field_html(form, name) for name in form.fields} if form else {}
 
 
 def screening_parts(screening):

@@ -248,7 +248,9 @@ def guide_finish(request, slug):
         "summary": summary,
         "exercised": any(outcome is StepOutcome.DONE for _, _, outcome, _ in summary),
         "guide": guide,
-        "save_form": None if guide.saved_url else run_save_form(guide),
+        "save_form": None
+        if guide.saved_url
+        else run_save_form(ask_pain_before=guide.pain_before is None),
     }
     return render(request, "exercises/guide_finish.html", context)
 

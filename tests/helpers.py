@@ -2,6 +2,7 @@
 
 import io
 import re
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -256,3 +257,10 @@ def picture_bytes(width, height, kind="PNG", *, noise=False):
     out = io.BytesIO()
     image.save(out, kind)
     return out.getvalue()
+
+
+def wait_for_mail(timeout=10):
+    """Wait until every mail handed to ``accounts.mail.send_later`` has gone."""
+    for thread in threading.enumerate():
+        if thread.name == "send-mail":
+            thread.join(timeout)

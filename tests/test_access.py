@@ -21,11 +21,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import wait_for_mail
 from accounts.models import CompletedSession
 from exercises.models import Contraindication, Routine
 from tests.factories import PASSWORD, CompletedSessionFactory, UserFactory
-from tests.helpers import html, is_signed_in, signed_in_client, url_patterns
+from tests.helpers import (
+    html,
+    is_signed_in,
+    signed_in_client,
+    url_patterns,
+    wait_for_mail,
+)
 
 User = get_user_model()
 

@@ -13,9 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
-from accounts.mail import wait_for_mail
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import html, signed_in_client, text_of
+from tests.helpers import html, signed_in_client, text_of, wait_for_mail
 
 User = get_user_model()
 

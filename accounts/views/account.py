@@ -62,11 +62,6 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form}, status=status)
 
 
-def locked_out(request, *, address_wide=False):
-    context = {"address_wide": address_wide}
-    return render(request, "registration/locked_out.html", context, status=429)
-
-
 class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
 
@@ -74,7 +69,8 @@ class LoginView(auth_views.LoginView):
         # axes locks one username tried from one address; this, one address
         # trying many usernames.
         if LOGIN_FAILURES_PER_ADDRESS.reached(client_address(request)):
-            return locked_out(request, address_wide=True)
+            context = {"address_wide": True}
+            return render(request, "registration/locked_out.html", context, status=429)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):

@@ -10,8 +10,8 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 
 import backcare_site.settings
-from accounts.mail import wait_for_mail
 from tests.factories import UserFactory
+from tests.helpers import wait_for_mail
 
 
 @pytest.mark.skipif(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import CompletedSession, StepResult, find_time_zone
 from exercises.models import StepOutcome
+from tests.accounts import aggregates
 from tests.factories import (
     CompletedSessionFactory,
     RoutineFactory,
@@ -293,7 +294,7 @@ def test_totals_counts_sessions_and_sums_their_time(db):
     )
     CompletedSessionFactory(started_at=since + timedelta(hours=1))
 
-    totals = CompletedSession.objects.for_user(user).totals(since=since)
+    totals = aggregates.totals(CompletedSession.objects.for_user(user), since=since)
 
     assert totals == {
         "recorded": 2,
@@ -304,8 +305,8 @@ def test_totals_counts_sessions_and_sums_their_time(db):
 
 
 def test_totals_of_nobody_are_empty(db):
-    totals = CompletedSession.objects.for_user(UserFactory()).totals(
-        since=timezone.now()
+    totals = aggregates.totals(
+        CompletedSession.objects.for_user(UserFactory()), since=timezone.now()
     )
 
     assert totals == {"recorded": 0, "count": 0, "count_since": 0, "time": None}
@@ -322,7 +323,7 @@ def test_per_week_groups_by_monday_with_average_pain(db):
     )
     CompletedSessionFactory(user=user, started_at=week_noon(2), pain_before=8)
 
-    rows = list(CompletedSession.objects.for_user(user).per_week())
+    rows = list(aggregates.per_week(CompletedSession.objects.for_user(user)))
 
     assert [row["week"] for row in rows] == [
         week_noon(0).date(),
@@ -341,7 +342,9 @@ def test_per_day_counts_sessions_by_day_since_a_moment(db):
     CompletedSessionFactory(user=user, started_at=monday + timedelta(days=1))
     CompletedSessionFactory(user=user, started_at=monday - timedelta(days=1))
 
-    rows = list(CompletedSession.objects.for_user(user).per_day(since=monday))
+    rows = list(
+        aggregates.per_day(CompletedSession.objects.for_user(user), since=monday)
+    )
 
     assert rows == [
         {"day": monday.date(), "count": 2},
@@ -354,7 +357,7 @@ def test_per_routine_counts_by_title_most_first(db):
     for title in ["Beginner", "Aerobic", "Beginner", "Advanced", "Aerobic", "Beginner"]:
         CompletedSessionFactory(user=user, routine_title=title)
 
-    rows = list(CompletedSession.objects.for_user(user).per_routine())
+    rows = list(aggregates.per_routine(CompletedSession.objects.for_user(user)))
 
     assert rows == [
         {"routine_title": "Beginner", "count": 3},
@@ -378,7 +381,7 @@ def test_exercised_sessions_are_those_with_a_step_done_or_logged_by_hand(db):
         user, [StepOutcome.SKIPPED, StepOutcome.SKIPPED_FOR_SAFETY]
     )
 
-    exercised = CompletedSession.objects.for_user(user).exercised()
+    exercised = aggregates.exercised(CompletedSession.objects.for_user(user))
 
     assert set(exercised) == {by_hand, some_done}
     assert [by_hand.is_exercised, some_done.is_exercised] == [True, True]

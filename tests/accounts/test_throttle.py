@@ -7,9 +7,8 @@ from django.core import mail
 from django.db.models import F
 from django.test import Client
 
-from accounts.mail import wait_for_mail
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import html, is_signed_in
+from tests.helpers import html, is_signed_in, wait_for_mail
 
 ATTACKER = "203.0.113.66"
 NEIGHBOUR = "198.51.100.9"

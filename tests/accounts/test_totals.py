@@ -23,9 +23,10 @@ from accounts.models import (
     RoutineTotal,
     WeekTotal,
 )
-from accounts.progress import Progress, start_of_day, start_of_week
+from accounts.progress import Progress, start_of_week
 from exercises.durations import format_duration
 from exercises.models import StepOutcome
+from tests.accounts import aggregates
 from tests.factories import CompletedSessionFactory, StepResultFactory, UserFactory
 from tests.helpers import count_queries, html
 
@@ -91,9 +92,9 @@ def aggregated(user, today):
     week_start = start_of_week(today)
     first = week_start - timedelta(weeks=11)
     every = CompletedSession.objects.for_user(user)
-    counted = every.exercised()
-    totals = every.totals(since=start_of_day(week_start, zone))
-    per_week = {row["week"]: row for row in counted.per_week(zone)}
+    counted = aggregates.exercised(every)
+    totals = aggregates.totals(every, since=aggregates.start_of_day(week_start, zone))
+    per_week = {row["week"]: row for row in aggregates.per_week(counted, zone)}
 
     def count(monday):
         return per_week[monday]["count"] if monday in per_week else 0
@@ -119,7 +120,9 @@ def aggregated(user, today):
         )
     per_day = {
         row["day"]: row["count"]
-        for row in counted.per_day(since=start_of_day(first, zone), zone=zone)
+        for row in aggregates.per_day(
+            counted, since=aggregates.start_of_day(first, zone), zone=zone
+        )
     }
     days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
     return {
@@ -129,9 +132,10 @@ def aggregated(user, today):
         "streak": streak,
         "time": format_duration(totals["time"] or timedelta(0)),
         "sessions": totals["count"],
-        "skipped_for_safety": every.steps_skipped_for_safety(),
+        "skipped_for_safety": aggregates.steps_skipped_for_safety(every),
         "per_routine": [
-            (row["routine_title"], row["count"]) for row in counted.per_routine()
+            (row["routine_title"], row["count"])
+            for row in aggregates.per_routine(counted)
         ],
         "weeks": weeks,
         "calendar": [(day, per_day.get(day, 0)) for day in days],

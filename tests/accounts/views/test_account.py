@@ -18,7 +18,6 @@ from django.utils import dateformat, timezone
 from django.utils.html import escape
 
 from accounts import services
-from accounts.mail import wait_for_mail
 from accounts.models import BrowserSession, CompletedSession, StepResult
 from exercises.models import Contraindication, Severity, StepOutcome
 from tests.accounts.traces import EMAIL, PERSON, log_in, traces
@@ -43,6 +42,7 @@ from tests.helpers import (
     summaries,
     text,
     text_of,
+    wait_for_mail,
 )
 
 User = get_user_model()
