@@ -13,7 +13,9 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
-from django.urls import reverse
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.urls import NoReverseMatch, get_urlconf, reverse
+from django.utils import translation
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import etag, require_safe
 from django.views.generic import TemplateView
@@ -113,18 +115,69 @@ class OfflineApp:
     precache: list
     worker: bytes
     manifest: bytes
+    # Each language's manifest, by language code, made when first asked for
+    # (``manifest``: the default language's).
+    manifests: dict
+
+    def manifest_in(self, code):
+        if code not in self.manifests:
+            with translation.override(code):
+                self.manifests[code] = json.dumps(manifest_of(), indent=2).encode()
+        return self.manifests[code]
+
+
+def bcp47(code):
+    """Django's language code as a ``lang`` attribute says it: zh-hans → zh-Hans."""
+    first, *rest = code.split("-")
+    return "-".join(
+        [first]
+        + [
+            part.title() if len(part) == 4 else part.upper() if len(part) == 2 else part
+            for part in rest
+        ]
+    )
+
+
+def language_urls():
+    """
+    Each language's addresses the service worker needs, by the path prefix
+    i18n_patterns gives the language ("" for the default, unprefixed): its
+    offline page, its save address and its JavaScript catalogue (None until
+    the site has one). The worker answers every address in its language.
+    """
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    prefixed, _prefixed_default = is_language_prefix_patterns_used(urlconf)
+    # Without i18n_patterns every language has the same addresses.
+    codes = [code for code, _name in settings.LANGUAGES] if prefixed else []
+    languages = {}
+    for code in [settings.LANGUAGE_CODE, *codes]:
+        with translation.override(code):
+            offline = reverse("offline")
+            try:
+                catalog = reverse("javascript-catalog")
+            except NoReverseMatch:
+                catalog = None
+            urls = {
+                "offline": offline,
+                "save": reverse("accounts:offline_save"),
+                "catalog": catalog,
+            }
+        prefix = f"/{code}" if offline.startswith(f"/{code}/") else ""
+        languages.setdefault(prefix, urls)
+    return languages
 
 
 def manifest_of():
+    """The manifest in the active language: its words, ``lang`` and start."""
     icon = staticfiles_storage.url
     return {
         "name": "BackCare",
         "short_name": "BackCare",
         "description": "Guided exercise routines for low-back pain, "
         "one step at a time.",
-        "lang": "en-GB",
+        "lang": bcp47(translation.get_language() or settings.LANGUAGE_CODE),
         "id": "/",
-        "start_url": "/",
+        "start_url": reverse("exercises:home"),
         "scope": "/",
         "display": "standalone",
         "theme_color": THEME_COLOR,
@@ -163,14 +216,31 @@ def offline_app():
     worker's version covers the code, templates and static files
     (``CODE_VERSION``) and the hashed names it precaches, so any deployment
     that changes a page or a file installs a new worker, which drops the
-    caches of the one before.
+    caches of the one before; so does a change of a translation (the
+    compiled catalogues under LOCALE_PATHS), which the kept pages show.
+    Built in the default language whatever the request's: each language's
+    addresses are in ``LANGUAGES`` (``language_urls``).
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return build_offline_app()
+
+
+def build_offline_app():
     precache = [reverse("offline")] + [
         staticfiles_storage.url(name) for name in precached_static_files()
     ]
+    languages = language_urls()
     source = Path(finders.find(WORKER_SOURCE)).read_bytes()
     digest = hashlib.blake2b(digest_size=8)
-    for part in (catalogue_cache.CODE_VERSION, *precache):
+    translations = catalogue_cache.source_version(
+        *(path for path in map(Path, settings.LOCALE_PATHS) if path.exists())
+    )
+    for part in (
+        catalogue_cache.CODE_VERSION,
+        translations,
+        json.dumps(languages, sort_keys=True),
+        *precache,
+    ):
         digest.update(part.encode() + b"\0")
     digest.update(source)
     version = digest.hexdigest()
@@ -180,6 +250,7 @@ def offline_app():
         "OFFLINE_URL": reverse("offline"),
         "STATIC_URL": staticfiles_storage.base_url,
         "SAVE_URL": reverse("accounts:offline_save"),
+        "LANGUAGES": languages,
     }
     head = "".join(
         f"const {name} = {json.dumps(value)};\n" for name, value in values.items()
@@ -188,16 +259,27 @@ def offline_app():
         "// Written by /sw.js for this deployment; the worker follows.\n" + head
     ).encode() + source
     manifest = json.dumps(manifest_of(), indent=2).encode()
-    return OfflineApp(version, precache, worker, manifest)
+    return OfflineApp(
+        version, precache, worker, manifest, {settings.LANGUAGE_CODE: manifest}
+    )
+
+
+def manifest_language(request):
+    """The language of the manifest this request gets: the active one."""
+    language = translation.get_language()
+    known = {code for code, _name in settings.LANGUAGES}
+    return language if language in known else settings.LANGUAGE_CODE
 
 
 @require_safe
 @cache_control(no_cache=True)
-@etag(lambda request: offline_app().version)
+# Per language: a copy kept in one language is never confirmed for another.
+@etag(lambda request: f"{offline_app().version}-{manifest_language(request)}")
 def web_manifest(request):
-    return HttpResponse(
-        offline_app().manifest, content_type="application/manifest+json"
-    )
+    manifest = offline_app().manifest_in(manifest_language(request))
+    response = HttpResponse(manifest, content_type="application/manifest+json")
+    response["Content-Language"] = manifest_language(request)
+    return response
 
 
 @require_safe
