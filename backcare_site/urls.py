@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from django.views.i18n import JavaScriptCatalog
 
 from accounts.views import language
 from accounts.views.account import LoginView, LogoutView, PasswordResetView
@@ -48,7 +47,7 @@ pages = [
         "offline/", TemplateView.as_view(template_name="offline.html"), name="offline"
     ),
     # The player's and the offline guide's words (djangojs.po).
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", views.javascript_catalog, name="javascript-catalog"),
     # Before the admin's own: its “View on site” for the catalogue only.
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",

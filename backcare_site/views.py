@@ -14,9 +14,11 @@ from django.db import DatabaseError
 from django.http import Http404, HttpResponse, HttpResponseServerError
 from django.template import loader
 from django.urls import reverse
-from django.utils.translation import gettext_noop
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import etag, require_safe
+from django.views.i18n import JavaScriptCatalog
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
@@ -108,93 +110,129 @@ class OfflineApp:
     version: str
     precache: list
     worker: bytes
-    manifest: bytes
 
 
-def manifest_of():
+def bcp47(code):
+    """Django's language code as a ``lang`` attribute says it: zh-hans → zh-Hans."""
+    first, *rest = code.split("-")
+    return "-".join(
+        [first] + [part.title() if len(part) == 4 else part.upper() for part in rest]
+    )
+
+
+def language_urls():
+    """
+    Each language's addresses the service worker needs, by the path prefix
+    i18n_patterns gives the language ("" for English, unprefixed): its
+    offline page, its save address and its JavaScript catalogue. The worker
+    answers every address in its language.
+    """
+    languages = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            prefix = translation.get_language_from_path(reverse("offline")) or ""
+            languages[prefix and f"/{prefix}"] = {
+                "offline": reverse("offline"),
+                "save": reverse("accounts:offline_save"),
+                "catalog": reverse("javascript-catalog"),
+            }
+    return languages
+
+
+@once
+def manifest_in(language):
+    """The installable app's manifest in ``language``: its words, lang and start."""
     icon = staticfiles_storage.url
-    return {
-        "name": "BackCare",
-        "short_name": "BackCare",
-        "description": gettext_noop(
-            "Guided exercise routines for low-back pain, one step at a time."
-        ),
-        "lang": "en-GB",
-        "id": "/",
-        "start_url": "/",
-        "scope": "/",
-        "display": "standalone",
-        "theme_color": THEME_COLOR,
-        "background_color": BACKGROUND_COLOR,
-        "icons": [
-            {
-                "src": icon("icons/icon-192.png"),
-                "sizes": "192x192",
-                "type": "image/png",
-            },
-            {
-                "src": icon("icons/icon-512.png"),
-                "sizes": "512x512",
-                "type": "image/png",
-            },
-            {
-                "src": icon("icons/icon-maskable-512.png"),
-                "sizes": "512x512",
-                "type": "image/png",
-                "purpose": "maskable",
-            },
-            {
-                "src": icon("icons/icon.svg"),
-                "sizes": "any",
-                "type": "image/svg+xml",
-            },
-        ],
-    }
+    with translation.override(language):
+        manifest = {
+            "name": "BackCare",
+            "short_name": "BackCare",
+            "description": gettext(
+                "Guided exercise routines for low-back pain, one step at a time."
+            ),
+            "lang": bcp47(language),
+            "id": "/",
+            "start_url": reverse("exercises:home"),
+            "scope": "/",
+            "display": "standalone",
+            "theme_color": THEME_COLOR,
+            "background_color": BACKGROUND_COLOR,
+            "icons": [
+                {
+                    "src": icon("icons/icon-192.png"),
+                    "sizes": "192x192",
+                    "type": "image/png",
+                },
+                {
+                    "src": icon("icons/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                },
+                {
+                    "src": icon("icons/icon-maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+                {
+                    "src": icon("icons/icon.svg"),
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                },
+            ],
+        }
+    return json.dumps(manifest, indent=2).encode()
 
 
 @once
 def offline_app():
     """
-    This deployment's manifest and service worker, built once per process:
-    the static files and the code cannot change without a restart. The
-    worker's version covers the code, templates and static files
+    This deployment's service worker, built once per process: the static
+    files and the code cannot change without a restart. The worker's version
+    covers the code, templates, static files and translations
     (``CODE_VERSION``) and the hashed names it precaches, so any deployment
     that changes a page or a file installs a new worker, which drops the
-    caches of the one before.
+    caches of the one before. Built in English whatever the request's
+    language: each language's addresses are in ``LANGUAGES``.
     """
-    precache = [reverse("offline")] + [
-        staticfiles_storage.url(name) for name in precached_static_files()
-    ]
+    with translation.override(settings.LANGUAGE_CODE):
+        precache = [reverse("offline")] + [
+            staticfiles_storage.url(name) for name in precached_static_files()
+        ]
+        values = {
+            "PRECACHE": precache,
+            "OFFLINE_URL": reverse("offline"),
+            "STATIC_URL": staticfiles_storage.base_url,
+            "SAVE_URL": reverse("accounts:offline_save"),
+            "LANGUAGES": language_urls(),
+        }
     source = Path(finders.find(WORKER_SOURCE)).read_bytes()
     digest = hashlib.blake2b(digest_size=8)
-    for part in (catalogue_cache.CODE_VERSION, *precache):
+    for part in (catalogue_cache.CODE_VERSION, json.dumps(values)):
         digest.update(part.encode() + b"\0")
     digest.update(source)
     version = digest.hexdigest()
-    values = {
-        "VERSION": version,
-        "PRECACHE": precache,
-        "OFFLINE_URL": reverse("offline"),
-        "STATIC_URL": staticfiles_storage.base_url,
-        "SAVE_URL": reverse("accounts:offline_save"),
-    }
     head = "".join(
-        f"const {name} = {json.dumps(value)};\n" for name, value in values.items()
+        f"const {name} = {json.dumps(value)};\n"
+        for name, value in {"VERSION": version, **values}.items()
     )
     worker = (
         "// Written by /sw.js for this deployment; the worker follows.\n" + head
     ).encode() + source
-    manifest = json.dumps(manifest_of(), indent=2).encode()
-    return OfflineApp(version, precache, worker, manifest)
+    return OfflineApp(version, precache, worker)
 
 
 @require_safe
 @cache_control(no_cache=True)
-@etag(lambda request: offline_app().version)
+# Per language: a copy kept in one language is never confirmed for another.
+@etag(lambda request: f"{offline_app().version}-{translation.get_language()}")
 def web_manifest(request):
-    return HttpResponse(
-        offline_app().manifest, content_type="application/manifest+json"
+    response = HttpResponse(
+        manifest_in(translation.get_language()),
+        content_type="application/manifest+json",
     )
+    response["Content-Language"] = translation.get_language()
+    return response
 
 
 @require_safe
@@ -220,3 +258,16 @@ def favicon(request):
     # Served here rather than redirected: browsers that ask for /favicon.ico
     # by themselves get it in one round trip.
     return HttpResponse(favicon_bytes(), content_type="image/x-icon")
+
+
+# The scripts' words (djangojs.po), asked for by every page: kept for
+# visitors, and answered 304 while the deploy and the language stay the same.
+javascript_catalog = catalogue_cache.kept_for_visitors(
+    cache_control(no_cache=True)(
+        etag(
+            lambda request: (
+                f"{catalogue_cache.CODE_VERSION}-{translation.get_language()}"
+            )
+        )(JavaScriptCatalog.as_view())
+    )
+)

@@ -4,13 +4,43 @@
 //   PRECACHE     the offline page and the hashed static files to keep;
 //   OFFLINE_URL  the page shown for a navigation it cannot serve;
 //   STATIC_URL   where the static files live;
-//   SAVE_URL     where a guided run saved offline is sent (GET: a CSRF token).
-/* global VERSION, PRECACHE, OFFLINE_URL, STATIC_URL, SAVE_URL */
+//   SAVE_URL     where a guided run saved offline is sent (GET: a CSRF token);
+//   LANGUAGES    each language's path prefix ("" for the one without, English;
+//                "/zh-hans" for Chinese) and its addresses of the above:
+//                {offline, save, catalog} (catalog: Django's JavaScript
+//                catalogue of the pages' words, kept with the static files).
+/* global VERSION, PRECACHE, OFFLINE_URL, STATIC_URL, SAVE_URL, LANGUAGES */
+
+// Every page, plan and screening is kept per language: a page under
+// /zh-hans/ is never answered with an English copy, nor the reverse.
+const BY_PREFIX =
+  typeof LANGUAGES === "object" && LANGUAGES
+    ? LANGUAGES
+    : { "": { offline: OFFLINE_URL, save: SAVE_URL, catalog: null } };
+const CATALOGS = Object.values(BY_PREFIX)
+  .map((urls) => urls.catalog)
+  .filter(Boolean);
+
+// The language of ``pathname``: its prefix, and the path without it, which
+// the patterns below are matched against.
+function languageOf(pathname) {
+  for (const prefix of Object.keys(BY_PREFIX)) {
+    if (prefix && pathname.startsWith(`${prefix}/`)) {
+      return { prefix, path: pathname.slice(prefix.length) };
+    }
+  }
+  return { prefix: "", path: pathname };
+}
+
+function urlsOf(prefix) {
+  return BY_PREFIX[prefix] || BY_PREFIX[""] || { offline: OFFLINE_URL, save: SAVE_URL };
+}
 
 const STATIC_CACHE = `backcare-static-${VERSION}`;
 const PAGES_CACHE = `backcare-pages-${VERSION}`;
 
-// The catalogue's public pages, kept for offline use after a first visit.
+// The catalogue's public pages, kept for offline use after a first visit
+// (matched without the language prefix).
 const PUBLIC_PAGES = [
   /^\/$/,
   /^\/about\/$/,
@@ -65,12 +95,13 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) {
     return;
   }
+  const { path } = languageOf(url.pathname);
   if (request.mode === "navigate") {
     if (request.method === "GET") {
       event.respondWith(navigate(event, url));
-    } else if (LOG_OUTS.includes(url.pathname)) {
+    } else if (LOG_OUTS.includes(path)) {
       event.respondWith(logOut(event));
-    } else if (url.pathname.startsWith("/accounts/")) {
+    } else if (path.startsWith("/accounts/")) {
       // Logging in, signing up, the screening, the doctor's clearance: who
       // is signed in, or what their screening says, may change. The next
       // page asks the server again (keepPerson).
@@ -80,7 +111,11 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.method === "GET" && url.pathname.startsWith(STATIC_URL)) {
     event.respondWith(staticFile(request));
-  } else if (request.method === "POST" && OFFLINE_GUIDE.test(url.pathname)) {
+  } else if (request.method === "GET" && url.search === "" && CATALOGS.includes(url.pathname)) {
+    // A language's words for the scripts: kept like a static file, as the
+    // deployment's version covers the translations.
+    event.respondWith(staticFile(request));
+  } else if (request.method === "POST" && OFFLINE_GUIDE.test(path)) {
     event.respondWith(markOffline(event, url));
   }
 });
@@ -89,22 +124,24 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   const reply = event.ports[0];
   const answer = (value) => reply && reply.postMessage(value);
+  // The language of the page that asks ("" without a prefix: English).
+  const prefix = typeof data.prefix === "string" && data.prefix in BY_PREFIX ? data.prefix : "";
   if (data.type === "forget") {
     event.waitUntil(forgetPerson().then(() => answer(true)));
   } else if (data.type === "plan") {
-    event.waitUntil(keptPlan(data.slug).then(answer, () => answer(null)));
+    event.waitUntil(keptPlan(prefix, data.slug).then(answer, () => answer(null)));
   } else if (data.type === "queue") {
-    event.waitUntil(queueSave(data.run).then(() => answer(true), () => answer(false)));
+    event.waitUntil(queueSave(data.run, prefix).then(() => answer(true), () => answer(false)));
   } else if (data.type === "queued") {
     event.waitUntil(queuedSaves().then((saves) => answer(saves.length), () => answer(0)));
   } else if (data.type === "person") {
-    event.waitUntil(keepPerson().then(() => answer(true), () => answer(false)));
+    event.waitUntil(keepPerson(prefix).then(() => answer(true), () => answer(false)));
   } else if (data.type === "cleared") {
-    event.waitUntil(keepClearance(data.pks).then(() => answer(true), () => answer(false)));
+    event.waitUntil(keepClearance(data.pks, prefix).then(() => answer(true), () => answer(false)));
   } else if (data.type === "discard") {
-    event.waitUntil(discardSave(data.token).then(answer, () => answer(false)));
+    event.waitUntil(discardSave(data.token, prefix).then(answer, () => answer(false)));
   } else if (data.type === "screening") {
-    event.waitUntil(keptScreening().then(answer, () => answer(null)));
+    event.waitUntil(keptScreening(prefix).then(answer, () => answer(null)));
   } else if (data.type === "send") {
     // A page is open and online: a failure waits for the next try.
     event.waitUntil(sendSaves().then(() => answer(true), () => answer(false)));
@@ -121,7 +158,10 @@ self.addEventListener("sync", (event) => {
 async function precache() {
   const cache = await caches.open(STATIC_CACHE);
   // Without cookies: the offline page is rendered for nobody in particular.
-  const requests = PRECACHE.map((url) => new Request(url, { credentials: "omit" }));
+  // Each language's offline page and words too.
+  const languages = Object.values(BY_PREFIX).flatMap((urls) => [urls.offline, urls.catalog]);
+  const urls = [...new Set([...PRECACHE, ...languages.filter(Boolean)])];
+  const requests = urls.map((url) => new Request(url, { credentials: "omit" }));
   await cache.addAll(requests);
 }
 
@@ -134,22 +174,30 @@ async function dropOtherVersions() {
 }
 
 function isPublicPage(url) {
+  const { path } = languageOf(url.pathname);
   return (
     url.search === "" &&
-    !PERSONAL.test(url.pathname) &&
-    PUBLIC_PAGES.some((pattern) => pattern.test(url.pathname))
+    !PERSONAL.test(path) &&
+    PUBLIC_PAGES.some((pattern) => pattern.test(path))
   );
 }
 
+// The offline page in the language of the address asked for.
+async function offlinePage(prefix) {
+  const own = await caches.match(urlsOf(prefix).offline, { cacheName: STATIC_CACHE });
+  return own || (await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE }));
+}
+
 // Network first; offline, the copy kept from an earlier visit, else the
-// offline page.
+// offline page. All in the language of the address (its prefix).
 async function navigate(event, url) {
+  const { prefix, path } = languageOf(url.pathname);
   const keepable = isPublicPage(url);
-  const routine = url.search === "" && url.pathname.match(ROUTINE_OR_GUIDE);
-  const offlineGuide = url.pathname.match(OFFLINE_GUIDE);
-  if (offlineGuide && (await keptPlan(offlineGuide[1]).catch(() => null))) {
+  const routine = url.search === "" && path.match(ROUTINE_OR_GUIDE);
+  const offlineGuide = path.match(OFFLINE_GUIDE);
+  if (offlineGuide && (await keptPlan(prefix, offlineGuide[1]).catch(() => null))) {
     // Online too: a run started offline goes on in the browser.
-    const shell = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
+    const shell = await offlinePage(prefix);
     if (shell) {
       return shell;
     }
@@ -159,18 +207,18 @@ async function navigate(event, url) {
     if (keepable) {
       event.waitUntil(keepPage(url, response.clone()));
     }
-    if (routine && response.ok && KEEPS_PLAN.test(url.pathname)) {
-      event.waitUntil(keepPlan(routine[1]).catch(() => {}));
+    if (routine && response.ok && KEEPS_PLAN.test(path)) {
+      event.waitUntil(keepPlan(prefix, routine[1]).catch(() => {}));
     }
     return response;
   } catch (error) {
-    const offline = await caches.match(OFFLINE_URL, { cacheName: STATIC_CACHE });
-    const plan = routine && (await keptPlan(routine[1]).catch(() => null));
+    const offline = await offlinePage(prefix);
+    const plan = routine && (await keptPlan(prefix, routine[1]).catch(() => null));
     // The routine's page, for a signed-in person (whose pages are never
     // kept): the offline page, where guide.js draws it with their own marks,
     // as online. A visitor's kept page is theirs already.
-    const drawn = plan && offline && ROUTINE_PAGE.test(url.pathname);
-    if (drawn && (await keptScreening().catch(() => null))) {
+    const drawn = plan && offline && ROUTINE_PAGE.test(path);
+    if (drawn && (await keptScreening(prefix).catch(() => null))) {
       return offline;
     }
     const kept =
@@ -183,7 +231,7 @@ async function navigate(event, url) {
       return offline;
     }
     if (plan) {
-      return Response.redirect(`/routines/${routine[1]}/offline/`, 302);
+      return Response.redirect(`${prefix}/routines/${routine[1]}/offline/`, 302);
     }
     return offline || Response.error();
   }
@@ -268,10 +316,14 @@ function forgetPerson() {
       caches.delete(PAGES_CACHE),
       inStore("plans", "readwrite", (store) => store.clear()),
       inStore("saves", "readwrite", (store) => store.clear()),
-      // A visitor's now: the next page need not ask the server.
+      // A visitor's now, in every language: the next page need not ask the server.
       inStore("person", "readwrite", (store) => {
         store.clear();
-        return store.put({ signedIn: false, version: VERSION }, PERSON);
+        let request = null;
+        for (const prefix of Object.keys(BY_PREFIX)) {
+          request = store.put({ signedIn: false, version: VERSION }, personKey(prefix));
+        }
+        return request;
       }),
     ]),
   );
@@ -281,8 +333,19 @@ function forgetPerson() {
 // ----- IndexedDB: the plans, the queued saves, the person's screening ------
 
 const STORES = { plans: { keyPath: "slug" }, saves: { keyPath: "token" }, person: {} };
-// The one record of the "person" store.
+// The record of the "person" store, one per language (the server renders
+// parts of it: what the red flags say, why a step is skipped).
 const PERSON = "screening";
+
+function personKey(prefix) {
+  return prefix ? `${PERSON}${prefix}` : PERSON;
+}
+
+// A plan is kept per language: its key is the slug, after the language's
+// prefix where it has one ("/zh-hans/beginner"; a slug has no "/").
+function planKey(prefix, slug) {
+  return prefix ? `${prefix}/${slug}` : slug;
+}
 
 function database() {
   return new Promise((resolve, reject) => {
@@ -317,16 +380,19 @@ async function inStore(name, mode, work) {
   }
 }
 
-async function keepPlan(slug) {
-  // Without cookies: the plan is the catalogue's, the same for everyone.
-  const response = await fetch(`/routines/${slug}/plan.json`, { credentials: "omit" });
+async function keepPlan(prefix, slug) {
+  // Without cookies: the plan is the catalogue's, the same for everyone
+  // (in the language of its address).
+  const response = await fetch(`${prefix}/routines/${slug}/plan.json`, { credentials: "omit" });
   if (!response.ok) {
     return;
   }
   const plan = await response.json();
-  plan.page = await routinePage(slug, plan);
+  plan.page = await routinePage(prefix, slug, plan);
   await forgetting;
-  await inStore("plans", "readwrite", (store) => store.put({ slug, version: VERSION, plan }));
+  await inStore("plans", "readwrite", (store) =>
+    store.put({ slug: planKey(prefix, slug), version: VERSION, plan }),
+  );
 }
 
 // The routine's page as a visitor sees it, the same for everyone too:
@@ -334,8 +400,10 @@ async function keepPlan(slug) {
 // only when the one kept is of another deployment or catalogue version
 // (the plan's ``catalogue``), or there is none; null when it cannot be,
 // and the plan is kept all the same.
-async function routinePage(slug, plan) {
-  const kept = await inStore("plans", "readonly", (store) => store.get(slug)).catch(() => null);
+async function routinePage(prefix, slug, plan) {
+  const kept = await inStore("plans", "readonly", (store) => store.get(planKey(prefix, slug))).catch(
+    () => null,
+  );
   const same =
     kept &&
     kept.version === VERSION &&
@@ -345,7 +413,7 @@ async function routinePage(slug, plan) {
     return kept.plan.page;
   }
   try {
-    const page = await fetch(`/routines/${slug}/`, { credentials: "omit" });
+    const page = await fetch(`${prefix}/routines/${slug}/`, { credentials: "omit" });
     return page.ok ? await page.text() : null;
   } catch (error) {
     return null;
@@ -353,8 +421,11 @@ async function routinePage(slug, plan) {
 }
 
 // A plan kept by this deployment (its pages name this deployment's files).
-async function keptPlan(slug) {
-  const kept = await inStore("plans", "readonly", (store) => store.get(slug));
+async function keptPlan(prefix, slug) {
+  if (typeof slug !== "string") {
+    return null;
+  }
+  const kept = await inStore("plans", "readonly", (store) => store.get(planKey(prefix, slug)));
   return kept && kept.version === VERSION ? kept.plan : null;
 }
 
@@ -378,16 +449,16 @@ async function dropOtherPlans() {
 // until a form under /accounts/ is posted. A page loaded online asks here
 // (sw-register.js), so that most pages cost no request; sending the queued
 // saves refreshes it.
-async function keepPerson() {
-  const kept = await inStore("person", "readonly", (store) => store.get(PERSON));
+async function keepPerson(prefix = "") {
+  const kept = await inStore("person", "readonly", (store) => store.get(personKey(prefix)));
   if (kept && kept.version === VERSION && !kept.stale && isFresh(kept)) {
     return;
   }
-  const answer = await fetch(SAVE_URL, { cache: "no-store" });
+  const answer = await fetch(urlsOf(prefix).save, { cache: "no-store" });
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
-  await keepAnswer(await answer.json());
+  await keepAnswer(await answer.json(), prefix);
 }
 
 function isFresh(kept) {
@@ -398,64 +469,100 @@ function isFresh(kept) {
   return age >= 0 && age < PERSON_FRESH_SECONDS * 1000;
 }
 
-async function keepAnswer({ signedIn, screening, person }) {
+async function keepAnswer({ signedIn, screening, person }, prefix = "") {
   await forgetting;
   // With their id: a run saved offline is stamped with it (guide.js), so that
   // it is only ever sent for them. A visitor's record says only that.
   const record =
     signedIn && screening ? { ...screening, person, signedIn: true } : { signedIn: false };
-  await inStore("person", "readwrite", (store) =>
-    store.put({ ...record, version: VERSION, keptAt: Date.now() }, PERSON),
-  );
+  await inStore("person", "readwrite", (store) => {
+    // Someone else, or no one, now: the other languages' records are theirs
+    // no longer, and are asked for again.
+    const others = store.openCursor();
+    others.onsuccess = () => {
+      const cursor = others.result;
+      if (!cursor) {
+        return;
+      }
+      const other = cursor.value;
+      if (cursor.key !== personKey(prefix) && (other.person ?? null) !== (record.person ?? null)) {
+        cursor.delete();
+      }
+      cursor.continue();
+    };
+    return store.put({ ...record, version: VERSION, keptAt: Date.now() }, personKey(prefix));
+  });
 }
 
+// Marks every language's record to be asked for again.
 async function personChanged() {
   await forgetting;
-  await inStore("person", "readwrite", (store) => {
-    const request = store.get(PERSON);
-    request.onsuccess = () => {
-      if (request.result) {
-        store.put({ ...request.result, stale: true }, PERSON);
+  await inStore("person", "readwrite", (store) => eachPerson(store, (kept) => ({ ...kept, stale: true })));
+}
+
+// ``change(record)`` for each record of the "person" store, in the transaction
+// of ``store``; a record it answers null for is left as it is.
+function eachPerson(store, change) {
+  const request = store.openCursor();
+  request.onsuccess = () => {
+    const cursor = request.result;
+    if (cursor) {
+      const changed = change(cursor.value);
+      if (changed) {
+        cursor.update(changed);
       }
-    };
-    return request;
-  });
+      cursor.continue();
+    }
+  };
+  return request;
 }
 
 // The person confirmed their doctor's clearance on the offline safety check
 // (guide.js) for ``pks``, the warnings it showed: kept until the next page
 // loaded online asks the server again, which learns of it with the session
 // they save (only if what it showed covers what it asks for then).
-async function keepClearance(pks) {
+async function keepClearance(pks, prefix = "") {
   if (!Array.isArray(pks) || !pks.every(Number.isInteger)) {
     throw new Error("A clearance names the warnings it was confirmed for.");
   }
   await forgetting;
-  const kept = await keptScreening();
+  const kept = await keptScreening(prefix);
   if (!kept) {
     throw new Error("No one is signed in to confirm a clearance for.");
   }
-  const clearedFor = [...new Set([...(kept.clearedFor || []), ...pks])];
+  // The person's, whatever the language of the page it was confirmed on.
+  const clearedOffline = new Date().toISOString();
   await inStore("person", "readwrite", (store) =>
-    store.put(
-      { ...kept, clearedOffline: new Date().toISOString(), clearedFor, stale: true },
-      PERSON,
-    ),
+    eachPerson(store, (record) => {
+      if (!record.signedIn || record.person !== kept.person) {
+        return null;
+      }
+      const clearedFor = [...new Set([...(record.clearedFor || []), ...pks])];
+      return { ...record, clearedOffline, clearedFor, stale: true };
+    }),
   );
 }
 
-// The screening kept for a signed-in person, or null for a visitor.
-async function keptScreening() {
-  const kept = await inStore("person", "readonly", (store) => store.get(PERSON));
-  return kept?.signedIn ? kept : null;
+// The screening kept for a signed-in person, or null for a visitor: the one
+// kept in the language of ``prefix``; else, for safety (the steps it skips),
+// the one kept in another language, until a page in this one is loaded online.
+async function keptScreening(prefix = "") {
+  const all = await inStore("person", "readonly", (store) => store.getAll());
+  const own = await inStore("person", "readonly", (store) => store.get(personKey(prefix)));
+  if (own) {
+    return own.signedIn ? own : null;
+  }
+  return all.find((kept) => kept.signedIn) || null;
 }
 
-function queueSave(run) {
+// ``prefix``: the language of the page it was saved on; it is sent to the
+// save address of that language, which answers in it.
+function queueSave(run, prefix = "") {
   if (!run || typeof run.token !== "string") {
     return Promise.reject(new Error("A save needs its run's token."));
   }
   return inStore("saves", "readwrite", (store) =>
-    store.put({ token: run.token, run, queued: new Date().toISOString() }),
+    store.put({ token: run.token, run, prefix, queued: new Date().toISOString() }),
   );
 }
 
@@ -471,7 +578,7 @@ function queuedSave(token) {
 // longer fits, say it needs their doctor's clearance): gone from the phone,
 // never sent. Any other (one still to be sent, or someone else's: stamped
 // with another person's id than the one kept now, guide.js) stays.
-async function discardSave(token) {
+async function discardSave(token, prefix = "") {
   if (typeof token !== "string") {
     return false;
   }
@@ -481,7 +588,7 @@ async function discardSave(token) {
     return false;
   }
   const owner = save.run.owner ?? null;
-  const kept = await keptScreening();
+  const kept = await keptScreening(prefix);
   if (owner !== null && owner !== kept?.person) {
     return false;
   }
@@ -524,7 +631,7 @@ async function sendQueued() {
   }
   // A fresh CSRF token (its cookie is HTTP-only), and whether anyone is
   // signed in to record the runs for; the person's screening, kept again.
-  const answer = await fetch(SAVE_URL, { cache: "no-store" });
+  const answer = await fetch(urlsOf("").save, { cache: "no-store" });
   if (!answer.ok) {
     throw new Error(`The save address answered ${answer.status}.`);
   }
@@ -532,8 +639,10 @@ async function sendQueued() {
   await keepAnswer(said).catch(() => {});
   const { csrfToken, signedIn, person } = said;
   if (!signedIn) {
+    // ``words``: the page says it in its own language (sw-register.js).
     await tell({
       type: "waiting",
+      words: "log-in",
       message:
         "Log in, and the session saved on this phone will be added to your record.",
     });
@@ -551,7 +660,7 @@ async function sendQueued() {
     if (!(await queuedSave(save.token))) {
       continue;
     }
-    const response = await fetch(SAVE_URL, {
+    const response = await fetch(urlsOf(save.prefix || "").save, {
       method: "POST",
       cache: "no-store",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
@@ -570,6 +679,8 @@ async function sendQueued() {
       await inStore("saves", "readwrite", (store) => store.delete(save.token));
       await tell({
         type: "rejected",
+        words: "rejected",
+        error: body.error || "",
         message: `A session saved on this phone could not be added: ${body.error || ""}`,
       });
     } else if (response.status === 409) {

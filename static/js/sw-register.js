@@ -4,6 +4,7 @@
 // online as before. With it: the offline guide runs on its pages
 // (offline/guide.js), saves queued on this phone are sent when the page
 // loads or the connection returns, and the page says when they arrive.
+import { gettext, interpolate, ngettext, withoutPrefix } from "./i18n.js";
 import { runOffline } from "./offline/guide.js";
 import { ask, keepPerson, sendSaves } from "./offline/worker.js";
 
@@ -24,13 +25,30 @@ function statusArea() {
   return area;
 }
 
+// The worker's own words, in the page's language: it names them by ``words``
+// (the server's words, ``message``, are in the language of the address the
+// save was sent to).
+function wordsOf(message) {
+  if (message.words === "log-in") {
+    return gettext("Log in, and the session saved on this phone will be added to your record.");
+  }
+  if (message.words === "rejected") {
+    return interpolate(
+      gettext("A session saved on this phone could not be added: %(error)s"),
+      { error: message.error || "" },
+      true,
+    );
+  }
+  return message.message;
+}
+
 // What the worker says about a save it sent (or could not send).
 function show(message) {
   if (message?.backcare !== "offline-save" || !message.message) {
     return;
   }
   const area = statusArea();
-  const text = message.message;
+  const text = wordsOf(message);
   const token = message.discardable ? message.token : null;
   // Once per save that can be deleted, else once per text.
   if (
@@ -48,7 +66,7 @@ function show(message) {
     const link = document.createElement("a");
     link.href = message.url;
     link.className = "alert-link";
-    link.textContent = "See it in your history";
+    link.textContent = gettext("See it in your history");
     alert.append(link, ".");
   }
   if (token) {
@@ -71,19 +89,20 @@ function button(text, style) {
 function offerDiscard(alert, token) {
   const offer = document.createElement("div");
   offer.className = "d-flex flex-wrap gap-2 mt-2";
-  const discard = button("Delete it from this phone", "btn-outline-danger");
+  const discard = button(gettext("Delete it from this phone"), "btn-outline-danger");
   offer.append(discard);
   const question = document.createElement("div");
   question.className = "mt-2";
   question.hidden = true;
   const asked = document.createElement("p");
   asked.className = "mb-2";
-  asked.textContent =
-    "Delete this session from this phone? It will not be added to your record.";
+  asked.textContent = gettext(
+    "Delete this session from this phone? It will not be added to your record.",
+  );
   const answers = document.createElement("div");
   answers.className = "d-flex flex-wrap gap-2";
-  const yes = button("Yes, delete it", "btn-danger");
-  const no = button("No, keep it", "btn-outline-secondary");
+  const yes = button(gettext("Yes, delete it"), "btn-danger");
+  const no = button(gettext("No, keep it"), "btn-outline-secondary");
   answers.append(yes, no);
   question.append(asked, answers);
   alert.append(offer, question);
@@ -105,12 +124,13 @@ function offerDiscard(alert, token) {
     said.tabIndex = -1;
     if (deleted) {
       said.className = "alert alert-success offline-save-discarded";
-      said.textContent =
-        "The session saved on this phone was deleted. It will not be added to your record.";
+      said.textContent = gettext(
+        "The session saved on this phone was deleted. It will not be added to your record.",
+      );
       alert.replaceWith(said);
     } else {
       said.className = "mb-2 text-danger-emphasis fw-semibold";
-      said.textContent = "It could not be deleted from this phone. Please try again.";
+      said.textContent = gettext("It could not be deleted from this phone. Please try again.");
       yes.disabled = false;
       question.prepend(said);
     }
@@ -133,11 +153,16 @@ function guardLogOut(form) {
     if (queued === 0) {
       return;
     }
-    const one = queued === 1;
     const drop = window.confirm(
-      `${one ? "1 session" : `${queued} sessions`} saved on this phone ` +
-        `${one ? "is" : "are"} not yet added to your record. Log out and delete ` +
-        `${one ? "it" : "them"} from this phone?`,
+      interpolate(
+        ngettext(
+          "%(count)s session saved on this phone is not yet added to your record. Log out and delete it from this phone?",
+          "%(count)s sessions saved on this phone are not yet added to your record. Log out and delete them from this phone?",
+          queued,
+        ),
+        { count: queued },
+        true,
+      ),
     );
     if (!drop) {
       event.preventDefault();
@@ -162,7 +187,7 @@ if (script && "serviceWorker" in navigator) {
   navigator.serviceWorker.startMessages();
   window.addEventListener("online", () => sendSaves());
   for (const form of document.querySelectorAll("form[method=post]")) {
-    if (LOG_OUTS.includes(new URL(form.action, window.location.href).pathname)) {
+    if (LOG_OUTS.includes(withoutPrefix(new URL(form.action, window.location.href).pathname))) {
       guardLogOut(form);
     }
   }

@@ -3,6 +3,7 @@
 // zone is kept, changeable on the profile). On the profile, the time zone
 // field [data-time-zone-names] is offered every zone name the browser knows,
 // and a button to take this device's zone; the plain text field works alone.
+import { gettext, interpolate } from "./i18n.js";
 
 function browserTimeZone() {
   try {
@@ -42,7 +43,7 @@ function offerDeviceZone(field, deviceZone) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "btn btn-outline-secondary mb-3 use-device-time-zone";
-  button.textContent = `Use this device's time zone: ${deviceZone}`;
+  button.textContent = interpolate(gettext("Use this device's time zone: %(zone)s"), { zone: deviceZone }, true);
   button.addEventListener("click", () => {
     field.value = deviceZone;
     field.focus();

@@ -11,6 +11,9 @@
 // Each step is a page of its own, as online. The run is kept in the tab
 // (sessionStorage); saved, it waits in the worker's queue with its token
 // until it can be sent, and is recorded once however often it is sent.
+// In a language whose addresses have a prefix (/zh-hans/...), every address
+// here has it, and the worker keeps that language's plan and pages apart.
+import { gettext, interpolate, languagePrefix, ngettext, withoutPrefix } from "../i18n.js";
 import { ask, sendSaves } from "./worker.js";
 
 const PATH = /^\/routines\/([-\w]+)\/offline\/(?:(\d+|finish)\/)?$/;
@@ -18,18 +21,34 @@ const PATH = /^\/routines\/([-\w]+)\/offline\/(?:(\d+|finish)\/)?$/;
 // it has none kept (a signed-in person's is never kept): drawn here.
 const ROUTINE_PAGE = /^\/routines\/([-\w]+)\/$/;
 const OUTCOMES = { done: "done", skip: "skipped", skip_safety: "skipped_for_safety" };
-const LABELS = { done: "Done", skipped: "Skipped", skipped_for_safety: "Skipped for safety" };
+function label(outcome) {
+  const labels = {
+    done: gettext("Done"),
+    skipped: gettext("Skipped"),
+    skipped_for_safety: gettext("Skipped for safety"),
+  };
+  return labels[outcome];
+}
+
+// "Marked: Done", as the step's badge online says it.
+function marked(outcome) {
+  return interpolate(gettext("Marked: %(outcome)s"), { outcome: label(outcome) }, true);
+}
 const BADGES = {
   done: "text-bg-success",
   skipped: "text-bg-secondary",
   skipped_for_safety: "text-bg-warning",
 };
 // Refusal.NEEDS_CLEARANCE's words (exercises/guide.py).
-export const CLEARANCE_TEXT =
-  "Your health screening says to talk to your doctor before you exercise. " +
-  "Please confirm your doctor's clearance on the safety check before you go on.";
-export const SAVED_TEXT =
-  "Saved on this phone; it will be added to your record when you are back online.";
+function clearanceText() {
+  return gettext(
+    "Your health screening says to talk to your doctor before you exercise. Please confirm your doctor's clearance on the safety check before you go on.",
+  );
+}
+
+function savedText() {
+  return gettext("Saved on this phone; it will be added to your record when you are back online.");
+}
 
 function escape(text) {
   const span = document.createElement("span");
@@ -61,7 +80,9 @@ function newToken() {
 function durationText(ms) {
   const minutes = Math.floor(ms / 60000);
   const seconds = Math.floor((ms % 60000) / 1000);
-  return minutes ? `${minutes} min ${seconds} s` : `${seconds} s`;
+  return minutes
+    ? interpolate(gettext("%(minutes)s min %(seconds)s s"), { minutes, seconds }, true)
+    : interpolate(gettext("%(seconds)s s"), { seconds }, true);
 }
 
 function addStyles(urls) {
@@ -88,9 +109,11 @@ function keepLinksOffline(root, plan, base) {
 
 function note() {
   return `<p class="alert alert-info offline-note" data-offline-note>
-    You are using BackCare offline: this session runs on this phone. Once
-    saved, it will be added to your record when you are back online. If your
-    health screening asks for your doctor's clearance, it is checked then.
+    ${escape(
+      gettext(
+        "You are using BackCare offline: this session runs on this phone. Once saved, it will be added to your record when you are back online. If your health screening asks for your doctor's clearance, it is checked then.",
+      ),
+    )}
   </p>`;
 }
 
@@ -166,81 +189,95 @@ function outcomeOf(run, screening, number) {
 // The safety check's breadcrumb and heading, refused or not.
 function safetyCheckHead(plan) {
   return `
-    <nav aria-label="Breadcrumb"><ol class="breadcrumb">
-      <li class="breadcrumb-item"><a href="/">Routines</a></li>
+    <nav aria-label="${escape(gettext("Breadcrumb"))}"><ol class="breadcrumb">
+      <li class="breadcrumb-item"><a href="${languagePrefix()}/">${escape(gettext("Routines"))}</a></li>
       <li class="breadcrumb-item"><a href="${escape(plan.url)}">${escape(plan.title)}</a></li>
-      <li class="breadcrumb-item active" aria-current="page">Safety check</li>
+      <li class="breadcrumb-item active" aria-current="page">${escape(gettext("Safety check"))}</li>
     </ol></nav>
-    <h1>Before you start: safety check</h1>`;
+    <h1>${escape(gettext("Before you start: safety check"))}</h1>`;
 }
 
 function renderRefused(main, plan, screening, own) {
-  document.title = `Safety check · ${plan.title} · BackCare`;
+  document.title = interpolate(gettext("Safety check · %(title)s · BackCare"), { title: plan.title }, true);
   const reasons = screening.clearanceFor.length
-    ? `<p>Your health screening says:</p>
+    ? `<p>${escape(gettext("Your health screening says:"))}</p>
       <ul>${screening.clearanceFor.map((warning) => `<li>${escape(warning.description)}</li>`).join("")}</ul>`
     : "";
   main.innerHTML = `
     ${safetyCheckHead(plan)}
     ${own.seeADoctor}
-    <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(CLEARANCE_TEXT)}</p>
+    <p class="alert alert-warning needs-clearance" role="alert" data-offline-refused>${escape(clearanceText())}</p>
     ${own.redFlags}
     ${plan.safety}
     ${own.invite}
     <section class="card card-body border-warning mb-3 doctor-clearance" aria-labelledby="clearance-title">
-      <h2 class="h5" id="clearance-title">Your doctor's clearance</h2>
+      <h2 class="h5" id="clearance-title">${escape(gettext("Your doctor's clearance"))}</h2>
       ${reasons}
-      <p>Please confirm that your doctor has cleared you before you start.</p>
+      <p>${escape(gettext("Please confirm that your doctor has cleared you before you start."))}</p>
       <form data-offline-clearance novalidate>
         <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
         <div class="form-check mb-3">
           <input class="form-check-input" type="checkbox" id="offline-cleared" name="cleared">
-          <label class="form-check-label" for="offline-cleared">My doctor has cleared me to do these exercises</label>
+          <label class="form-check-label" for="offline-cleared">${escape(gettext("My doctor has cleared me to do these exercises"))}</label>
         </div>
-        <button type="submit" class="btn btn-warning">Confirm</button>
+        <button type="submit" class="btn btn-warning">${escape(gettext("Confirm"))}</button>
       </form>
     </section>
-    <a class="btn btn-outline-secondary" href="/">Back to all routines</a>`;
+    <a class="btn btn-outline-secondary" href="${languagePrefix()}/">${escape(gettext("Back to all routines"))}</a>`;
   const form = main.querySelector("[data-offline-clearance]");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const box = form.querySelector("#offline-cleared");
     const error = form.querySelector("[data-offline-error]");
     if (!box.checked) {
-      error.textContent = "Please tick the box to confirm.";
+      error.textContent = gettext("Please tick the box to confirm.");
       error.hidden = false;
       box.focus();
       return;
     }
     const pks = screening.clearanceFor.map((warning) => warning.pk);
     if (!(await ask({ type: "cleared", pks }))) {
-      error.textContent =
-        "This phone could not keep your answer (its storage may be full or switched off).";
+      error.textContent = gettext(
+        "This phone could not keep your answer (its storage may be full or switched off).",
+      );
       error.hidden = false;
       return;
     }
-    window.location.assign(`/routines/${plan.slug}/offline/`);
+    window.location.assign(`${languagePrefix()}/routines/${plan.slug}/offline/`);
   });
 }
 
 function renderStart(main, plan, base, screening, own) {
-  document.title = `Safety check · ${plan.title} · BackCare`;
+  document.title = interpolate(gettext("Safety check · %(title)s · BackCare"), { title: plan.title }, true);
   const total = plan.steps.length;
   // As online (guide_start.html): a routine whose steps are alternatives
   // asks which one, with the radio group the server rendered for it.
-  const steps = plan.fields.step
-    ? `one of ${total} exercises, picked below`
-    : `${total} step${total === 1 ? "" : "s"}`;
+  const values = { title: plan.title, count: total };
+  const lead = plan.fields.step
+    ? ngettext(
+        "%(title)s routine, one of %(count)s exercise, picked below. Please read every warning below.",
+        "%(title)s routine, one of %(count)s exercises, picked below. Please read every warning below.",
+        total,
+      )
+    : ngettext(
+        "%(title)s routine, %(count)s step. Please read every warning below.",
+        "%(title)s routine, %(count)s steps. Please read every warning below.",
+        total,
+      );
   main.innerHTML = `
     ${safetyCheckHead(plan)}
     ${own.seeADoctor}
     ${note()}
     ${
       screening.cleared
-        ? `<p class="alert alert-info offline-cleared">You confirmed that your doctor has cleared you to do these exercises. It will be noted on your profile with the session you save.</p>`
+        ? `<p class="alert alert-info offline-cleared">${escape(
+            gettext(
+              "You confirmed that your doctor has cleared you to do these exercises. It will be noted on your profile with the session you save.",
+            ),
+          )}</p>`
         : ""
     }
-    <p class="lead">${escape(plan.title)} routine, ${steps}. Please read every warning below.</p>
+    <p class="lead">${escape(interpolate(lead, values, true))}</p>
     ${own.redFlags}
     ${plan.safety}
     ${own.invite}
@@ -249,11 +286,11 @@ function renderStart(main, plan, base, screening, own) {
       ${plan.fields.step || ""}
       <div class="form-check mb-3">
         <input class="form-check-input" type="checkbox" id="offline-acknowledged" required>
-        <label class="form-check-label" for="offline-acknowledged">I have read these warnings</label>
+        <label class="form-check-label" for="offline-acknowledged">${escape(gettext("I have read these warnings"))}</label>
       </div>
       ${plan.fields.pain_now}
       <div class="d-flex flex-wrap gap-2">
-        <button type="submit" class="btn btn-primary btn-lg">Start guided session</button>
+        <button type="submit" class="btn btn-primary btn-lg">${escape(gettext("Start guided session"))}</button>
       </div>
     </form>`;
   const form = main.querySelector("[data-offline-start]");
@@ -267,7 +304,7 @@ function renderStart(main, plan, base, screening, own) {
       problems.push([plan.pick_error, form.querySelector("input[name=step]")]);
     }
     if (!acknowledged.checked) {
-      problems.push(["Please confirm that you have read the warnings.", acknowledged]);
+      problems.push([gettext("Please confirm that you have read the warnings."), acknowledged]);
     }
     if (problems.length) {
       error.textContent = problems.map(([message]) => message).join(" ");
@@ -295,15 +332,19 @@ function renderStart(main, plan, base, screening, own) {
 function flaggedStep(parts, reasons, last) {
   return `
     <section class="card card-body border-danger mb-3 skipped-for-safety-panel" aria-labelledby="safety-title">
-      <h2 class="h5" id="safety-title">Skipped for safety</h2>
+      <h2 class="h5" id="safety-title">${escape(gettext("Skipped for safety"))}</h2>
       ${reasons}
-      <p>This step is marked as skipped for safety because of your health screening. You can change your answers on your profile when you are back online.</p>
+      <p>${escape(
+        gettext(
+          "This step is marked as skipped for safety because of your health screening. You can change your answers on your profile when you are back online.",
+        ),
+      )}</p>
       <form class="d-flex flex-wrap gap-2" data-guide-form>
-        <button type="submit" name="action" value="skip_safety" class="btn btn-primary btn-lg" data-guide-next>${last ? "Continue to finish →" : "Continue to the next step →"}</button>
-        <button type="submit" name="action" value="override" class="btn btn-outline-danger">My clinician has cleared me — show it anyway</button>
+        <button type="submit" name="action" value="skip_safety" class="btn btn-primary btn-lg" data-guide-next>${escape(last ? gettext("Continue to finish →") : gettext("Continue to the next step →"))}</button>
+        <button type="submit" name="action" value="override" class="btn btn-outline-danger">${escape(gettext("My clinician has cleared me — show it anyway"))}</button>
       </form>
     </section>
-    <nav class="guide-controls d-flex flex-wrap gap-2 mt-2" aria-label="Step navigation">
+    <nav class="guide-controls d-flex flex-wrap gap-2 mt-2" aria-label="${escape(gettext("Step navigation"))}">
       ${parts.previous}
     </nav>`;
 }
@@ -322,13 +363,17 @@ async function renderStep(main, plan, base, number, run, screening) {
   const outcome = run.outcomes[number];
   const reasons = screening.skips[number];
   const overridden = Boolean(reasons && run.overridden?.[number]);
-  document.title = `Step ${position} of ${numbers.length}: ${step.name} · BackCare`;
+  document.title = interpolate(
+    gettext("Step %(number)s of %(total)s: %(name)s · BackCare"),
+    { number: position, total: numbers.length, name: step.name },
+    true,
+  );
   if (reasons && !overridden) {
     main.innerHTML = `
     <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${lastNumber}"
       data-run="${escape(run.token)}">
       ${parts.head}
-      ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
+      ${outcome ? `<p class="step-outcome badge text-bg-secondary">${escape(marked(outcome))}</p>` : ""}
       ${flaggedStep(parts, reasons, last)}
     </div>`;
   } else {
@@ -336,33 +381,37 @@ async function renderStep(main, plan, base, number, run, screening) {
     <div class="guide-step" data-guide data-step-number="${number}" data-step-total="${lastNumber}"
       data-run="${escape(run.token)}">
       ${parts.head}
-      ${outcome ? `<p class="step-outcome badge text-bg-secondary">Marked: ${LABELS[outcome]}</p>` : ""}
+      ${outcome ? `<p class="step-outcome badge text-bg-secondary">${escape(marked(outcome))}</p>` : ""}
       ${
         overridden
-          ? `<p class="alert alert-warning overridden">Shown because you said your clinician has cleared you for it. Stop if it causes pain.</p>`
+          ? `<p class="alert alert-warning overridden">${escape(
+              gettext("Shown because you said your clinician has cleared you for it. Stop if it causes pain."),
+            )}</p>`
           : ""
       }
       ${parts.warnings}
       ${
         step.avoidable
           ? `<form class="mb-2 skip-for-warning">
-              <button type="submit" name="action" value="skip_safety" class="btn btn-danger btn-sm">Skip this exercise</button>
+              <button type="submit" name="action" value="skip_safety" class="btn btn-danger btn-sm">${escape(gettext("Skip this exercise"))}</button>
             </form>`
           : ""
       }
       <div class="guide-stage">
       ${parts.player}
-      <nav class="guide-controls d-flex flex-wrap gap-2 mb-4" aria-label="Step navigation">
+      <nav class="guide-controls d-flex flex-wrap gap-2 mb-4" aria-label="${escape(gettext("Step navigation"))}">
         ${parts.previous}
         <form class="d-flex flex-wrap gap-2" data-guide-form>
           <input type="hidden" name="seconds" value="" data-player-seconds>
-          <button type="submit" name="action" value="done" class="btn btn-primary btn-lg" data-guide-next>${last ? "Done, finish →" : "Done, next step →"}</button>
-          <button type="submit" name="action" value="skip" class="btn btn-outline-danger btn-lg" data-guide-skip>Skip</button>
+          <button type="submit" name="action" value="done" class="btn btn-primary btn-lg" data-guide-next>${escape(last ? gettext("Done, finish →") : gettext("Done, next step →"))}</button>
+          <button type="submit" name="action" value="skip" class="btn btn-outline-danger btn-lg" data-guide-skip>${escape(gettext("Skip"))}</button>
         </form>
       </nav>
       ${parts.how}
       </div>
-      <p class="small text-body-secondary mt-2 keyboard-hint" data-guide-keyboard-hint hidden>Keyboard: Space starts or pauses the timer, → goes to the next step, ← to the previous one.</p>
+      <p class="small text-body-secondary mt-2 keyboard-hint" data-guide-keyboard-hint hidden>${escape(
+        gettext("Keyboard: Space starts or pauses the timer, → goes to the next step, ← to the previous one."),
+      )}</p>
     </div>`;
   }
   keepLinksOffline(main, plan, base);
@@ -450,49 +499,57 @@ function renderFinish(main, plan, base, run, screening, owner) {
   const outcomes = numbers.map((number) => outcomeOf(run, screening, number));
   const exercised = outcomes.includes("done");
   const finished = run.finished ? new Date(run.finished) : new Date();
-  document.title = `Finished · ${plan.title} · BackCare`;
+  document.title = interpolate(gettext("Finished · %(title)s · BackCare"), { title: plan.title }, true);
   const fields = plan.fields;
   const painBefore =
     run.pain_before === null
       ? fields.pain_before
-      : `<p class="pain-before-given">Pain before you started: <strong>${escape(run.pain_before)}</strong> out of 10, as you said on the safety check.</p>`;
+      : `<p class="pain-before-given">${interpolate(
+          escape(gettext("Pain before you started: %(pain)s out of 10, as you said on the safety check.")),
+          { pain: `<strong>${escape(run.pain_before)}</strong>` },
+          true,
+        )}</p>`;
   main.innerHTML = `
     ${
       exercised
-        ? `<h1>Well done: ${escape(plan.title)} routine finished</h1>`
-        : `<h1>${escape(plan.title)} routine: no exercise done</h1>`
+        ? `<h1>${escape(interpolate(gettext("Well done: %(title)s routine finished"), { title: plan.title }, true))}</h1>`
+        : `<h1>${escape(interpolate(gettext("%(title)s routine: no exercise done"), { title: plan.title }, true))}</h1>`
     }
-    <p class="lead">Time from start to finish: <strong>${durationText(finished - new Date(run.started))}</strong>.</p>
-    <h2 class="h5">Your steps</h2>
+    <p class="lead">${interpolate(
+      escape(gettext("Time from start to finish: %(time)s.")),
+      { time: `<strong>${escape(durationText(finished - new Date(run.started)))}</strong>` },
+      true,
+    )}</p>
+    <h2 class="h5">${escape(gettext("Your steps"))}</h2>
     <ol class="list-group list-group-numbered mb-4 guide-summary">
       ${numbers
         .map((number, index) => {
           const step = plan.steps[number - 1];
           const outcome = outcomes[index];
           const seconds = run.seconds[number];
-          const time = seconds === undefined ? "" : `: <span class="step-time">${durationText(seconds * 1000)}</span>`;
+          const time = seconds === undefined ? "" : `: <span class="step-time">${escape(durationText(seconds * 1000))}</span>`;
           return `<li class="list-group-item d-flex justify-content-between align-items-start gap-2">
             <span class="me-auto">${escape(step.name)}${time} <span class="text-body-secondary small">(${escape(step.dose)})</span></span>
-            <span class="badge ${BADGES[outcome]} outcome-${outcome}">${LABELS[outcome]}</span>
+            <span class="badge ${BADGES[outcome]} outcome-${outcome}">${escape(label(outcome))}</span>
           </li>`;
         })
         .join("")}
     </ol>
     <section class="card card-body mb-4 finish-save" aria-labelledby="save-title" data-offline-save-section>
-      <h2 class="h5" id="save-title">Save this session</h2>
+      <h2 class="h5" id="save-title">${escape(gettext("Save this session"))}</h2>
       ${note()}
       <form class="form-narrow" data-offline-save novalidate>
         <div class="alert alert-danger" role="alert" data-offline-error hidden></div>
         ${painBefore}
         ${fields.pain_after}
         ${fields.notes}
-        <button type="submit" class="btn btn-primary btn-lg">Save session</button>
+        <button type="submit" class="btn btn-primary btn-lg">${escape(gettext("Save session"))}</button>
       </form>
     </section>
-    <p class="alert alert-success offline-saved" role="status" data-offline-saved ${run.saved ? "" : "hidden"}>${SAVED_TEXT}</p>
+    <p class="alert alert-success offline-saved" role="status" data-offline-saved ${run.saved ? "" : "hidden"}>${escape(savedText())}</p>
     <div class="d-flex flex-wrap gap-2">
-      <a class="btn btn-outline-primary" href="${base}">Do this routine again</a>
-      <a class="btn btn-outline-secondary" href="/">Back to all routines</a>
+      <a class="btn btn-outline-primary" href="${base}">${escape(gettext("Do this routine again"))}</a>
+      <a class="btn btn-outline-secondary" href="${languagePrefix()}/">${escape(gettext("Back to all routines"))}</a>
     </div>`;
   const section = main.querySelector("[data-offline-save-section]");
   const saved = main.querySelector("[data-offline-saved]");
@@ -501,10 +558,15 @@ function renderFinish(main, plan, base, run, screening, owner) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const error = form.querySelector("[data-offline-error]");
-    const queued = await ask({ type: "queue", run: record(plan, run, screening, owner, form) });
+    const queued = await ask({
+      type: "queue",
+      run: record(plan, run, screening, owner, form),
+      prefix: languagePrefix(),
+    });
     if (!queued) {
-      error.textContent =
-        "This phone could not keep the session (its storage may be full or switched off).";
+      error.textContent = gettext(
+        "This phone could not keep the session (its storage may be full or switched off).",
+      );
       error.hidden = false;
       return;
     }
@@ -542,7 +604,8 @@ function renderRoutine(main, plan, base, screening, own) {
 
 export async function runOffline() {
   const main = document.querySelector("main");
-  const pathname = window.location.pathname;
+  const prefix = languagePrefix();
+  const pathname = withoutPrefix();
   // A routine's page is drawn only where the worker gave the offline page.
   const routinePage = document.querySelector("[data-offline-shell]")
     ? pathname.match(ROUTINE_PAGE)
@@ -554,15 +617,15 @@ export async function runOffline() {
   const [, slug, page] = match;
   // The offline page's own text shows only when there is no plan to run.
   main.hidden = true;
-  const plan = await ask({ type: "plan", slug });
+  const plan = await ask({ type: "plan", slug, prefix });
   main.hidden = false;
   if (!plan) {
     return;
   }
   addStyles(plan.styles);
-  const base = `/routines/${slug}/offline/`;
+  const base = `${prefix}/routines/${slug}/offline/`;
   const run = loadRun(slug);
-  const kept = await ask({ type: "screening" });
+  const kept = await ask({ type: "screening", prefix });
   const screening = screeningFor(kept, slug);
   const own = ownParts(plan, kept);
   if (routinePage) {

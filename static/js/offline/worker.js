@@ -1,5 +1,6 @@
 // Talking to the service worker, which keeps the offline guide's plans and
 // the saves queued on this phone (static/js/service-worker.js).
+import { languagePrefix, withoutPrefix } from "../i18n.js";
 
 const ANSWER_MS = 3000;
 
@@ -50,7 +51,8 @@ export async function sendSaves({ later = false } = {}) {
 // offline guide (or forget it, for a visitor). The offline guide's own pages
 // are the worker's, rendered for nobody: they leave it as it is.
 export async function keepPerson() {
-  if (navigator.onLine && !/^\/routines\/[-\w]+\/offline\//.test(window.location.pathname)) {
-    await ask({ type: "person" });
+  // Kept per language: what the server rendered of it is in the page's.
+  if (navigator.onLine && !/^\/routines\/[-\w]+\/offline\//.test(withoutPrefix())) {
+    await ask({ type: "person", prefix: languagePrefix() });
   }
 }

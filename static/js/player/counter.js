@@ -2,7 +2,30 @@
 // count that taps for the person (a lead-in, then one repetition every
 // pace), right side then left where the step has sides. Phases: ready,
 // leadin, pace, rest (switching sides), done.
-import { allDoneText, countDown, plural, sideText } from "./format.js";
+import { gettext, interpolate, ngettext } from "../i18n.js";
+import { allDoneText, countDown, secondsText } from "./format.js";
+
+// "Repetition 3 of 10 counted, right side.": one whole sentence per side.
+function countedText(config, state) {
+  let text = gettext("Repetition %(count)s of %(total)s counted.");
+  if (config.eachSide) {
+    text = state.side === "left"
+      ? gettext("Repetition %(count)s of %(total)s counted, left side.")
+      : gettext("Repetition %(count)s of %(total)s counted, right side.");
+  }
+  return interpolate(text, { count: state.count, total: config.repetitions }, true);
+}
+
+// "Back to 2 of 3, right side." after an undo.
+function backToText(config, state) {
+  let text = gettext("Back to %(count)s of %(total)s.");
+  if (config.eachSide) {
+    text = state.side === "left"
+      ? gettext("Back to %(count)s of %(total)s, left side.")
+      : gettext("Back to %(count)s of %(total)s, right side.");
+  }
+  return interpolate(text, { count: state.count, total: config.repetitions }, true);
+}
 
 export class Counter {
   constructor(config, io) {
@@ -27,19 +50,26 @@ export class Counter {
       state.endsAt = now + this.config.leadInMs;
       state.counted = 4;
       this.io.announce(
-        `Get into position. Counting starts in ${plural(this.config.leadInMs / 1000, "second")}, one repetition every ${plural(this.config.paceMs / 1000, "second")}.`,
+        interpolate(
+          gettext("Get into position. Counting starts in %(lead_in)s, one repetition every %(pace)s."),
+          {
+            lead_in: secondsText(this.config.leadInMs / 1000),
+            pace: secondsText(this.config.paceMs / 1000),
+          },
+          true,
+        ),
       );
-      this.io.say("Get into position");
+      this.io.say(gettext("Get into position"));
     } else {
       state.endsAt = now + state.remainingMs;
-      this.io.announce("Counting again.");
+      this.io.announce(gettext("Counting again."));
     }
   }
 
   pause(now) {
     this.state.running = false;
     this.state.remainingMs = Math.max(0, this.state.endsAt - now);
-    this.io.announce("Paused.");
+    this.io.announce(gettext("Paused."));
   }
 
   tick(now) {
@@ -50,7 +80,7 @@ export class Counter {
         state.phase = "pace";
         state.endsAt = at + this.config.paceMs;
         this.io.play("holdStart");
-        this.io.say("Go");
+        this.io.say(gettext("Go"));
       } else {
         state.endsAt = at + this.config.paceMs;
         this.tap(at);
@@ -71,7 +101,7 @@ export class Counter {
     state.count += 1;
     this.io.play("tick");
     if (state.count < repetitions) {
-      this.io.announce(`Repetition ${state.count} of ${repetitions} counted${sideText(this.config, state)}.`);
+      this.io.announce(countedText(this.config, state));
       if (state.running) {
         this.io.say(String(state.count));
       }
@@ -84,8 +114,8 @@ export class Counter {
         state.phase = "rest";
         state.endsAt = at + this.config.switchMs;
       }
-      this.io.announce("Right side done. Switch to the left side.");
-      this.io.say("Switch to the left side");
+      this.io.announce(gettext("Right side done. Switch to the left side."));
+      this.io.say(gettext("Switch to the left side"));
     } else {
       this.io.play("holdEnd");
       state.running = false;
@@ -108,7 +138,7 @@ export class Counter {
     if (state.phase === "done") {
       state.phase = "ready";
     }
-    this.io.announce(`Back to ${state.count} of ${this.config.repetitions}${sideText(this.config, state)}.`);
+    this.io.announce(backToText(this.config, state));
   }
 
   lastRest() {
@@ -120,10 +150,24 @@ export class Counter {
     el.countNumber.textContent = String(state.count);
     el.reps.textContent = state.phase === "done"
       ? allDoneText(this.config)
-      : `${state.count} of ${this.config.repetitions} repetitions`;
+      : interpolate(
+          ngettext(
+            "%(count)s of %(total)s repetition",
+            "%(count)s of %(total)s repetitions",
+            this.config.repetitions,
+          ),
+          { count: state.count, total: this.config.repetitions },
+          true,
+        );
     el.count.disabled = state.phase === "done";
     el.undo.disabled = state.count === 0 && state.side === "right";
-    const words = { ready: "Ready", leadin: "Get into position", pace: "Counting", rest: "Switch sides", done: "Done" };
+    const words = {
+      ready: gettext("Ready"),
+      leadin: gettext("Get into position"),
+      pace: gettext("Counting"),
+      rest: gettext("Switch sides"),
+      done: gettext("Done"),
+    };
     el.phase.textContent = words[state.phase];
   }
 }

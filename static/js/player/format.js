@@ -1,4 +1,5 @@
 // Words and clocks the timers share.
+import { interpolate, ngettext } from "../i18n.js";
 
 export function formatClock(totalSeconds) {
   const seconds = Math.max(0, totalSeconds);
@@ -11,17 +12,21 @@ export function formatClock(totalSeconds) {
   return `${minutes}:${rest}`;
 }
 
-export function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
-}
-
-export function sideText(config, state) {
-  return config.eachSide ? `, ${state.side} side` : "";
+// "5 seconds", in the page's language.
+export function secondsText(count) {
+  return interpolate(ngettext("%(count)s second", "%(count)s seconds", count), { count }, true);
 }
 
 export function allDoneText(config) {
-  const text = `All ${plural(config.repetitions, "repetition")} done`;
-  return config.eachSide ? `${text} on both sides` : text;
+  const count = config.repetitions;
+  const text = config.eachSide
+    ? ngettext(
+        "All %(count)s repetition done on both sides",
+        "All %(count)s repetitions done on both sides",
+        count,
+      )
+    : ngettext("All %(count)s repetition done", "All %(count)s repetitions done", count);
+  return interpolate(text, { count }, true);
 }
 
 // The last seconds of a lead-in or a switch are counted down aloud: 3, 2, 1.

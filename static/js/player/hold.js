@@ -2,16 +2,29 @@
 // right side then left where the step has sides. Phases: ready, leadin,
 // hold, rest, done. Every time is a Date.now() value, so a throttled tab,
 // a locked phone or a reload catches up instead of drifting.
-import { allDoneText, countDown, formatClock, plural, sideText } from "./format.js";
+import { gettext, interpolate, ngettext } from "../i18n.js";
+import { allDoneText, countDown, formatClock, secondsText } from "./format.js";
 
 const ANNOUNCE_EVERY_S = 10;
-const PHASE_WORDS = {
-  ready: "Ready",
-  leadin: "Get into position",
-  hold: "Hold",
-  rest: "Rest",
-  done: "Done",
-};
+// Each phase's word, and what it reads while paused ("Paused: hold").
+function phaseWord(phase, paused) {
+  if (paused) {
+    const words = {
+      leadin: gettext("Paused: get into position"),
+      hold: gettext("Paused: hold"),
+      rest: gettext("Paused: rest"),
+    };
+    return words[phase];
+  }
+  const words = {
+    ready: gettext("Ready"),
+    leadin: gettext("Get into position"),
+    hold: gettext("Hold"),
+    rest: gettext("Rest"),
+    done: gettext("Done"),
+  };
+  return words[phase];
+}
 
 export class HoldTimer {
   constructor(config, io) {
@@ -39,8 +52,14 @@ export class HoldTimer {
   }
 
   repetitionText() {
-    const { repetition } = this.state;
-    return `Repetition ${repetition} of ${this.config.repetitions}${sideText(this.config, this.state)}`;
+    const { repetition, side } = this.state;
+    let text = gettext("Repetition %(count)s of %(total)s");
+    if (this.config.eachSide) {
+      text = side === "left"
+        ? gettext("Repetition %(count)s of %(total)s, left side")
+        : gettext("Repetition %(count)s of %(total)s, right side");
+    }
+    return interpolate(text, { count: repetition, total: this.config.repetitions }, true);
   }
 
   start(now) {
@@ -49,21 +68,29 @@ export class HoldTimer {
     if (state.phase === "ready") {
       if (this.config.leadInMs > 0) {
         this.enter("leadin", now, this.config.leadInMs);
-        this.io.announce(`Get into position. The first hold starts in ${plural(this.config.leadInMs / 1000, "second")}.`);
-        this.io.say("Get into position");
+        this.io.announce(
+          interpolate(
+            gettext("Get into position. The first hold starts in %(lead_in)s."),
+            { lead_in: secondsText(this.config.leadInMs / 1000) },
+            true,
+          ),
+        );
+        this.io.say(gettext("Get into position"));
       } else {
         this.beginHold(now, true);
       }
     } else {
       state.endsAt = now + state.remainingMs;
-      this.io.announce(state.phase === "hold" ? "Hold. Timer running again." : "Timer running again.");
+      this.io.announce(
+        state.phase === "hold" ? gettext("Hold. Timer running again.") : gettext("Timer running again."),
+      );
     }
   }
 
   pause(now) {
     this.state.running = false;
     this.state.remainingMs = Math.max(0, this.state.endsAt - now);
-    this.io.announce("Paused.");
+    this.io.announce(gettext("Paused."));
   }
 
   enter(phase, at, length) {
@@ -74,11 +101,15 @@ export class HoldTimer {
     this.enter("hold", at, this.config.holdMs);
     this.state.lastAnnouncedAt = 0;
     this.io.play("holdStart");
-    const seconds = plural(this.config.holdMs / 1000, "second");
+    const values = { seconds: secondsText(this.config.holdMs / 1000), repetition: this.repetitionText() };
     this.io.announce(
-      first ? `Hold for ${seconds}. ${this.repetitionText()}.` : `Hold. ${this.repetitionText()}.`,
+      interpolate(
+        first ? gettext("Hold for %(seconds)s. %(repetition)s.") : gettext("Hold. %(repetition)s."),
+        values,
+        true,
+      ),
     );
-    this.io.say("Hold");
+    this.io.say(gettext("Hold"));
   }
 
   tick(now) {
@@ -98,7 +129,9 @@ export class HoldTimer {
       if (mark > state.lastAnnouncedAt) {
         state.lastAnnouncedAt = mark;
         const left = Math.ceil((state.endsAt - now) / 1000);
-        this.io.announce(`${plural(left, "second")} left.`);
+        this.io.announce(
+          interpolate(ngettext("%(count)s second left.", "%(count)s seconds left.", left), { count: left }, true),
+        );
       }
     }
   }
@@ -117,14 +150,20 @@ export class HoldTimer {
     if (state.repetition < this.config.repetitions) {
       state.repetition += 1;
       this.enter("rest", at, this.config.restMs);
-      this.io.announce(`Relax. Get ready for repetition ${state.repetition} of ${this.config.repetitions}.`);
-      this.io.say("Relax");
+      this.io.announce(
+        interpolate(
+          gettext("Relax. Get ready for repetition %(count)s of %(total)s."),
+          { count: state.repetition, total: this.config.repetitions },
+          true,
+        ),
+      );
+      this.io.say(gettext("Relax"));
     } else if (this.config.eachSide && state.side === "right") {
       state.side = "left";
       state.repetition = 1;
       this.enter("rest", at, this.config.switchMs);
-      this.io.announce("Right side done. Switch to the left side.");
-      this.io.say("Switch to the left side");
+      this.io.announce(gettext("Right side done. Switch to the left side."));
+      this.io.say(gettext("Switch to the left side"));
     } else {
       state.running = false;
       state.phase = "done";
@@ -147,17 +186,18 @@ export class HoldTimer {
     } else if (state.phase === "done") {
       left = 0;
     }
-    let word = PHASE_WORDS[state.phase];
-    if (!state.running && ["leadin", "hold", "rest"].includes(state.phase)) {
-      word = `Paused: ${word.toLowerCase()}`;
-    }
-    el.phase.textContent = word;
+    const paused = !state.running && ["leadin", "hold", "rest"].includes(state.phase);
+    el.phase.textContent = phaseWord(state.phase, paused);
     el.clock.textContent = formatClock(Math.ceil(left / 1000));
     const total = state.phase === "ready" || state.phase === "done" ? this.config.holdMs : state.length;
     el.bar.max = total || 1;
     el.bar.value = state.phase === "done" ? el.bar.max : Math.max(0, total - left);
     el.reps.textContent = state.phase === "done"
       ? allDoneText(this.config)
-      : `Repetition ${state.repetition} of ${this.config.repetitions}`;
+      : interpolate(
+          gettext("Repetition %(count)s of %(total)s"),
+          { count: state.repetition, total: this.config.repetitions },
+          true,
+        );
   }
 }

@@ -2,9 +2,10 @@
 // the timer for its data-mode (hold.js, counter.js, stopwatch.js), and joins
 // it to sound, speech, the wake lock, the settings, the Done form and the
 // state kept in the tab. The page works without it; this only enhances.
+import { gettext, interpolate } from "../i18n.js";
 import { Counter } from "./counter.js";
 import { HoldTimer } from "./hold.js";
-import { LEAD_IN_CHOICES, loadSettings, saveSettings } from "./settings.js";
+import { LEAD_IN_CHOICES, loadSettings, saveSettings, showVoiceNote } from "./settings.js";
 import { Sound } from "./sound.js";
 import { Speaker } from "./speech.js";
 import { Stopwatch } from "./stopwatch.js";
@@ -143,6 +144,7 @@ class Player {
 
   bindSettings() {
     const { mute, leadIn, autoAdvance } = this.el;
+    showVoiceNote(this.root.querySelector(".player-settings"), this.speaker);
     mute.setAttribute("aria-pressed", String(this.settings.muted));
     mute.addEventListener("click", () => {
       this.settings.muted = !this.settings.muted;
@@ -312,7 +314,7 @@ class Player {
     this.el.saved.hidden = true;
     session.remove(this.stateKey);
     this.closeConfirm();
-    this.io.announce("Timer reset.");
+    this.io.announce(gettext("Timer reset."));
     this.render();
   }
 
@@ -352,8 +354,10 @@ class Player {
       return;
     }
     this.done = true;
-    const next = this.nextName ? `Step done, next: ${this.nextName}` : "Step done. Routine finished";
-    this.io.announce("Exercise done.");
+    const next = this.nextName
+      ? interpolate(gettext("Step done, next: %(name)s"), { name: this.nextName }, true)
+      : gettext("Step done. Routine finished");
+    this.io.announce(gettext("Exercise done."));
     this.io.say(next);
     this.markDone();
     if (this.settings.autoAdvance && this.nextButton) {
@@ -419,11 +423,15 @@ class Player {
       if (response.type !== "opaqueredirect" && !response.ok) {
         throw new Error(`HTTP ${response.status}`);
       }
-      saved.textContent = "Saved: this step is marked done.";
+      saved.textContent = gettext("Saved: this step is marked done.");
       saved.dataset.state = "saved";
     } catch {
-      const label = this.nextButton?.textContent.trim() || "Done";
-      saved.textContent = `Could not save. Press “${label}” to record this step.`;
+      const label = this.nextButton?.textContent.trim() || gettext("Done");
+      saved.textContent = interpolate(
+        gettext("Could not save. Press “%(label)s” to record this step."),
+        { label },
+        true,
+      );
       saved.dataset.state = "failed";
     } finally {
       saved.hidden = false;
@@ -484,11 +492,11 @@ class Player {
         this.timer.state = this.timer.initial();
         this.done = false;
         session.remove(this.stateKey);
-        this.io.announce("The timer ran out while you were away. Press Start to begin again.");
+        this.io.announce(gettext("The timer ran out while you were away. Press Start to begin again."));
         return;
       }
     }
-    this.io.announce(this.done ? "Exercise done." : "Timer restored where you left it.");
+    this.io.announce(this.done ? gettext("Exercise done.") : gettext("Timer restored where you left it."));
   }
 
   // ----- drawing -------------------------------------------------------------
@@ -500,11 +508,12 @@ class Player {
     this.root.classList.toggle("is-done", this.done);
     this.root.dataset.phase = this.done && this.mode !== "duration" ? "done" : state.phase;
     if (this.el.side) {
-      this.el.side.textContent = `Now: ${state.side} side`;
+      this.el.side.textContent = state.side === "left" ? gettext("Now: left side") : gettext("Now: right side");
     }
     if (this.el.drawing && this.config.eachSide) {
       this.el.drawing.classList.toggle("is-mirrored", state.side === "left");
-      this.el.drawingSide.textContent = state.side === "left" ? "Left side shown" : "Right side shown";
+      this.el.drawingSide.textContent =
+        state.side === "left" ? gettext("Left side shown") : gettext("Right side shown");
     }
     this.timer.render(this.el, now);
     this.renderToggle();
@@ -518,11 +527,11 @@ class Player {
       return;
     }
     const { running } = this.timer.state;
-    let label = this.timer.started() && !this.done ? "Resume" : "Start";
+    let label = this.timer.started() && !this.done ? gettext("Resume") : gettext("Start");
     if (running) {
-      label = this.mode === "duration" ? "Stop" : "Pause";
+      label = this.mode === "duration" ? gettext("Stop") : gettext("Pause");
     } else if (this.mode === "duration" && this.timer.started()) {
-      label = "Resume";
+      label = gettext("Resume");
     }
     toggle.textContent = label;
     toggle.disabled = this.done && this.mode !== "duration";
@@ -557,13 +566,15 @@ class Player {
     if (!next) {
       return;
     }
-    const name = this.nextName || "the finish";
+    const name = this.nextName;
     let text = "";
     if (this.advanceAt) {
       const seconds = Math.max(0, Math.ceil((this.advanceAt - now) / 1000));
-      text = `Next up: ${name}, in ${seconds} s`;
+      text = name
+        ? interpolate(gettext("Next up: %(name)s, in %(seconds)s s"), { name, seconds }, true)
+        : interpolate(gettext("Next up: the finish, in %(seconds)s s"), { seconds }, true);
     } else if (this.timer.lastRest() || (this.done && this.mode !== "duration")) {
-      text = `Next up: ${name}`;
+      text = name ? interpolate(gettext("Next up: %(name)s"), { name }, true) : gettext("Next up: the finish");
     }
     if (next.textContent !== text) {
       next.textContent = text;
@@ -589,8 +600,8 @@ class SkippedStep {
     this.routinePath = window.location.pathname.replace(/[^/]+\/$/, "");
     this.nextButton = panel.querySelector("[data-guide-next]");
     this.form = this.nextButton?.form;
-    this.title = document.querySelector("h1")?.textContent.trim() || "This step";
-    this.next = this.last ? "the finish" : `step ${this.stepNumber + 1}`;
+    this.title = document.querySelector("h1")?.textContent.trim() || gettext("This step");
+    this.nextNumber = this.stepNumber + 1;
     this.advanceAt = 0;
     this.interval = null;
   }
@@ -612,10 +623,10 @@ class SkippedStep {
     }
     new ScreenLock().acquire(); // The whole session keeps the screen on.
     this.build();
-    new Speaker(this.settings).say(
-      `${this.title} skipped for safety: your health screening advises against it. ` +
-        `Next: ${this.next}`,
-    );
+    const said = this.last
+      ? gettext("%(title)s skipped for safety: your health screening advises against it. Next: the finish")
+      : gettext("%(title)s skipped for safety: your health screening advises against it. Next: step %(number)s");
+    new Speaker(this.settings).say(interpolate(said, { title: this.title, number: this.nextNumber }, true));
     this.advanceAt = Date.now() + ADVANCE_MS;
     this.interval = window.setInterval(() => this.tick(), TICK_MS);
     this.tick();
@@ -631,14 +642,20 @@ class SkippedStep {
     this.stay = document.createElement("button");
     this.stay.type = "button";
     this.stay.className = "btn btn-outline-secondary mb-3";
-    this.stay.textContent = "Stay on this step";
+    this.stay.textContent = gettext("Stay on this step");
     this.stay.addEventListener("click", () => this.cancel());
     this.form.before(status, this.countdown, this.stay);
     // Filled once in the page, so that a screen reader announces it.
     window.setTimeout(() => {
-      status.textContent =
-        "Skipped for safety: your health screening advises against this exercise. " +
-        `Going on to ${this.next}.`;
+      status.textContent = this.last
+        ? gettext("Skipped for safety: your health screening advises against this exercise. Going on to the finish.")
+        : interpolate(
+            gettext(
+              "Skipped for safety: your health screening advises against this exercise. Going on to step %(number)s.",
+            ),
+            { number: this.nextNumber },
+            true,
+          );
     }, 0);
   }
 
@@ -648,7 +665,10 @@ class SkippedStep {
       this.advance();
       return;
     }
-    const text = `Going on to ${this.next} in ${Math.ceil(left / 1000)} s`;
+    const seconds = Math.ceil(left / 1000);
+    const text = this.last
+      ? interpolate(gettext("Going on to the finish in %(seconds)s s"), { seconds }, true)
+      : interpolate(gettext("Going on to step %(number)s in %(seconds)s s"), { number: this.nextNumber, seconds }, true);
     if (this.countdown.textContent !== text) {
       this.countdown.textContent = text;
     }

@@ -1,6 +1,7 @@
 // The stopwatch of a timed step: it runs past every target until the person
 // stops it; each target sounds and is announced, the first marks the step
 // done, and the time exercised is what the Done form records.
+import { gettext, interpolate, ngettext } from "../i18n.js";
 import { formatClock } from "./format.js";
 
 export class Stopwatch {
@@ -34,7 +35,7 @@ export class Stopwatch {
 
   start(now) {
     const state = this.state;
-    this.io.announce(state.elapsedMs ? "Stopwatch running again." : "Stopwatch started.");
+    this.io.announce(state.elapsedMs ? gettext("Stopwatch running again.") : gettext("Stopwatch started."));
     state.running = true;
     state.phase = "running";
     state.startedAt = now;
@@ -45,7 +46,9 @@ export class Stopwatch {
     state.elapsedMs += now - state.startedAt;
     state.running = false;
     state.phase = "paused";
-    this.io.announce(`Stopped at ${formatClock(this.seconds(now))}.`);
+    this.io.announce(
+      interpolate(gettext("Stopped at %(time)s."), { time: formatClock(this.seconds(now)) }, true),
+    );
   }
 
   tick(now) {
@@ -56,14 +59,33 @@ export class Stopwatch {
       if (minutes >= target && !this.state.reached.includes(target)) {
         this.state.reached.push(target);
         this.io.play("target");
+        const values = { target, last };
         if (target === last) {
-          this.io.announce(`${target}-minute target reached. Exercise done; stop when you are ready.`);
+          this.io.announce(
+            interpolate(
+              gettext("%(target)s-minute target reached. Exercise done; stop when you are ready."),
+              values,
+              true,
+            ),
+          );
         } else {
           this.io.announce(
-            `${target}-minute target reached. Exercise done; keep going to ${last} minutes if you feel well.`,
+            interpolate(
+              gettext(
+                "%(target)s-minute target reached. Exercise done; keep going to %(last)s minutes if you feel well.",
+              ),
+              values,
+              true,
+            ),
           );
         }
-        this.io.say(`${target} minutes. Target reached`);
+        this.io.say(
+          interpolate(
+            ngettext("%(target)s minute. Target reached", "%(target)s minutes. Target reached", target),
+            values,
+            true,
+          ),
+        );
         this.io.markDone();
       }
     }
@@ -77,7 +99,7 @@ export class Stopwatch {
     const state = this.state;
     const elapsed = this.elapsed(now);
     el.clock.textContent = formatClock(Math.floor(elapsed / 1000));
-    const words = { ready: "Ready", running: "Running", paused: "Stopped" };
+    const words = { ready: gettext("Ready"), running: gettext("Running"), paused: gettext("Stopped") };
     el.phase.textContent = words[state.phase];
     // The bar fills towards the next target, so each target is a full bar.
     const targets = this.targets();
@@ -92,7 +114,8 @@ export class Stopwatch {
       const isReached = reached.includes(minutes);
       if (item.classList.contains("is-reached") !== isReached) {
         item.classList.toggle("is-reached", isReached);
-        item.textContent = `${minutes}-minute target${isReached ? " reached" : ""}`;
+        const text = isReached ? gettext("%(minutes)s-minute target reached") : gettext("%(minutes)s-minute target");
+        item.textContent = interpolate(text, { minutes }, true);
       }
     }
   }
