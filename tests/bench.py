@@ -3,7 +3,9 @@
 middleware) with the same gunicorn, load each page from 127.0.0.1 with wrk,
 and print one table: each page's requests/s as a ratio to the bare view's in
 the same run, against the budgets of DESIGN.md §7, and each signed-in page's
-render time for people with 1 and 10,000 sessions (flatness).
+render time for people with 1 and 10,000 sessions (flatness). A public page
+and a signed-in page are measured in Chinese too (issue 29), under the
+budgets of their English twins.
 
     .venv/bin/python -m tests.bench --seconds 10            # print the table
     .venv/bin/python -m tests.bench --seconds 10 --strict   # exit 1 if a budget is missed
@@ -55,6 +57,8 @@ GUIDE = "/routines/beginner/guide/"
 GUIDED_STEP = f"{GUIDE}3/"
 DASHBOARD = "/progress/"
 HISTORY = "/progress/history/"
+# Chinese twins (issue 29), under the budgets of their English pages.
+CHINESE = "/zh-hans"
 
 # DESIGN.md §7: requests/s as a ratio to the bare Django view's, and render
 # time at 10,000 sessions to that at 1.
@@ -83,6 +87,7 @@ SIGNED_IN_PAGES = [
     ("routine page", lambda pk: ROUTINE),
     ("exercise page", lambda pk: EXERCISE),
     ("dashboard", lambda pk: DASHBOARD),
+    ("dashboard, Chinese", lambda pk: CHINESE + DASHBOARD),
     ("history", lambda pk: HISTORY),
     ("session page", session_path),
 ]
@@ -96,6 +101,7 @@ def table_pages(session_pk):
         ("/livez", VISITOR, "/livez", None),
         ("home", VISITOR, "/", PUBLIC_BUDGET),
         ("routine page", VISITOR, ROUTINE, PUBLIC_BUDGET),
+        ("routine page, Chinese", VISITOR, CHINESE + ROUTINE, PUBLIC_BUDGET),
         ("exercise page", VISITOR, EXERCISE, PUBLIC_BUDGET),
         ("about", VISITOR, "/about/", PUBLIC_BUDGET),
         ("guided step", GUIDED, GUIDED_STEP, SIGNED_IN_BUDGET),

@@ -19,10 +19,11 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import services
 from accounts.models import CompletedSession, StepResult
@@ -51,6 +52,8 @@ VISITOR_PAGES = {
     "about": Budget("/about/", PUBLIC, 1),
     "routine page": Budget("/routines/practice/", PUBLIC_COLD, 1),
     "routine page, many steps": Budget("/routines/long/", PUBLIC_COLD, 1),
+    # The same in Chinese: kept per language, at the same cost.
+    "routine page, Chinese": Budget("/zh-hans/routines/practice/", PUBLIC_COLD, 1),
     "exercise page": Budget("/exercises/knee-rocks/", PUBLIC, 1),
     "held exercise page": Budget("/exercises/bridge/", PUBLIC, 1),
     "each-side exercise page": Budget("/exercises/leg-stretch/", PUBLIC, 1),
@@ -91,6 +94,7 @@ PERSON_PAGES = {
     # Warm, from the person's page cache: the session, the user, the version
     # of their figures and the catalogue's.
     "dashboard": Budget("/progress/", SIGNED_IN, 4),
+    "dashboard, Chinese": Budget("/zh-hans/progress/", SIGNED_IN, 4),
     "history": Budget("/progress/history/", SIGNED_IN, 4),
     "session page": Budget("{session}", SIGNED_IN, 4),
     "session delete page": Budget("{session}delete/", SIGNED_IN, SIGNED_IN),
@@ -335,13 +339,17 @@ REDIRECTS = {
 }
 
 
+def view_name(url):
+    """The view of ``url``, resolved in the language of its address."""
+    path = urlsplit(url.format(session="/progress/sessions/1/")).path
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return resolve(path).view_name
+
+
 def test_the_table_budgets_every_page_of_the_urlconf():
     budgeted = {
-        resolve(
-            urlsplit(budget.url.format(session="/progress/sessions/1/")).path
-        ).view_name
-        for pages, _ in TABLES
-        for budget in pages.values()
+        view_name(budget.url) for pages, _ in TABLES for budget in pages.values()
     }
 
     every = {name for _, name, _ in url_patterns()}
@@ -364,6 +372,8 @@ def test_a_visitors_pages_stay_within_budget_as_the_catalogue_grows(grow):
     assert "Extra routine 29" in text(large["exercise page"].body)
     assert 'id="step-31"' in large["routine page, many steps"].body
     assert "Extra warning number 19." in text(large["routine page"].body)
+    assert '<html lang="zh-hans"' in large["routine page, Chinese"].body
+    assert '<html lang="en-gb"' in large["routine page"].body
     # A page with one query warm (the version) came whole from the page cache.
     for name, budget in VISITOR_PAGES.items():
         if budget.warm == 1 and budget.cold > 1:
@@ -411,6 +421,8 @@ def test_a_persons_pages_stay_within_budget_from_1_to_2000_sessions(person, grow
     assert CompletedSession.objects.filter(user=person).count() == SESSIONS
     not_counted = sum(map(nothing_done, range(SESSIONS)))
     dashboard = text(large["dashboard"].body)
+    assert '<html lang="zh-hans"' in large["dashboard, Chinese"].body
+    assert '<html lang="en-gb"' in large["dashboard"].body
     assert "Streak" in dashboard
     assert "Who can see it" in text(large["privacy"].body)
     assert f"in {SESSIONS - not_counted} sessions." in dashboard
