@@ -8,6 +8,8 @@ writes them from exercises/drawings/poses.py.
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext
+
 from .poses import FIGURES, Figure
 from .svg import animated, frame_of, frames
 
@@ -34,7 +36,9 @@ class Drawing:
 
     @property
     def alt(self):
-        return self.figure.alt
+        """What the drawing shows, in the active language (the SVG files'
+        own titles stay in English: they are the same file for every page)."""
+        return gettext(self.figure.alt)
 
     @property
     def sided(self):

@@ -8,6 +8,8 @@ checks that they still are.
 import math
 from dataclasses import dataclass, replace
 
+from django.utils.translation import gettext_noop
+
 from .figure import (
     HEEL,
     SHIN,
@@ -304,7 +306,7 @@ def _figures():
     return (
         Figure(
             slug="ankle-pumps",
-            alt=(
+            alt=gettext_noop(
                 "Lying flat on your back, legs straight: the feet pull the toes up "
                 "towards you, then point them away."
             ),
@@ -316,7 +318,7 @@ def _figures():
         ),
         Figure(
             slug="heel-slides",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back, legs straight: one heel slides along the floor "
                 "towards you, bending the knee, then slides back until the leg is "
                 "straight."
@@ -329,7 +331,7 @@ def _figures():
         ),
         Figure(
             slug="abdominal-contraction",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back, knees bent, hands resting just below your ribs: "
                 "the tummy tightens and flattens as the ribs draw down towards your "
                 "back, holds, then relaxes."
@@ -342,7 +344,7 @@ def _figures():
         ),
         Figure(
             slug="wall-squats",
-            alt=(
+            alt=gettext_noop(
                 "Standing with your back against a wall, feet about 30 cm in front of "
                 "it: you slide down until your knees are bent to 45 degrees, hold, "
                 "then slide back up to standing."
@@ -355,7 +357,7 @@ def _figures():
         ),
         Figure(
             slug="heel-raises",
-            alt=(
+            alt=gettext_noop(
                 "Standing tall, weight even on both feet: the heels rise slowly off "
                 "the floor, then lower again."
             ),
@@ -366,7 +368,7 @@ def _figures():
         ),
         Figure(
             slug="straight-leg-raises",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back, one knee bent: the straight leg rises about "
                 "20 cm (15 to 30 cm) off the floor, holds, then lowers slowly."
             ),
@@ -378,7 +380,7 @@ def _figures():
         ),
         Figure(
             slug="knee-to-chest",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back, knees bent, hands on your tummy: your hands "
                 "hug the right knee and draw it to your chest, hold, then let it go "
                 "back. Repeat with the left leg."
@@ -392,7 +394,7 @@ def _figures():
         ),
         Figure(
             slug="hip-flexor-stretch",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back on a bed, both knees drawn to your chest: the "
                 "right leg lowers slowly, knee bent, until the hip and thigh stretch, "
                 "holds, then comes back. Repeat with the left leg."
@@ -406,7 +408,7 @@ def _figures():
         ),
         Figure(
             slug="piriformis-stretch",
-            alt=(
+            alt=gettext_noop(
                 "Lying on your back with the right leg crossed over the left knee: "
                 "your hands draw the left knee towards your chest until the right "
                 "hip stretches, hold, then relax. Repeat with the legs the other way "
@@ -421,7 +423,7 @@ def _figures():
         ),
         Figure(
             slug="stationary-bike",
-            alt=(
+            alt=gettext_noop(
                 "Seated on a stationary bike, back straight and tummy braced, hands "
                 "on the handlebars: the legs pedal steadily."
             ),
@@ -432,7 +434,7 @@ def _figures():
         ),
         Figure(
             slug="treadmill",
-            alt=(
+            alt=gettext_noop(
                 "Running on a treadmill, back straight and tummy braced, arms "
                 "swinging: steady strides."
             ),
