@@ -229,11 +229,11 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "exercises:home"
 
 # English at unprefixed addresses, Simplified Chinese under /zh-hans/. A
-# language is added here, in locale/ (`makemessages`) and as the catalogue's
+# language is added here, in backcare_site/locale/ (`makemessages`) and as the catalogue's
 # columns (exercises/translation.py): README, "Adding a language".
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "backcare_site" / "locale"]
 # A catalogue text not yet translated shows in English rather than not at all.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en-gb",)
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -45,6 +45,7 @@ from tests.pseudo import Entry, messages, mo_bytes, read_po
 from tests.test_markup import Walk
 
 BASE_DIR = Path(settings.BASE_DIR)
+LOCALE = Path(settings.LOCALE_PATHS[0])
 PO_FILES = sorted(
     path for folder in settings.LOCALE_PATHS for path in Path(folder).rglob("*.po")
 )
@@ -124,8 +125,8 @@ def test_there_are_catalogues_to_check():
     """The checks below run on the committed catalogues, not on nothing."""
     names = {relative(path) for path in PO_FILES}
     assert {
-        "locale/zh_Hans/LC_MESSAGES/django.po",
-        "locale/zh_Hans/LC_MESSAGES/djangojs.po",
+        "backcare_site/locale/zh_Hans/LC_MESSAGES/django.po",
+        "backcare_site/locale/zh_Hans/LC_MESSAGES/djangojs.po",
     } <= names
 
 
@@ -239,7 +240,7 @@ def test_the_catalogues_hold_every_string_the_code_marks(made_messages, domain):
     longer marks is dead weight, and its translation lost work: both fail.
     """
     made = {identity(entry) for entry in read_po(made_messages / f"{domain}.po")}
-    committed_po = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"
+    committed_po = LOCALE / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"
     committed = {
         identity(entry) for entry in read_po(committed_po) if not entry.obsolete
     }
@@ -265,7 +266,7 @@ def test_every_script_string_is_in_the_scripts():
         for folder in settings.STATICFILES_DIRS
         for path in Path(folder).rglob("*.js")
     )
-    po = BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "djangojs.po"
+    po = LOCALE / "zh_Hans" / "LC_MESSAGES" / "djangojs.po"
     strings = [
         text
         for entry in read_po(po)
@@ -316,7 +317,7 @@ def source_catalogues():
         others = sorted(folder.glob("*/LC_MESSAGES/django.po"))
         if english.exists() or others:
             found.append(english if english.exists() else others[0])
-    return found + [BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"]
+    return found + [LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"]
 
 
 @pytest.fixture

@@ -5,21 +5,9 @@ English as before, and the Chinese of fixtures/zh-hans/CHECK.md's dose table.
 """
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 from django.utils import translation
 
 from exercises.models import RoutineStep
-
-# The compiled catalogue at the repository's root (locale/), whether or not
-# the settings name it yet.
-pytestmark = pytest.mark.usefixtures("repository_locale")
-
-
-@pytest.fixture
-def repository_locale():
-    with override_settings(LOCALE_PATHS=[settings.BASE_DIR / "locale"]):
-        yield
 
 
 def step_with(**dose):
