@@ -212,3 +212,15 @@ def person_with(*warnings, **fields):
     client = Client()
     client.force_login(user)
     return client, user
+
+
+def step_with(**dose):
+    """An unsaved step with the given dose, for dose_text."""
+    fields = {
+        "repetitions": None,
+        "hold_seconds": None,
+        "each_side": False,
+        "duration_min_minutes": None,
+        "duration_max_minutes": None,
+    }
+    return RoutineStep(order=1, **{**fields, **dose})

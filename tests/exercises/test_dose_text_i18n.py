@@ -7,20 +7,7 @@ English as before, and the Chinese of fixtures/zh-hans/CHECK.md's dose table.
 import pytest
 from django.utils import translation
 
-from exercises.models import RoutineStep
-
-
-def step_with(**dose):
-    """An unsaved step with the given dose."""
-    fields = {
-        "repetitions": None,
-        "hold_seconds": None,
-        "each_side": False,
-        "duration_min_minutes": None,
-        "duration_max_minutes": None,
-    }
-    return RoutineStep(order=1, **{**fields, **dose})
-
+from tests.factories import step_with
 
 # (dose, English, Simplified Chinese), a row for each kind of dose.
 DOSES = [

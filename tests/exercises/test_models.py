@@ -21,20 +21,8 @@ from tests.factories import (
     RoutineFactory,
     RoutineStepFactory,
     routine_of_every_kind,
+    step_with,
 )
-
-
-def step_with(**dose):
-    """An unsaved step with the given dose, for dose_text."""
-    fields = {
-        "repetitions": None,
-        "hold_seconds": None,
-        "each_side": False,
-        "duration_min_minutes": None,
-        "duration_max_minutes": None,
-    }
-    return RoutineStep(order=1, **{**fields, **dose})
-
 
 # Check constraints, enforced by the database itself.
 
