@@ -29,10 +29,11 @@ CHART_PAD = 24
 
 CELL = 10
 # Room for the calendar's labels: the weekdays on the left, months on top,
-# and on the right for a month named over the last week.
-CAL_LEFT = 16
+# and on the right for a month named over the last week. Wide enough for
+# three characters at the labels' 6 units (a Chinese 星期一 or 十二月).
+CAL_LEFT = 21
 CAL_TOP = 9
-CAL_RIGHT = 4
+CAL_RIGHT = 10
 
 # What a week row adds up, in the order ``Tally.weeks`` keeps them.
 WEEK_FIGURES = (

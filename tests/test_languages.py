@@ -92,9 +92,7 @@ def test_addresses_outside_the_pages_are_not_redirected(client, db):
 
 def test_the_header_has_the_switch_and_it_works_without_javascript(client, practice):
     page = html(client.get("/routines/practice/"))
-    form = re.search(
-        r'<form class="theme-switch language-switch".*?</form>', page, re.S
-    )[0]
+    form = re.search(r'<form class="language-switch".*?</form>', page, re.S)[0]
     assert f'action="{SWITCH}"' in form
     assert '<input type="hidden" name="next" value="/routines/practice/">' in form
     assert 'name="language" value="zh-hans" lang="zh-hans"' in form

@@ -273,7 +273,7 @@ def test_the_calendar_has_a_square_for_every_day_of_12_weeks_so_far(signed_in, u
 
     today = timezone.localdate()
     svg = re.search(r'<svg class="calendar-chart".*?</svg>', page, re.S).group(0)
-    assert 'viewBox="0 0 140 79"' in svg
+    assert 'viewBox="0 0 151 79"' in svg
     assert 'role="img"' in svg
     days = [level for level, _ in calendar_days(page)]
     assert len(days) == 11 * 7 + today.weekday() + 1
