@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from exercises.models import Contraindication, Exercise, Routine
 
@@ -29,6 +29,16 @@ ONE_WEEK = timedelta(weeks=1)
 
 
 @transaction.atomic
+def kept_title(routine):
+    """
+    The title a session keeps of its routine: in English, whatever language
+    the person saved it in, so the routine's sessions count as one (pages
+    show it in theirs: ``exercises.cache.shown_routine_title``).
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return routine.title
+
+
 def session_record(
     *,
     user,
@@ -57,7 +67,7 @@ def session_record(
             session = CompletedSession.objects.create(
                 user=user,
                 routine=routine,
-                routine_title=routine.title if routine else routine_title,
+                routine_title=kept_title(routine) if routine else routine_title,
                 started_at=started_at,
                 finished_at=finished_at,
                 pain_before=pain_before,

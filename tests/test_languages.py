@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 
+from accounts.models import RoutineTotal
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import html, signed_in_client, text_of, wait_for_mail
 
@@ -261,3 +262,35 @@ def test_a_persons_kept_pages_are_per_language(user, practice, first):
         response = client.get(path)
         assert response.status_code == 200
         assert lang_of(response) == language, path
+
+
+# A person's sessions: one routine whatever language they were saved in
+
+
+def save_practice(client, prefix=""):
+    guide = f"{prefix}/routines/practice/guide/"
+    client.post(guide, {"acknowledged": "on"})
+    for number in range(1, 5):
+        client.post(f"{guide}{number}/", {"action": "done"})
+    response = client.post(
+        f"{prefix}/progress/save/practice/", {"pain_before": "3", "pain_after": "2"}
+    )
+    assert response.status_code == 302
+
+
+def test_sessions_saved_in_either_language_count_as_one_routine(user, practice):
+    practice.title_zh_hans = "练习方案"
+    practice.save()
+    client = signed_in_client(user)
+
+    save_practice(client, "/zh-hans")
+    save_practice(client)
+
+    assert sorted(RoutineTotal.objects.values_list("routine_title", "sessions")) == [
+        ("Practice", 2)
+    ]
+    assert "练习方案：2" in text_of(client.get("/zh-hans/progress/"))
+    assert "Practice: 2" in text_of(client.get("/progress/"))
+    history = text_of(client.get("/zh-hans/progress/history/"))
+    assert history.count("练习方案") == 2
+    assert "Practice" not in history

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
-from exercises.cache import cached_plan, kept_context
+from exercises.cache import cached_plan, kept_context, shown_routine_title
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
 from exercises.offline import OfflineRun, read_saved_run, screening_parts
@@ -59,7 +59,7 @@ def save_pending_session(request):
     messages.success(
         request,
         gettext("Your %(routine)s session was saved to your account.")
-        % {"routine": completed.routine_title},
+        % {"routine": shown_routine_title(completed.routine_title)},
     )
 
 
@@ -381,7 +381,7 @@ def offline_save(request):
             "message": gettext(
                 "Your %(routine)s session from %(when)s was added to your record."
             )
-            % {"routine": completed.routine_title, "when": when},
+            % {"routine": shown_routine_title(completed.routine_title), "when": when},
             "url": completed.get_absolute_url(),
             "created": created,
         },
