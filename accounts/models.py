@@ -388,6 +388,14 @@ class CompletedSession(models.Model):
         return reverse("accounts:session", kwargs={"pk": self.pk})
 
     @property
+    def title(self):
+        """
+        Its routine's title in the active language; the title it kept (in
+        English) once an editor removed the routine.
+        """
+        return self.routine.title if self.routine else self.routine_title
+
+    @property
     def duration(self):
         return self.finished_at - self.started_at
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.functional import cached_property
@@ -17,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from exercises.durations import format_duration
-from exercises.models import StepOutcome
+from exercises.models import Routine, StepOutcome
 
 from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal, is_exercised
 
@@ -299,12 +301,20 @@ class Progress:
 
     @cached_property
     def per_routine(self):
-        rows = RoutineTotal.objects.filter(user=self.user, sessions__gt=0).order_by(
-            "-sessions", "routine_title"
+        """Sessions per routine, each named in the active language if it still exists."""
+        rows = (
+            RoutineTotal.objects.filter(user=self.user, sessions__gt=0)
+            .annotate(
+                title=Coalesce(
+                    Subquery(
+                        Routine.objects.title_in_language(OuterRef("routine_title"))
+                    ),
+                    "routine_title",
+                )
+            )
+            .order_by("-sessions", "routine_title")
         )
-        return [
-            {"routine_title": row.routine_title, "count": row.sessions} for row in rows
-        ]
+        return [{"routine_title": row.title, "count": row.sessions} for row in rows]
 
     @property
     def has_pain_data(self):

@@ -28,17 +28,17 @@ from .progress import Tally
 ONE_WEEK = timedelta(weeks=1)
 
 
-@transaction.atomic
 def kept_title(routine):
     """
     The title a session keeps of its routine: in English, whatever language
     the person saved it in, so the routine's sessions count as one (pages
-    show it in theirs: ``exercises.cache.shown_routine_title``).
+    show the routine's own title in theirs: ``CompletedSession.title``).
     """
     with translation.override(settings.LANGUAGE_CODE):
         return routine.title
 
 
+@transaction.atomic
 def session_record(
     *,
     user,

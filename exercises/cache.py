@@ -55,7 +55,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.html import escape
 
-from .models import CatalogueVersion, Routine
+from .models import CatalogueVersion
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
@@ -288,29 +288,6 @@ def cached(kind, name, build, *, with_version=False):
     version = catalogue_version()
     value = kept_value(kind, name, version, build)
     return (version, value) if with_version else value
-
-
-def cached_routine_titles():
-    """
-    Each routine's title in English (as a person's sessions keep it) → its
-    title in the active language.
-    """
-
-    def build():
-        routines = list(Routine.objects.all())
-        with translation.override(settings.LANGUAGE_CODE):
-            english = [routine.title for routine in routines]
-        return {
-            title: routine.title
-            for title, routine in zip(english, routines, strict=True)
-        }
-
-    return cached("routine-titles", "all", build)
-
-
-def shown_routine_title(kept):
-    """A title a session kept, in the page's language when the routine has one."""
-    return cached_routine_titles().get(kept, kept)
 
 
 def cached_plan(slug):

@@ -1,11 +1,14 @@
 import uuid
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, npgettext
+from modeltranslation.utils import build_localized_fieldname, get_language
 
 from .drawings import drawing_for
 from .durations import about_minutes
@@ -341,6 +344,25 @@ class RoutineQuerySet(SlugQuerySet):
         return self.prefetch_related(
             active_warnings("contraindications"),
             models.Prefetch("steps", queryset=RoutineStep.objects.with_warnings()),
+        )
+
+    def title_in_language(self, english):
+        """
+        The title, in the active language (English where it has none), of the
+        routine whose English title is ``english`` (a value, or an OuterRef in
+        a subquery): a person's sessions keep their routine's English title.
+        """
+        english_column = build_localized_fieldname("title", settings.LANGUAGE_CODE)
+        column = build_localized_fieldname("title", get_language())
+        title = Coalesce(
+            NullIf(column, models.Value("")),
+            english_column,
+            output_field=models.CharField(),
+        )
+        return (
+            self.filter(**{english_column: english})
+            .annotate(in_language=title)
+            .values("in_language")[:1]
         )
 
 

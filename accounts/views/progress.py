@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import ListView, TemplateView
 
-from exercises.cache import cached_plan, kept_context, shown_routine_title
+from exercises.cache import cached_plan, kept_context
 from exercises.guide import GuidedRun, Refusal, refusal
 from exercises.models import Routine
 from exercises.offline import OfflineRun, read_saved_run, screening_parts
@@ -59,7 +59,7 @@ def save_pending_session(request):
     messages.success(
         request,
         gettext("Your %(routine)s session was saved to your account.")
-        % {"routine": shown_routine_title(completed.routine_title)},
+        % {"routine": completed.title},
     )
 
 
@@ -134,6 +134,7 @@ class HistoryView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         return (
             CompletedSession.objects.for_user(self.request.user)
+            .select_related("routine")
             .newest_first()
             .with_step_counts()
         )
@@ -145,9 +146,11 @@ class HistoryView(LoginRequiredMixin, ListView):
 def session_detail(request, pk):
     """A completed session's page, where its pain ratings and notes are edited."""
     # The steps once, for the page and for whether anything was done.
-    completed_sessions = CompletedSession.objects.for_user(
-        request.user
-    ).prefetch_related("steps")
+    completed_sessions = (
+        CompletedSession.objects.for_user(request.user)
+        .select_related("routine")
+        .prefetch_related("steps")
+    )
     completed = get_object_or_404(completed_sessions, pk=pk)
     # The form edits a copy: a refused edit must not show its unsaved values
     # in the page's header as if they were stored.
@@ -178,7 +181,7 @@ def session_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def session_delete(request, pk):
     completed = get_object_or_404(
-        CompletedSession.objects.for_user(request.user), pk=pk
+        CompletedSession.objects.for_user(request.user).select_related("routine"), pk=pk
     )
     if request.method == "POST":
         GuidedRun.forget_saved(request.session, completed.get_absolute_url())
@@ -381,7 +384,7 @@ def offline_save(request):
             "message": gettext(
                 "Your %(routine)s session from %(when)s was added to your record."
             )
-            % {"routine": shown_routine_title(completed.routine_title), "when": when},
+            % {"routine": completed.title, "when": when},
             "url": completed.get_absolute_url(),
             "created": created,
         },

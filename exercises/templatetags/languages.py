@@ -2,8 +2,6 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 
-from ..cache import shown_routine_title
-
 register = template.Library()
 
 
@@ -28,9 +26,3 @@ def page_in_languages(context):
         }
         for code, name in settings.LANGUAGES
     ]
-
-
-# A routine's title as a person's session keeps it (in English, so that a
-# routine's sessions count together whatever language they were saved in),
-# in the page's language.
-register.filter("routine_title", shown_routine_title)
