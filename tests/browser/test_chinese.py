@@ -16,11 +16,14 @@ from playwright.sync_api import expect
 from exercises.models import Routine
 from tests.browser.conftest import SCREENS
 from tests.browser.flows import (
+    NO_LEAD_IN,
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
     page_errors,
     player_of,
     record_session,
+    recorded,
+    start_guide,
     stub_player_apis,
 )
 from tests.browser.test_offline_guide import ask, controlled
@@ -368,3 +371,55 @@ def test_the_header_switch_turns_an_english_routine_page_chinese(
     expect(page.get_by_role("button", name="简体中文")).to_have_attribute(
         "aria-current", "true"
     )
+
+
+# The player's voice: Chinese prompts in a zh-CN voice, or none at all
+
+
+NO_VOICES = "window.speechSynthesis.getVoices = () => [];"
+A_CHINESE_VOICE = (
+    "window.speechSynthesis.getVoices = () => "
+    '[{ lang: "zh-CN", name: "A Chinese voice", default: false }];'
+)
+
+
+def test_without_a_chinese_voice_the_player_says_so_and_still_sounds(page, practice):
+    errors = page_errors(page)
+    page.add_init_script(NO_LEAD_IN)
+    page.add_init_script(NO_VOICES)
+    stub_player_apis(page)
+    start_guide(page, "practice", pick=3)
+    page.goto(f"{ZH}/routines/practice/guide/3/")
+    player = player_of(page)
+
+    expect(player.locator("[data-player-voice]")).to_have_text(
+        re.compile("没有中文语音")
+    )
+    player.get_by_role("button", name="开始").click()
+    expect(player.get_by_role("status")).to_have_text(
+        "保持 20 秒。右侧第 1 次，共 3 次。"
+    )
+    expect(player.locator("[data-player-phase]")).to_have_text("保持")
+    page.clock.run_for(21_000)
+    expect(player.locator("[data-player-phase]")).to_have_text("休息")
+    # No English voice reads the Chinese; the tones play.
+    assert recorded(page, "spoken") == []
+    assert len(recorded(page, "beeps")) > 0
+    assert errors == []
+
+
+def test_with_a_chinese_voice_the_player_speaks_chinese(page, practice):
+    errors = page_errors(page)
+    page.add_init_script(NO_LEAD_IN)
+    stub_player_apis(page)
+    page.add_init_script(A_CHINESE_VOICE)
+    start_guide(page, "practice", pick=3)
+    page.goto(f"{ZH}/routines/practice/guide/3/")
+    player = player_of(page)
+
+    expect(player.locator("[data-player-voice]")).to_be_hidden()
+    player.get_by_role("button", name="开始").click()
+    page.clock.run_for(21_000)
+
+    assert recorded(page, "spoken")[:2] == ["保持", "放松"]
+    assert errors == []
