@@ -630,3 +630,27 @@ def test_a_later_load_keeps_an_editors_choice_of_running_both(catalogue):
     call_command("load_catalogue", stdout=io.StringIO())
 
     assert not Routine.objects.get(slug="aerobic").steps_are_alternatives
+
+
+# Languages: a language a row has no text in is filled; an editor's stays
+
+
+def test_a_kept_row_takes_the_chinese_it_has_none_in_and_keeps_an_editors(catalogue):
+    # A catalogue loaded before the Chinese columns had texts, and an editor's
+    # own Chinese on another row.
+    Exercise.objects.filter(slug="ankle-pumps").update(name_zh_hans=None)
+    Exercise.objects.filter(slug="heel-slides").update(name_zh_hans="脚跟滑动（编辑）")
+    Routine.objects.filter(slug="beginner").update(summary_zh_hans="")
+
+    out = load()
+
+    names = dict(Exercise.objects.values_list("slug", "name_zh_hans"))
+    assert names["ankle-pumps"] == "踝泵运动"
+    assert names["heel-slides"] == "脚跟滑动（编辑）"
+    assert Routine.objects.get(slug="beginner").summary_zh_hans
+    assert (
+        "Kept rows given the fixture's text in a language they had none in: 2." in out
+    )
+    assert "35 kept as they were" in out
+    # A second load has nothing left to fill.
+    assert load().count("in a language they had none in") == 0
