@@ -17,7 +17,8 @@ def head(server, path, cookie=""):
     its close: what the server sent, not what an HTTP library expects of HEAD."""
     with socket.create_connection((server.host, server.port), timeout=10) as sock:
         sock.sendall(
-            f"HEAD {path} HTTP/1.1\r\nHost: {server.host}\r\nCookie: {cookie}\r\n"
+            f"HEAD {path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+            f"Cookie: {cookie}\r\n"
             "Connection: close\r\n\r\n".encode()
         )
         answer = b""

@@ -5,6 +5,9 @@ kept."""
 import re
 
 import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import expect
 
 from tests.browser.flows import CACHED, cached, sign_in, wait_until
@@ -20,13 +23,22 @@ ICON_SIZE = """async (src) => {
 }"""
 
 
+def precached():
+    """What the worker keeps on install: each language's offline page and words."""
+    paths = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            paths |= {reverse("offline"), reverse("javascript-catalog")}
+    return paths
+
+
 def kept_pages(page):
-    """The pages the worker kept (the precached offline page aside)."""
+    """The pages the worker kept (what it precaches aside)."""
     return sorted(
         path
         for name, paths in cached(page).items()
         for path in paths
-        if not path.startswith("/static/") and path != "/offline/"
+        if not path.startswith("/static/") and path not in precached()
     )
 
 

@@ -321,6 +321,9 @@ NOT_PAGES = {
     "livez",
     "healthz",
     "manifest",
+    "javascript-catalog",
+    # The header's language switch: a POST, its buttons measured on every page.
+    "set_language",
     "service_worker",
     "favicon",
     "logout",
