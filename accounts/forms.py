@@ -10,6 +10,7 @@ from django.contrib.auth.forms import (
 )
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -342,3 +343,66 @@ class ScreeningForm(forms.Form):
     def conditions(self):
         """The warnings answered “yes”."""
         return [c for name, c in self.questions.items() if self.cleaned_data[name]]
+
+
+def strength_routines():
+    return Routine.objects.ladder().filter(kind=Routine.Kind.STRENGTH)
+
+
+class PlanForm(forms.Form):
+    """
+    A person's plan: the days of the week, the time of day and the level.
+    Their weekly target becomes the number of days chosen.
+    """
+
+    days = forms.MultipleChoiceField(
+        label=_("Days"),
+        choices=[(str(number), name) for number, name in WEEKDAYS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day of the week.")},
+    )
+    time = forms.TimeField(
+        label=_("Time of day"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time such as 18:00.")},
+    )
+    level = forms.ModelChoiceField(
+        label=_("Your level"),
+        queryset=strength_routines(),
+        to_field_name="slug",
+        empty_label=None,
+        help_text=_("The routine you do on your planned days."),
+    )
+
+    @classmethod
+    def of(cls, user, data=None):
+        initial = {
+            "days": [str(day) for day in user.planned_weekdays],
+            "time": user.plan_time,
+            "level": user.level.slug if user.level_id else None,
+        }
+        return cls(data, initial=initial)
+
+    @property
+    def plan_days(self):
+        return "".join(sorted(self.cleaned_data["days"]))
+
+
+class LevelForm(forms.Form):
+    """Accepting a suggested routine as one's level, or saying “not yet”."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+    answer = forms.ChoiceField(choices=[(ACCEPT, ACCEPT), (DECLINE, DECLINE)])
+    routine = forms.ModelChoiceField(
+        queryset=strength_routines(), to_field_name="slug", required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == self.ACCEPT and not data.get("routine"):
+            raise forms.ValidationError(
+                _("That routine is no longer in BackCare."), code="no_routine"
+            )
+        return data

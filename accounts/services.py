@@ -20,6 +20,7 @@ from .models import (
     ProgressTotal,
     RoutineTotal,
     StepResult,
+    User,
     WeekTotal,
     week_streaks,
 )
@@ -211,6 +212,34 @@ def user_time_zone_update(*, user, time_zone):
     user.time_zone = time_zone
     user.save(update_fields=["time_zone"])
     totals_rebuild(user=user)
+
+
+def plan_update(*, user, days, time, level):
+    """
+    The person's plan: their days (weekday digits), time and level, and their
+    weekly target, the number of days. Their own columns only, not a copy of
+    the whole row.
+    """
+    fields = {
+        "plan_days": days,
+        "plan_time": time,
+        "level": level,
+        "weekly_target": len(days),
+        "plan_chosen_at": timezone.now(),
+    }
+    if level.pk != user.level_id:
+        fields["level_declined_at"] = None
+    User.objects.filter(pk=user.pk).update(**fields)
+
+
+def level_update(*, user, level):
+    """The person accepted ``level`` (a strength routine) as theirs."""
+    User.objects.filter(pk=user.pk).update(level=level, level_declined_at=None)
+
+
+def level_decline(*, user, count):
+    """The person said “not yet” with ``count`` sessions done at their level."""
+    User.objects.filter(pk=user.pk).update(level_declined_at=count)
 
 
 def totals_get(*, user, totals=None):

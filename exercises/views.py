@@ -24,6 +24,18 @@ from .offline import plan_json
 from .screening import screening_for
 
 
+def today_card(request, routines):
+    """
+    A signed-in person's Today card for the home page (markup), or "". The
+    TODAY_CARD setting names the callable (given the request and the ladder,
+    fetched already) of the app that keeps people's plans, the accounts app.
+    """
+    path = getattr(settings, "TODAY_CARD", None)
+    if not path or not request.user.is_authenticated:
+        return ""
+    return import_string(path)(request, routines)
+
+
 def last_routine_id(request):
     """
     The pk of the routine a signed-in person did last, or None. The catalogue
@@ -44,11 +56,15 @@ class HomeView(ListView):
 
     def get_context_data(self, **kwargs):
         # A visitor's page is cached for every visitor: only a signed-in
-        # person's own page offers their last routine.
+        # person's own page offers their Today card, or their last routine.
+        card = today_card(self.request, self.object_list)
         return super().get_context_data(
             general_warnings=Contraindication.objects.general(),
             screening=screening_for(self.request),
-            next_routine=next_routine(self.object_list, last_routine_id(self.request)),
+            today_card=card,
+            next_routine=None
+            if card
+            else next_routine(self.object_list, last_routine_id(self.request)),
             **kwargs,
         )
 

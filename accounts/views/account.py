@@ -1,6 +1,6 @@
 """
 Being a person on BackCare: signing up and in, resetting a password, the
-profile (weekly target, time zone, screening, deletion), the doctor's
+profile (weekly target, plan, time zone, screening, deletion), the doctor's
 clearance and the privacy page.
 """
 
@@ -27,6 +27,7 @@ from ..forms import (
     DeleteAccountForm,
     LaterPasswordResetForm,
     LoginForm,
+    PlanForm,
     ProfileForm,
     ScreeningForm,
     SignupForm,
@@ -126,6 +127,7 @@ def screening_form(request, data=None):
 def render_profile(request, status=200, **forms):
     context = {
         "form": ProfileForm(instance=request.user),
+        "plan_form": PlanForm.of(request.user),
         "time_zone_form": TimeZoneForm(instance=request.user),
         "screening_form": screening_form(request),
         "delete_form": DeleteAccountForm(user=request.user),

@@ -29,6 +29,7 @@ from ..forms import PainNotesForm, SessionLogForm
 from ..middleware import screening_of
 from ..models import CompletedSession
 from ..progress import Progress
+from ..today import today_of
 
 # Where request.session keeps a visitor's finished run until they sign in.
 PENDING_KEY = "pending_guided_save"
@@ -118,7 +119,10 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         totals = services.totals_get(user=request.user, totals=kept)
         progress = Progress(request.user, totals=totals)
         return super().get_context_data(
-            progress=progress, **kept_context(request), **kwargs
+            progress=progress,
+            today=today_of(request),
+            **kept_context(request),
+            **kwargs,
         )
 
 
