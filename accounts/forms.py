@@ -14,9 +14,11 @@ from django.utils.dates import WEEKDAYS
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from exercises.cache import cached_ladder
 from exercises.forms import PAIN_ERROR, PAIN_HELP, PainScale
 from exercises.models import Routine
 
+from .levels import level_of
 from .mail import send_later
 from .models import CompletedSession, User, find_time_zone
 
@@ -366,22 +368,34 @@ class PlanForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"invalid": _("Enter a time such as 18:00.")},
     )
-    level = forms.ModelChoiceField(
+    level = forms.ChoiceField(
         label=_("Your level"),
-        queryset=strength_routines(),
-        to_field_name="slug",
-        empty_label=None,
         help_text=_("The routine you do on your planned days."),
     )
 
+    def __init__(self, *args, ladder=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(rung.slug, rung.title) for rung in ladder]
+
     @classmethod
     def of(cls, user, data=None):
+        """The form of ``user``'s plan; the levels from the catalogue's cache."""
+        ladder = cached_ladder()
+        level = level_of(user, ladder)
         initial = {
             "days": [str(day) for day in user.planned_weekdays],
             "time": user.plan_time,
-            "level": user.level.slug if user.level_id else None,
+            "level": level.slug if level else None,
         }
-        return cls(data, initial=initial)
+        return cls(data, initial=initial, ladder=ladder)
+
+    def clean_level(self):
+        routine = strength_routines().filter(slug=self.cleaned_data["level"]).first()
+        if routine is None:
+            raise forms.ValidationError(
+                _("That routine is no longer in BackCare."), code="no_routine"
+            )
+        return routine
 
     @property
     def plan_days(self):

@@ -19,14 +19,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from exercises.models import StepOutcome
-
-from .models import CompletedSession, StepResult
+from .models import RoutineTotal
 
 # Moving up: this many sessions completed at the level …
 MOVE_UP_SESSIONS = 6
@@ -188,58 +184,35 @@ def suggestion(person, record, *, ladder, screening, warnings_of=no_warnings):
     return Suggestion(Move.UP, above, reason, figures)
 
 
-def exercised():
-    """Sessions in which something was done (``models.is_exercised``)."""
-    steps = StepResult.objects.filter(session=OuterRef("pk"))
-    return Exists(steps.filter(outcome=StepOutcome.DONE)) | ~Exists(steps)
-
-
-def recent_sessions(user):
+def routine_totals(user):
     """
-    The person's sessions in which something was done: the last ``RECENT`` of
-    each routine, newest first, each with its routine's count of them and the
-    first and last start. One query (window functions), its rows bounded by
-    the routines they did, however long their history.
+    The person's ``RoutineTotal`` rows: what the rule reads, kept when their
+    sessions are written. One query, a row per routine they did, however
+    long their history.
     """
-    by_routine = {"partition_by": [F("routine_id")]}
-    return list(
-        CompletedSession.objects.for_user(user)
-        .filter(exercised())
-        .annotate(
-            rank=Window(RowNumber(), order_by=[F("started_at").desc()], **by_routine),
-            routine_count=Window(Count("pk"), **by_routine),
-            routine_first=Window(Min("started_at"), **by_routine),
-            routine_last=Window(Max("started_at"), **by_routine),
-        )
-        .filter(rank__lte=RECENT)
-        .values(
-            "routine_id",
-            "started_at",
-            "pain_before",
-            "pain_after",
-            "routine_count",
-            "routine_first",
-            "routine_last",
-        )
-        .order_by("-started_at")
-    )
+    return list(RoutineTotal.objects.filter(user=user, sessions__gt=0))
 
 
-def level_record(rows, level):
-    """The ``LevelRecord`` of ``level`` from ``recent_sessions()``'s rows."""
+def level_record(totals, level):
+    """The ``LevelRecord`` of ``level`` from the person's ``RoutineTotal`` rows."""
     if level is None:
         return LevelRecord()
-    mine = [row for row in rows if row["routine_id"] == level.pk]
+    # Sessions keep their routine's title as it was (in English).
+    mine = [row for row in totals if row.routine_title == level.title_en]
     if not mine:
         return LevelRecord()
+    row = mine[0]
     return LevelRecord(
-        count=mine[0]["routine_count"],
-        first_at=mine[0]["routine_first"],
-        last_at=mine[0]["routine_last"],
-        recent=tuple((row["pain_before"], row["pain_after"]) for row in mine),
+        count=row.sessions,
+        first_at=row.first_at,
+        last_at=row.last_at,
+        recent=tuple(tuple(pair) for pair in row.recent_pain),
     )
 
 
-def done_on(rows, day):
-    """Whether the newest of ``rows`` started on ``day`` (current time zone)."""
-    return bool(rows) and timezone.localdate(rows[0]["started_at"]) == day
+def done_on(totals, day):
+    """Whether something was done on ``day`` (current time zone), by ``totals``."""
+    return any(
+        row.last_at is not None and timezone.localdate(row.last_at) == day
+        for row in totals
+    )

@@ -323,6 +323,14 @@ class CompletedSessionQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-started_at", "-pk")
 
+    def exercised(self):
+        """Sessions in which something was done (``is_exercised()``)."""
+        steps = StepResult.objects.filter(session=OuterRef("pk"))
+        return self.filter(
+            models.Exists(steps.filter(outcome=StepOutcome.DONE))
+            | ~models.Exists(steps)
+        )
+
     def with_step_counts(self):
         """Steps done, skipped and skipped for safety, counted per session row.
 
@@ -632,6 +640,15 @@ class WeekTotal(models.Model):
     pain_before_count = models.PositiveIntegerField(default=0)
     pain_after_sum = models.PositiveIntegerField(default=0)
     pain_after_count = models.PositiveIntegerField(default=0)
+    # The week's days' counts, Monday first: the dashboard's calendar reads
+    # its twelve weeks from these rows, with their figures.
+    day_0 = models.PositiveIntegerField(default=0)
+    day_1 = models.PositiveIntegerField(default=0)
+    day_2 = models.PositiveIntegerField(default=0)
+    day_3 = models.PositiveIntegerField(default=0)
+    day_4 = models.PositiveIntegerField(default=0)
+    day_5 = models.PositiveIntegerField(default=0)
+    day_6 = models.PositiveIntegerField(default=0)
     streaks = models.JSONField(default=list)
 
     class Meta:
@@ -660,6 +677,10 @@ class WeekTotal(models.Model):
             return None
         return self.pain_after_sum / self.pain_after_count
 
+    def day_count(self, date):
+        """The sessions on ``date``, a day of this week."""
+        return getattr(self, f"day_{date.weekday()}")
+
     def streak(self, target):
         """Weeks in a row, up to this one, with at least ``target`` sessions."""
         return self.streaks[target - 1] if 0 < target <= len(self.streaks) else 0
@@ -673,6 +694,10 @@ def week_streaks(sessions, before):
     ]
 
 
+# The sessions' pain ratings a ``RoutineTotal`` keeps.
+RECENT_KEPT = 3
+
+
 class RoutineTotal(models.Model):
     """Sessions in which something was done, per routine (by the title kept)."""
 
@@ -681,6 +706,12 @@ class RoutineTotal(models.Model):
     )
     routine_title = models.CharField(max_length=120)
     sessions = models.PositiveIntegerField(default=0)
+    # What the level rule (``accounts.levels``) reads, kept with the count:
+    # the first and last of those sessions' starts, and the pain before and
+    # after of the last ``RECENT_KEPT``, newest first, as [before, after].
+    first_at = models.DateTimeField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    recent_pain = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

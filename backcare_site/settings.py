@@ -104,6 +104,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # A signed-in person's Today card, read only where shown.
+                "accounts.today.today",
             ],
         },
     },
@@ -177,9 +179,6 @@ GUIDED_RUN_SAVE_FORM = "accounts.forms.PainNotesForm"
 # Who did which routine last, for the home page's first action: the
 # catalogue keeps no one's sessions, so it asks the app that does.
 LAST_ROUTINE = "accounts.routines.last_routine_id"
-# A signed-in person's Today card on the home page: their plan and level are
-# the accounts app's.
-TODAY_CARD = "accounts.today.today_card"
 
 # Sessions live in the database, so any number of hosts share them and a
 # log-out ends a session on every one at once, whatever the cache does.

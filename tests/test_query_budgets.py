@@ -101,8 +101,7 @@ PERSON_PAGES = {
     "log a session": Budget("/progress/log/", SIGNED_IN, SIGNED_IN),
     "CSV export": Budget("/progress/export.csv", SIGNED_IN, SIGNED_IN),
     "JSON export": Budget("/progress/export.json", SIGNED_IN, SIGNED_IN),
-    # The plan's form lists the levels (a strength routine each).
-    "profile": Budget("/accounts/profile/", SIGNED_IN, 6),
+    "profile": Budget("/accounts/profile/", SIGNED_IN, 4),
     "plan": Budget("/progress/plan/", SIGNED_IN, SIGNED_IN),
     "screening": Budget("/accounts/screening/", SIGNED_IN, 4),
     "password change": Budget("/accounts/password_change/", SIGNED_IN, SIGNED_IN),

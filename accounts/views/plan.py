@@ -7,9 +7,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from exercises.cache import cached_ladder
+
 from .. import levels, services
 from ..forms import LevelForm, PlanForm
-from ..today import strength_ladder
 
 
 def safe_next(request, default):
@@ -68,9 +69,8 @@ def level(request):
         )
     else:
         person = request.user
-        ladder = strength_ladder()
-        rows = levels.recent_sessions(person)
-        record = levels.level_record(rows, levels.level_of(person, ladder))
+        level = levels.level_of(person, cached_ladder())
+        record = levels.level_record(levels.routine_totals(person), level)
         services.level_decline(user=person, count=record.count)
         messages.info(
             request,

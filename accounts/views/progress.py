@@ -136,7 +136,7 @@ class DashboardView(LoginRequiredMixin, TemplateView):
         progress = Progress(request.user, totals=totals)
         return super().get_context_data(
             progress=progress,
-            today=today_of(request),
+            today=today_of(request, totals=progress.routine_totals),
             **kept_context(request),
             **kwargs,
         )

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.levels import LevelRecord, Move, suggestion
-from accounts.today import Rung
+from exercises.cache import Rung
 from exercises.screening import Screening
 
-BEGINNER = Rung(1, "beginner", "Beginner", "about 7 minutes")
-INTERMEDIATE = Rung(2, "intermediate", "Intermediate", "about 4 minutes")
-ADVANCED = Rung(3, "advanced", "Advanced", "about 9 minutes")
+BEGINNER = Rung(1, "beginner", "Beginner", "Beginner", "about 7 minutes")
+INTERMEDIATE = Rung(
+    2, "intermediate", "Intermediate", "Intermediate", "about 4 minutes"
+)
+ADVANCED = Rung(3, "advanced", "Advanced", "Advanced", "about 9 minutes")
 LADDER = [BEGINNER, INTERMEDIATE, ADVANCED]
 START = datetime(2026, 11, 2, 18, tzinfo=ZoneInfo("UTC"))
 CALM = ((3, 3), (4, 3), (2, 3))

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
+from accounts import services
 from accounts.models import User
 from exercises.models import StepOutcome
 from tests.factories import (
@@ -48,6 +49,8 @@ def session_at(person, routine, moment, before=3, after=3):
         pain_after=after,
     )
     StepResultFactory(session=session, order=1, outcome=StepOutcome.DONE)
+    # Written past the services: the person's kept figures are counted anew.
+    services.totals_rebuild(user=person)
     return session
 
 
