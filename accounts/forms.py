@@ -242,13 +242,6 @@ class SessionLogForm(PainNotesForm):
         return self.started_at + timedelta(minutes=self.cleaned_data["minutes"] or 0)
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["weekly_target"]
-        labels = {"weekly_target": _("Weekly target (sessions per week)")}
-
-
 class TimeZoneForm(forms.ModelForm):
     """The profile's time zone section; static/js/timezone.js suggests names."""
 

@@ -26,7 +26,6 @@ from exercises.models import Contraindication, Routine
 from tests.factories import (
     PASSWORD,
     CompletedSessionFactory,
-    RoutineFactory,
     UserFactory,
 )
 from tests.helpers import (
@@ -411,9 +410,9 @@ def profile_case(client, user):
     client.get("/accounts/profile/")
 
     def changed():
-        return User.objects.get(pk=user.pk).weekly_target == 7
+        return User.objects.get(pk=user.pk).time_zone == "Asia/Tokyo"
 
-    return "/accounts/profile/", {"weekly_target": "7"}, changed
+    return "/accounts/profile/", {"time_zone": "Asia/Tokyo"}, changed
 
 
 def screening_case(client, user):
@@ -487,14 +486,13 @@ def doctor_clearance_case(client, user):
 def plan_case(client, user):
     client.force_login(user)
     client.get("/progress/plan/")
-    RoutineFactory(slug="plan-level", level=1)
 
     def changed():
         return User.objects.get(pk=user.pk).plan_days == "6"
 
     return (
         "/progress/plan/",
-        {"days": ["6"], "time": "08:00", "level": "plan-level"},
+        {"days": ["6"], "time": "08:00", "level": "practice"},
         changed,
     )
 
