@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from .models import RoutineTotal
+from .models import RECENT_KEPT, RoutineTotal
 
 # Moving up: this many sessions completed at the level …
 MOVE_UP_SESSIONS = 6
@@ -30,7 +30,8 @@ MOVE_UP_SESSIONS = 6
 MOVE_UP_SPAN = timedelta(days=14)
 # … and in the last RECENT sessions, pain after never more than this above
 # pain before.
-RECENT = 3
+# (Three: the ratings each ``RoutineTotal`` keeps, ``models.RECENT_KEPT``.)
+RECENT = RECENT_KEPT
 PAIN_RISE_TOLERATED = 1
 # Stepping back: a session is a flare when pain after exceeds pain before by
 # FLARE_RISE or more, or reaches FLARE_PAIN of 10; FLARES_TO_STEP_BACK of

@@ -694,7 +694,8 @@ def week_streaks(sessions, before):
     ]
 
 
-# The sessions' pain ratings a ``RoutineTotal`` keeps.
+# The sessions' pain ratings a ``RoutineTotal`` keeps: the last three, as
+# many as the level rule reads (``levels.RECENT``).
 RECENT_KEPT = 3
 
 
