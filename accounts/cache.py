@@ -31,6 +31,7 @@ def progress_stamp(request):
         user.username,
         user.weekly_target,
         user.time_zone,
+        user.plan_stamp,
     )
 
 

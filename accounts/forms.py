@@ -10,12 +10,15 @@ from django.contrib.auth.forms import (
 )
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
+from exercises.cache import cached_ladder
 from exercises.forms import PAIN_ERROR, PAIN_HELP, PainScale
 from exercises.models import Routine
 
+from .levels import level_of
 from .mail import send_later
 from .models import CompletedSession, User, find_time_zone
 
@@ -239,13 +242,6 @@ class SessionLogForm(PainNotesForm):
         return self.started_at + timedelta(minutes=self.cleaned_data["minutes"] or 0)
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["weekly_target"]
-        labels = {"weekly_target": _("Weekly target (sessions per week)")}
-
-
 class TimeZoneForm(forms.ModelForm):
     """The profile's time zone section; static/js/timezone.js suggests names."""
 
@@ -342,3 +338,78 @@ class ScreeningForm(forms.Form):
     def conditions(self):
         """The warnings answered “yes”."""
         return [c for name, c in self.questions.items() if self.cleaned_data[name]]
+
+
+def strength_routines():
+    return Routine.objects.ladder().filter(kind=Routine.Kind.STRENGTH)
+
+
+class PlanForm(forms.Form):
+    """
+    A person's plan: the days of the week, the time of day and the level.
+    Their weekly target becomes the number of days chosen.
+    """
+
+    days = forms.MultipleChoiceField(
+        label=_("Days"),
+        choices=[(str(number), name) for number, name in WEEKDAYS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one day of the week.")},
+    )
+    time = forms.TimeField(
+        label=_("Time of day"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter a time such as 18:00.")},
+    )
+    level = forms.ChoiceField(
+        label=_("Your level"),
+        help_text=_("The routine you do on your planned days."),
+    )
+
+    def __init__(self, *args, ladder=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(rung.slug, rung.title) for rung in ladder]
+
+    @classmethod
+    def of(cls, user, data=None):
+        """The form of ``user``'s plan; the levels from the catalogue's cache."""
+        ladder = cached_ladder()
+        level = level_of(user, ladder)
+        initial = {
+            "days": [str(day) for day in user.planned_weekdays],
+            "time": user.plan_time,
+            "level": level.slug if level else None,
+        }
+        return cls(data, initial=initial, ladder=ladder)
+
+    def clean_level(self):
+        routine = strength_routines().filter(slug=self.cleaned_data["level"]).first()
+        if routine is None:
+            raise forms.ValidationError(
+                _("That routine is no longer in BackCare."), code="no_routine"
+            )
+        return routine
+
+    @property
+    def plan_days(self):
+        return "".join(sorted(self.cleaned_data["days"]))
+
+
+class LevelForm(forms.Form):
+    """Accepting a suggested routine as one's level, or saying “not yet”."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+    answer = forms.ChoiceField(choices=[(ACCEPT, ACCEPT), (DECLINE, DECLINE)])
+    routine = forms.ModelChoiceField(
+        queryset=strength_routines(), to_field_name="slug", required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == self.ACCEPT and not data.get("routine"):
+            raise forms.ValidationError(
+                _("That routine is no longer in BackCare."), code="no_routine"
+            )
+        return data

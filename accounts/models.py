@@ -1,5 +1,5 @@
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import cache
 from itertools import groupby
 from operator import itemgetter
@@ -84,6 +84,22 @@ def default_time_zone():
     return settings.TIME_ZONE
 
 
+# A plan's days: Python's weekday numbers (Monday 0), as digits in order.
+DEFAULT_PLAN_DAYS = "024"
+DEFAULT_PLAN_TIME = time(18, 0)
+
+
+def validate_plan_days(value):
+    if (
+        not value
+        or any(day not in "0123456" for day in value)
+        or (len(set(value)) != len(value))
+    ):
+        raise ValidationError(
+            _("Choose at least one day of the week."), code="no_plan_days"
+        )
+
+
 class User(AbstractUser):
     """The person using BackCare; custom from the first migration, as Django advises."""
 
@@ -138,6 +154,34 @@ class User(AbstractUser):
         default=settings.LANGUAGE_CODE,
         help_text=_("The language of the person's pages and e-mails."),
     )
+    plan_days = models.CharField(
+        _("planned days"),
+        max_length=7,
+        default=DEFAULT_PLAN_DAYS,
+        validators=[validate_plan_days],
+        help_text=_("The days of the week the person means to exercise."),
+    )
+    plan_time = models.TimeField(_("planned time"), default=DEFAULT_PLAN_TIME)
+    # None: the ladder's first strength routine, the beginner's.
+    level = models.ForeignKey(
+        Routine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("level"),
+        help_text=_("The routine of the ladder the person does now."),
+    )
+    level_declined_at = models.PositiveIntegerField(
+        _("suggestion declined at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The sessions done at the level when the person said “not yet” to a "
+            "change of level: asked again a few sessions later."
+        ),
+    )
+    plan_chosen_at = models.DateTimeField(_("plan chosen at"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         constraints = [
@@ -155,6 +199,34 @@ class User(AbstractUser):
         if self.time_zone not in time_zone_names():
             return timezone.get_default_timezone()
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def planned_weekdays(self):
+        """The planned days as weekday numbers, Monday 0."""
+        return sorted({int(day) for day in self.plan_days if day in "0123456"})
+
+    def planned_on(self, date):
+        return date.weekday() in self.planned_weekdays
+
+    def next_planned_day(self, after):
+        """The first planned date after ``after`` (within a week), or None."""
+        for ahead in range(1, 8):
+            day = after + timedelta(days=ahead)
+            if self.planned_on(day):
+                return day
+        return None
+
+    @property
+    def plan_stamp(self):
+        """What a kept page showing the plan depends on, as plain values."""
+        return (
+            self.plan_days,
+            self.plan_time.isoformat(),
+            self.level_id,
+            self.level_declined_at,
+            self.screening_answered_at,
+            self.doctor_cleared_on,
+        )
 
     def personal_data(self):
         """
@@ -174,6 +246,11 @@ class User(AbstractUser):
                 "last_login": iso(self.last_login, zone),
             },
             "weekly_target": self.weekly_target,
+            "plan": {
+                "days": self.planned_weekdays,
+                "time": self.plan_time.isoformat(),
+                "level": self.level.slug if self.level_id else None,
+            },
             "time_zone": zone.key,
             "language": self.language,
             "health_data_consent_at": iso(self.health_data_consent_at, zone),
@@ -245,6 +322,14 @@ class CompletedSessionQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-started_at", "-pk")
+
+    def exercised(self):
+        """Sessions in which something was done (``is_exercised()``)."""
+        steps = StepResult.objects.filter(session=OuterRef("pk"))
+        return self.filter(
+            models.Exists(steps.filter(outcome=StepOutcome.DONE))
+            | ~models.Exists(steps)
+        )
 
     def with_step_counts(self):
         """Steps done, skipped and skipped for safety, counted per session row.
@@ -555,6 +640,15 @@ class WeekTotal(models.Model):
     pain_before_count = models.PositiveIntegerField(default=0)
     pain_after_sum = models.PositiveIntegerField(default=0)
     pain_after_count = models.PositiveIntegerField(default=0)
+    # The week's days' counts, Monday first: the dashboard's calendar reads
+    # its twelve weeks from these rows, with their figures.
+    day_0 = models.PositiveIntegerField(default=0)
+    day_1 = models.PositiveIntegerField(default=0)
+    day_2 = models.PositiveIntegerField(default=0)
+    day_3 = models.PositiveIntegerField(default=0)
+    day_4 = models.PositiveIntegerField(default=0)
+    day_5 = models.PositiveIntegerField(default=0)
+    day_6 = models.PositiveIntegerField(default=0)
     streaks = models.JSONField(default=list)
 
     class Meta:
@@ -583,6 +677,10 @@ class WeekTotal(models.Model):
             return None
         return self.pain_after_sum / self.pain_after_count
 
+    def day_count(self, date):
+        """The sessions on ``date``, a day of this week."""
+        return getattr(self, f"day_{date.weekday()}")
+
     def streak(self, target):
         """Weeks in a row, up to this one, with at least ``target`` sessions."""
         return self.streaks[target - 1] if 0 < target <= len(self.streaks) else 0
@@ -596,6 +694,11 @@ def week_streaks(sessions, before):
     ]
 
 
+# The sessions' pain ratings a ``RoutineTotal`` keeps: the last three, as
+# many as the level rule reads (``levels.RECENT``).
+RECENT_KEPT = 3
+
+
 class RoutineTotal(models.Model):
     """Sessions in which something was done, per routine (by the title kept)."""
 
@@ -604,6 +707,12 @@ class RoutineTotal(models.Model):
     )
     routine_title = models.CharField(max_length=120)
     sessions = models.PositiveIntegerField(default=0)
+    # What the level rule (``accounts.levels``) reads, kept with the count:
+    # the first and last of those sessions' starts, and the pain before and
+    # after of the last ``RECENT_KEPT``, newest first, as [before, after].
+    first_at = models.DateTimeField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
+    recent_pain = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

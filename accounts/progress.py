@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from exercises.durations import format_duration
 from exercises.models import Routine, StepOutcome
 
-from .models import DayTotal, ProgressTotal, RoutineTotal, WeekTotal, is_exercised
+from .models import ProgressTotal, RoutineTotal, WeekTotal, is_exercised
 
 WEEKS = 12
 CHART_WIDTH = 360
@@ -44,6 +44,7 @@ WEEK_FIGURES = (
     "pain_before_count",
     "pain_after_sum",
     "pain_after_count",
+    *(f"day_{weekday}" for weekday in range(7)),
 )
 
 
@@ -121,6 +122,7 @@ class Tally:
         self.days[day] += sign
         week = self.weeks[start_of_week(day)]
         week["sessions"] += sign
+        week[f"day_{day.weekday()}"] += sign
         for name in ("pain_before", "pain_after"):
             rating = getattr(session, name)
             if rating is not None:
@@ -213,16 +215,13 @@ class Progress:
     def calendar(self):
         """Twelve weeks of days, as rows of seven (Monday first), oldest week first."""
         first = self.first_day
-        counts = dict(
-            DayTotal.objects.filter(
-                user=self.user, date__gte=first, date__lte=self.today
-            ).values_list("date", "sessions")
-        )
+        weeks = self.weeks_with_sessions
         days = (first + timedelta(days=n) for n in range(WEEKS * 7))
         return [
-            Day(day, counts.get(day, 0), (day - first).days // 7)
+            Day(day, row.day_count(day) if row else 0, (day - first).days // 7)
             for day in days
             if day <= self.today
+            for row in [weeks.get(start_of_week(day))]
         ]
 
     @property
@@ -300,9 +299,13 @@ class Progress:
         return self.totals.skipped_for_safety
 
     @cached_property
-    def per_routine(self):
-        """Sessions per routine, each named in the active language if it still exists."""
-        rows = (
+    def routine_totals(self):
+        """
+        The person's ``RoutineTotal`` rows, most sessions first, each with
+        ``title``, its routine's title in the active language if it still
+        exists: the figures per routine, and what Today reads of their level.
+        """
+        return list(
             RoutineTotal.objects.filter(user=self.user, sessions__gt=0)
             .annotate(
                 title=Coalesce(
@@ -314,7 +317,14 @@ class Progress:
             )
             .order_by("-sessions", "routine_title")
         )
-        return [{"routine_title": row.title, "count": row.sessions} for row in rows]
+
+    @property
+    def per_routine(self):
+        """Sessions per routine, each named in the active language if it still exists."""
+        return [
+            {"routine_title": row.title, "count": row.sessions}
+            for row in self.routine_totals
+        ]
 
     @property
     def has_pain_data(self):

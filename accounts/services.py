@@ -14,13 +14,16 @@ from django.utils import timezone, translation
 from exercises.models import Contraindication, Exercise, Routine
 
 from .models import (
+    RECENT_KEPT,
     BrowserSession,
     CompletedSession,
     DayTotal,
     ProgressTotal,
     RoutineTotal,
     StepResult,
+    User,
     WeekTotal,
+    is_exercised,
     week_streaks,
 )
 from .progress import Tally
@@ -213,6 +216,34 @@ def user_time_zone_update(*, user, time_zone):
     totals_rebuild(user=user)
 
 
+def plan_update(*, user, days, time, level):
+    """
+    The person's plan: their days (weekday digits), time and level, and their
+    weekly target, the number of days. Their own columns only, not a copy of
+    the whole row.
+    """
+    fields = {
+        "plan_days": days,
+        "plan_time": time,
+        "level": level,
+        "weekly_target": len(days),
+        "plan_chosen_at": timezone.now(),
+    }
+    if level.pk != user.level_id:
+        fields["level_declined_at"] = None
+    User.objects.filter(pk=user.pk).update(**fields)
+
+
+def level_update(*, user, level):
+    """The person accepted ``level`` (a strength routine) as theirs."""
+    User.objects.filter(pk=user.pk).update(level=level, level_declined_at=None)
+
+
+def level_decline(*, user, count):
+    """The person said “not yet” with ``count`` sessions done at their level."""
+    User.objects.filter(pk=user.pk).update(level_declined_at=count)
+
+
 def totals_get(*, user, totals=None):
     """
     The person's ``ProgressTotal`` (``totals`` when the row was read already),
@@ -287,6 +318,7 @@ def totals_rebuild(*, user):
         for title, count in tally.routines.items()
         if count
     )
+    _routine_ends_update(user, [t for t, count in tally.routines.items() if count])
     totals.time_zone = zone.key
     totals.recorded = tally.recorded
     totals.sessions = tally.sessions
@@ -340,6 +372,15 @@ def _totals_count(user, totals, added, removed):
         "routine_title",
         {title: {"sessions": n} for title, n in tally.routines.items()},
     )
+    # A session updated counts nothing more, but its ratings may have changed.
+    _routine_ends_update(
+        user,
+        {
+            session.routine_title
+            for session, outcomes in (*added, *removed)
+            if is_exercised(outcomes)
+        },
+    )
     totals.recorded += tally.recorded
     totals.sessions += tally.sessions
     totals.time += tally.time
@@ -384,6 +425,35 @@ def _rows_add(model, user, key, changes):
     model.objects.bulk_update(kept, fields)
     model.objects.bulk_create(row for row in made if row.sessions)
     return list(changes)
+
+
+def _routine_ends_update(user, titles):
+    """
+    Keep anew, on the person's ``RoutineTotal`` of each of ``titles``, the
+    first and last start of its sessions in which something was done and the
+    pain ratings of the last ``RECENT_KEPT``: two queries a routine, each
+    bounded (a LIMIT on the sessions of that routine, newest or oldest first).
+    """
+    rows = RoutineTotal.objects.filter(user=user, routine_title__in=list(titles))
+    changed = []
+    for row in rows:
+        sessions = CompletedSession.objects.for_user(user).exercised()
+        sessions = sessions.filter(routine_title=row.routine_title)
+        recent = list(
+            sessions.newest_first().values_list(
+                "started_at", "pain_before", "pain_after"
+            )[:RECENT_KEPT]
+        )
+        first = (
+            sessions.order_by("started_at", "pk")
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        row.first_at = first
+        row.last_at = recent[0][0] if recent else None
+        row.recent_pain = [[before, after] for _, before, after in recent]
+        changed.append(row)
+    RoutineTotal.objects.bulk_update(changed, ["first_at", "last_at", "recent_pain"])
 
 
 def _streaks_update(user, first, last):

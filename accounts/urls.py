@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, export, progress
+from .views import account, export, plan, progress
 
 app_name = "accounts"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     ),
     path("privacy/", account.PrivacyView.as_view(), name="privacy"),
     path("progress/", progress.DashboardView.as_view(), name="dashboard"),
+    path("progress/plan/", plan.plan, name="plan"),
+    path("progress/plan/level/", plan.level, name="level"),
     path("progress/history/", progress.HistoryView.as_view(), name="history"),
     path("progress/log/", progress.session_log, name="log"),
     path("progress/sessions/<int:pk>/", progress.session_detail, name="session"),

@@ -38,7 +38,10 @@ The public API:
 import hashlib
 import importlib.metadata
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import wraps
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,7 +58,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.html import escape
 
-from .models import CatalogueVersion
+from .models import CatalogueVersion, Routine, RoutineStep, estimated_time_of
 from .pages import ExercisePage, GuidePages, RoutinePage
 from .plan import RoutinePlan
 
@@ -464,3 +467,65 @@ def kept_view(stamp, *, query=()):
         return wrapped
 
     return decorate
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A strength routine of the ladder, as a person's plan shows it."""
+
+    pk: int
+    slug: str
+    title: str
+    # The English title, the one a person's sessions keep.
+    title_en: str
+    estimated_time: str
+
+
+def ladder_of(routines):
+    """
+    The strength routines with steps among ``routines`` (pairs of a routine
+    and its steps, in the ladder's order), as ``Rung``s.
+    """
+    rungs = []
+    for routine, steps in routines:
+        if routine.kind != Routine.Kind.STRENGTH or not steps:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            title_en = routine.title
+        rungs.append(
+            Rung(
+                routine.pk,
+                routine.slug,
+                routine.title,
+                title_en,
+                estimated_time_of(steps, routine.steps_are_alternatives),
+            )
+        )
+    return rungs
+
+
+def cached_ladder(routines=None):
+    """
+    The ladder's strength routines as ``Rung``s, from the cache: built from
+    ``routines`` (the ladder, steps fetched: the home page has them) when
+    given, or else in one query.
+    """
+
+    def build():
+        if routines is not None:
+            return ladder_of((routine, routine.steps.all()) for routine in routines)
+        # One query: the strength routines' steps, each with its routine, in
+        # the ladder's order (``RoutineQuerySet.ladder``).
+        steps = (
+            RoutineStep.objects.filter(routine__kind=Routine.Kind.STRENGTH)
+            .select_related("routine")
+            .order_by("routine__level", "routine__title", "routine_id", "order")
+        )
+        return ladder_of(
+            (group[0].routine, group)
+            for group in (
+                list(g) for _, g in groupby(steps, key=attrgetter("routine_id"))
+            )
+        )
+
+    return cached("ladder", "strength", build)

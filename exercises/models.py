@@ -429,16 +429,21 @@ class Routine(models.Model):
         Steps that are alternatives take as long as the one picked: from the
         quickest one's shortest to the slowest one's longest.
         """
-        times = [step.estimated_seconds for step in self.steps.all()]
-        if not times:
-            return ""
-        if self.steps_are_alternatives:
-            shortest = min(low for low, _ in times)
-            longest = max(high for _, high in times)
-        else:
-            shortest = sum(low for low, _ in times)
-            longest = sum(high for _, high in times)
-        return about_minutes(shortest, longest)
+        return estimated_time_of(self.steps.all(), self.steps_are_alternatives)
+
+
+def estimated_time_of(steps, alternatives=False):
+    """A routine's ``estimated_time`` from its ``steps`` (fetched already)."""
+    times = [step.estimated_seconds for step in steps]
+    if not times:
+        return ""
+    if alternatives:
+        shortest = min(low for low, _ in times)
+        longest = max(high for _, high in times)
+    else:
+        shortest = sum(low for low, _ in times)
+        longest = sum(high for _, high in times)
+    return about_minutes(shortest, longest)
 
 
 def next_routine(ladder, last_id=None):

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.views.decorators.cache import cache_control
@@ -12,6 +13,7 @@ from django.views.generic import ListView, TemplateView
 from .cache import (
     cached_exercise_page,
     cached_guide,
+    cached_ladder,
     cached_plan,
     cached_routine_page,
     kept_for_visitors,
@@ -43,12 +45,21 @@ class HomeView(ListView):
     queryset = Routine.objects.ladder().with_exercises()
 
     def get_context_data(self, **kwargs):
+        # The ladder, fetched already, kept for whoever reads it next: a
+        # signed-in person's Today card (a context processor of the app that
+        # keeps plans) reads it from the cache.
+        cached_ladder(self.object_list)
         # A visitor's page is cached for every visitor: only a signed-in
-        # person's own page offers their last routine.
+        # person's own page offers their Today card (``today``, when the
+        # context processors give one), or else their last routine, read
+        # only then.
+        routines, request = self.object_list, self.request
         return super().get_context_data(
             general_warnings=Contraindication.objects.general(),
-            screening=screening_for(self.request),
-            next_routine=next_routine(self.object_list, last_routine_id(self.request)),
+            screening=screening_for(request),
+            next_routine=SimpleLazyObject(
+                lambda: next_routine(routines, last_routine_id(request))
+            ),
             **kwargs,
         )
 

@@ -23,7 +23,11 @@ from django.utils import timezone
 
 from accounts.models import CompletedSession
 from exercises.models import Contraindication, Routine
-from tests.factories import PASSWORD, CompletedSessionFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    CompletedSessionFactory,
+    UserFactory,
+)
 from tests.helpers import (
     html,
     is_signed_in,
@@ -90,6 +94,8 @@ ACCESS = {
     "accounts:profile": Route(SIGNED_IN, 200, True),
     "accounts:screening": Route(SIGNED_IN, 200, True),
     "accounts:doctor_clearance": Route(SIGNED_IN, 405, True),
+    "accounts:plan": Route(SIGNED_IN, 200, True),
+    "accounts:level": Route(SIGNED_IN, 405, True),
     "accounts:delete": Route(SIGNED_IN, 405, True),
     "password_change": Route(SIGNED_IN, 200, True),
     "password_change_done": Route(SIGNED_IN, 200, False),
@@ -404,9 +410,9 @@ def profile_case(client, user):
     client.get("/accounts/profile/")
 
     def changed():
-        return User.objects.get(pk=user.pk).weekly_target == 7
+        return User.objects.get(pk=user.pk).time_zone == "Asia/Tokyo"
 
-    return "/accounts/profile/", {"weekly_target": "7"}, changed
+    return "/accounts/profile/", {"time_zone": "Asia/Tokyo"}, changed
 
 
 def screening_case(client, user):
@@ -477,6 +483,30 @@ def doctor_clearance_case(client, user):
     return "/accounts/doctor-clearance/", {"cleared": "on"}, changed
 
 
+def plan_case(client, user):
+    client.force_login(user)
+    client.get("/progress/plan/")
+
+    def changed():
+        return User.objects.get(pk=user.pk).plan_days == "6"
+
+    return (
+        "/progress/plan/",
+        {"days": ["6"], "time": "08:00", "level": "practice"},
+        changed,
+    )
+
+
+def level_case(client, user):
+    client.force_login(user)
+    client.get("/progress/")
+
+    def changed():
+        return User.objects.get(pk=user.pk).level_declined_at is not None
+
+    return "/progress/plan/level/", {"answer": "decline"}, changed
+
+
 def logout_case(client, user):
     client.force_login(user)
     client.get("/progress/")
@@ -532,6 +562,8 @@ CSRF_CASES = {
     "exercises:guide_step": guide_step_case,
     "accounts:guided_save": guided_save_case,
     "accounts:doctor_clearance": doctor_clearance_case,
+    "accounts:plan": plan_case,
+    "accounts:level": level_case,
     "logout": logout_case,
     "password_reset": password_reset_case,
     "password_change": password_change_case,

@@ -490,23 +490,33 @@ def test_session_edit_fuzz(signed_in, user, data):
 
 @FUZZ
 @given(data=st.data())
-def test_profile_fuzz(signed_in, user, data):
+def test_plan_fuzz(signed_in, user, catalogue, data):
+    """The plan and the weekly target (its number of days) change together or not at all."""
     fields, all_valid = draw_fields(
-        data, {"weekly_target": st.integers(min_value=1, max_value=14).map(str)}
+        data,
+        {
+            "days": st.lists(
+                st.sampled_from("0123456"), min_size=1, max_size=7, unique=True
+            ),
+            "time": st.sampled_from(["06:00", "07:30", "18:00", "23:59"]),
+            "level": st.sampled_from(["beginner", "intermediate", "advanced"]),
+        },
     )
-    was = User.objects.get(pk=user.pk).weekly_target
+    was = User.objects.filter(pk=user.pk).values_list("plan_days", "weekly_target")[0]
 
-    response = signed_in.post("/accounts/profile/", fields)
+    response = signed_in.post("/progress/plan/", fields)
 
-    assert_answered(response, "weekly_target")
-    now = User.objects.get(pk=user.pk).weekly_target
+    assert_answered(response, "days", "time", "level")
+    days, target = User.objects.filter(pk=user.pk).values_list(
+        "plan_days", "weekly_target"
+    )[0]
     if response.status_code == 302:
-        assert 1 <= now <= 14
+        assert 1 <= target == len(days) <= 7
     else:
-        assert now == was
+        assert (days, target) == was
     if all_valid:
         assert response.status_code == 302
-        assert now == int(fields["weekly_target"])
+        assert days == "".join(sorted(fields["days"]))
 
 
 # Screening
@@ -660,7 +670,11 @@ def test_guided_save_fuzz(client, user, catalogue, data):
     elif response.status_code == 302:
         assert rows() == (before[0] + 1, before[1] + BEGINNER_STEPS)
         session = CompletedSession.objects.latest("pk")
-        assert response.url == session.get_absolute_url()
+        # The first session of someone without a plan offers the plan first.
+        assert response.url in (
+            session.get_absolute_url(),
+            f"/progress/plan/?next={session.get_absolute_url()}",
+        )
         assert session.user == user
         assert session.notes == fields.get("notes", "").strip()
         if gate_pain:
@@ -763,7 +777,8 @@ FORM_POSTS = [
     (SAVE_URL, ["pain_before", "pain_after", "notes"], True),
     (LOG_URL, ["date", "routine", "minutes", "notes", "client_token"], True),
     ("/progress/sessions/{pk}/", ["pain_before", "pain_after", "notes"], True),
-    ("/accounts/profile/", ["weekly_target"], True),
+    ("/accounts/profile/", ["time_zone"], True),
+    ("/progress/plan/", ["days", "time", "level", "next"], True),
     ("/accounts/screening/", ["condition_{pk}", "from"], True),
 ]
 
@@ -830,7 +845,10 @@ NUL_FIELDS = [
     ("log", "client_token"),
     ("edit", "pain_after"),
     ("edit", "notes"),
-    ("profile", "weekly_target"),
+    ("profile", "time_zone"),
+    ("plan", "days"),
+    ("plan", "time"),
+    ("plan", "level"),
     ("screening", "condition"),
     ("save", "pain_before"),
     ("save", "notes"),
@@ -871,7 +889,11 @@ def test_a_nul_byte_in_any_field_answers_400(client, user, ladder, form, name):
             },
         ),
         "edit": (session.get_absolute_url(), {"pain_after": "2", "notes": "fine"}),
-        "profile": ("/accounts/profile/", {"weekly_target": "4"}),
+        "profile": ("/accounts/profile/", {"time_zone": "Asia/Tokyo"}),
+        "plan": (
+            "/progress/plan/",
+            {"days": "1", "time": "07:30", "level": "beginner"},
+        ),
         "screening": ("/accounts/screening/", {"condition": "no"}),
         "save": (SAVE_URL, {"pain_before": "4", "notes": "fine"}),
         "step": (f"{GATE_URL}1/", {"action": "done", "seconds": "60"}),

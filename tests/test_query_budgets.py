@@ -102,6 +102,7 @@ PERSON_PAGES = {
     "CSV export": Budget("/progress/export.csv", SIGNED_IN, SIGNED_IN),
     "JSON export": Budget("/progress/export.json", SIGNED_IN, SIGNED_IN),
     "profile": Budget("/accounts/profile/", SIGNED_IN, 4),
+    "plan": Budget("/progress/plan/", SIGNED_IN, SIGNED_IN),
     "screening": Budget("/accounts/screening/", SIGNED_IN, 4),
     "password change": Budget("/accounts/password_change/", SIGNED_IN, SIGNED_IN),
     "password changed": Budget("/accounts/password_change/done/", SIGNED_IN, SIGNED_IN),
@@ -327,6 +328,7 @@ POST_ONLY = {
     "accounts:delete",
     "accounts:doctor_clearance",
     "accounts:guided_save",
+    "accounts:level",
 }
 # Bytes, not text: tests/backcare_site/test_pwa.py counts its queries (none).
 NOT_TEXT = {"favicon"}

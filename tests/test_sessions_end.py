@@ -447,6 +447,10 @@ def test_a_person_deactivated_is_refused_at_the_next_request_on_every_worker(
 # --- 3. No save writes back an old copy of the person's row --------------------
 
 
+# The profile's own form is the time zone's: each save writes that column.
+ZONES_SAVED = ("Europe/London", "Asia/Tokyo", "America/New_York")
+
+
 def screening_answers():
     return {
         f"condition_{warning.pk}": "no"
@@ -499,7 +503,7 @@ def test_no_save_by_the_person_writes_back_an_old_copy_of_their_row(
         for n in range(rounds):
             saved = browser.post(
                 "/accounts/profile/",
-                {"weekly_target": 4 + n % 3, "csrfmiddlewaretoken": token},
+                {"time_zone": ZONES_SAVED[n % 3], "csrfmiddlewaretoken": token},
             )
             saves.append(("profile", saved.status, saved.location))
             if n % 3 == 0:
@@ -541,7 +545,8 @@ def test_with_redis_stopped_no_page_answers_500(server, redis):
         statuses[
             "profile save",
             browser.post(
-                "/accounts/profile/", {"weekly_target": 5, "csrfmiddlewaretoken": token}
+                "/accounts/profile/",
+                {"time_zone": "Asia/Tokyo", "csrfmiddlewaretoken": token},
             ).status,
         ] += 1
         for path in ("/accounts/screening/", "/accounts/signup/", "/privacy/"):
@@ -558,7 +563,7 @@ def test_with_redis_stopped_no_page_answers_500(server, redis):
         redis.disturbed = time.monotonic()
     failures = {key: n for key, n in statuses.items() if key[1] >= 500}
     assert failures == {}, statuses
-    assert User.objects.get(username="outage_person").weekly_target == 5
+    assert User.objects.get(username="outage_person").time_zone == "Asia/Tokyo"
 
 
 # --- 5. Two people never see each other's page --------------------------------
@@ -623,7 +628,8 @@ def test_two_people_never_see_each_others_name_token_or_data(server):
         assert len(tokens[name]) >= INTERLEAVED // 10
         for token in tokens[name][::10]:
             saved = client.post(
-                "/accounts/profile/", {"weekly_target": 3, "csrfmiddlewaretoken": token}
+                "/accounts/profile/",
+                {"time_zone": "Europe/London", "csrfmiddlewaretoken": token},
             )
             if saved.status != 302:
                 refused.append((name, saved.status))

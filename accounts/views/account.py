@@ -1,6 +1,6 @@
 """
 Being a person on BackCare: signing up and in, resetting a password, the
-profile (weekly target, time zone, screening, deletion), the doctor's
+profile (plan, time zone, screening, deletion), the doctor's
 clearance and the privacy page.
 """
 
@@ -27,7 +27,7 @@ from ..forms import (
     DeleteAccountForm,
     LaterPasswordResetForm,
     LoginForm,
-    ProfileForm,
+    PlanForm,
     ScreeningForm,
     SignupForm,
     TimeZoneForm,
@@ -125,7 +125,7 @@ def screening_form(request, data=None):
 
 def render_profile(request, status=200, **forms):
     context = {
-        "form": ProfileForm(instance=request.user),
+        "plan_form": PlanForm.of(request.user),
         "time_zone_form": TimeZoneForm(instance=request.user),
         "screening_form": screening_form(request),
         "delete_form": DeleteAccountForm(user=request.user),
@@ -139,14 +139,9 @@ def render_profile(request, status=200, **forms):
 def profile(request):
     if request.method == "GET":
         return render_profile(request)
-    if "time_zone" in request.POST:
-        return time_zone_update(request)
-    form = ProfileForm(request.POST, instance=request.user)
-    if form.is_valid():
-        form.save()
-        messages.success(request, _("Your weekly target was saved."))
-        return redirect("accounts:profile")
-    return render_profile(request, status=400, form=form)
+    # The weekly target is the plan's number of days (``plan``): the
+    # profile's own form is the time zone's.
+    return time_zone_update(request)
 
 
 def time_zone_update(request):

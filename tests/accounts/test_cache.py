@@ -240,13 +240,15 @@ def test_figures_counted_anew_show_at_once(alex):
     assert "Echo lifts: 1" in text(html(client.get("/progress/")))
 
 
-def test_a_weekly_target_change_shows_at_once(alex):
+def test_a_weekly_target_change_shows_at_once(alex, practice):
     alex, _ = alex
     client, laptop = device(alex), device(alex)
     miss_then_hit(client, "/progress/")
     assert "1 of 3" in text(html(client.get("/progress/")))
 
-    response = laptop.post("/accounts/profile/", {"weekly_target": 5})
+    # The plan sets the weekly target: its number of days.
+    plan = {"days": ["0", "1", "2", "3", "4"], "time": "18:00", "level": "practice"}
+    response = laptop.post("/progress/plan/", plan)
     assert response.status_code == 302
 
     assert "1 of 5" in text(html(client.get("/progress/")))

@@ -54,12 +54,13 @@ def kept(user):
                 "pain_before_count",
                 "pain_after_sum",
                 "pain_after_count",
+                *(f"day_{weekday}" for weekday in range(7)),
                 "streaks",
             )
         ),
         "routines": sorted(
             RoutineTotal.objects.filter(user=user).values_list(
-                "routine_title", "sessions"
+                "routine_title", "sessions", "first_at", "last_at", "recent_pain"
             )
         ),
     }
@@ -259,6 +260,41 @@ def test_kept_totals_equal_a_rebuild_and_the_whole_history(zone, target, operati
     services.totals_rebuild(user=user)
     assert before == kept(user)
     assert approx(shown(progress)) == approx(aggregated(user, TODAY))
+    assert routine_ends(user) == routine_ends_of_the_whole_history(user)
+
+
+def routine_ends(user):
+    """What each routine's kept row holds for the level rule."""
+    return {
+        row.routine_title: (row.first_at, row.last_at, row.recent_pain)
+        for row in RoutineTotal.objects.filter(user=user)
+    }
+
+
+def routine_ends_of_the_whole_history(user):
+    """The same, from every session in which something was done."""
+    sessions = sorted(
+        (
+            session
+            for session in CompletedSession.objects.for_user(user).prefetch_related(
+                "steps"
+            )
+            if session.is_exercised
+        ),
+        key=lambda session: (session.started_at, session.pk),
+        reverse=True,
+    )
+    ends = {}
+    for session in sessions:
+        first, last, recent = ends.get(session.routine_title, (None, None, []))
+        if len(recent) < 3:
+            recent = [*recent, [session.pain_before, session.pain_after]]
+        ends[session.routine_title] = (
+            session.started_at,
+            last or session.started_at,
+            recent,
+        )
+    return ends
 
 
 def test_a_streak_longer_than_the_dashboards_twelve_weeks(db):

@@ -59,6 +59,7 @@ class RefusedForm:
     field: str | re.Pattern
     fill: dict = field(default_factory=dict)
     tick: list = field(default_factory=list)
+    untick: list = field(default_factory=list)
     signed_in: bool = False
     # Sent as a browser without form checks would send it (or a hand-made
     # POST): the server's answer is what is tried.
@@ -72,6 +73,8 @@ class RefusedForm:
             page.get_by_label(label).fill(value)
         for label in self.tick:
             page.get_by_label(label).check()
+        for label in self.untick:
+            page.get_by_label(label, exact=True).uncheck()
         if self.unchecked:
             skip_browser_checks(page)
         page.get_by_role("button", name=self.button).click()
@@ -118,11 +121,12 @@ REFUSED_FORMS = {
     "log_empty": RefusedForm(
         "/progress/log/", "Log session", "id_routine", signed_in=True
     ),
-    "weekly_target": RefusedForm(
+    # The plan sets the weekly target (its number of days): none chosen.
+    "plan_without_a_day": RefusedForm(
         "/accounts/profile/",
-        "Save target",
-        "id_weekly_target",
-        fill={"Weekly target (sessions per week)": "99"},
+        "Save plan",
+        "id_days_0",
+        untick=["Monday", "Wednesday", "Friday"],
         signed_in=True,
     ),
     "screening_unanswered": RefusedForm(

@@ -1,33 +1,34 @@
-"""The home page's first screen on a phone: one clear action, with its time."""
+"""
+The home page's first screen on a phone: one clear action, with its time; for
+a signed-in person, the Today card's.
+"""
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from exercises.models import Routine
 from tests.browser.flows import sign_in
-from tests.factories import CompletedSessionFactory, UserFactory
+from tests.factories import UserFactory
 
 
-@pytest.fixture
-def last_routine(settings):
-    """The site as settings.py names the accounts app's reader of a person's last routine."""
-    settings.LAST_ROUTINE = "accounts.routines.last_routine_id"
-
-
-def assert_first_screen_action(page, name, time):
+def assert_first_screen_action(page, name, time, *, label=None):
     """The one primary action, whole within the first 360×800 screen, names
-    ``name`` and ``time``, and leads to the routine's safety check."""
+    ``name`` and ``time`` (or reads ``label``, ``time`` shown above it), and
+    one tap on it leads to the routine's safety check."""
     page.goto("/")
     assert page.evaluate("window.scrollY") == 0
     actions = page.locator("[data-primary-action]")
     expect(actions).to_have_count(1)
     action = actions.first
     expect(action).to_be_visible()
-    expect(action).to_have_text(
-        re.compile(rf"^\s*Start the {name} routine\s+{time}\s*$")
-    )
+    if label is None:
+        expect(action).to_have_text(
+            re.compile(rf"^\s*Start the {name} routine\s+{time}\s*$")
+        )
+    else:
+        expect(action).to_have_text(label)
+        expect(page.locator("[data-today]")).to_contain_text(time)
     box = action.bounding_box()
     viewport = page.viewport_size
     assert box["x"] >= 0 and box["y"] >= 0, box
@@ -48,13 +49,19 @@ def test_a_visitor_on_a_phone_is_offered_the_beginner_routine(phone_page, catalo
     assert_first_screen_action(phone_page, "beginner", "About 7 minutes")
 
 
-def test_a_person_on_a_phone_is_offered_the_routine_they_did_last(
-    phone_page, catalogue, last_routine
-):
-    person = UserFactory(username="robin")
-    CompletedSessionFactory(
-        user=person, routine=Routine.objects.get(slug="intermediate")
+def test_a_person_on_a_phone_starts_today_from_the_today_card(phone_page, catalogue):
+    # Every day planned, at the intermediate level: today is a planned day.
+    person = UserFactory(
+        username="robin",
+        plan_days="0123456",
+        level=Routine.objects.get(slug="intermediate"),
     )
     sign_in(phone_page, person)
 
-    assert_first_screen_action(phone_page, "intermediate", "About 4 minutes")
+    phone_page.goto("/")
+    expect(phone_page.locator("[data-today] h2")).to_have_text(
+        "Today: Intermediate routine"
+    )
+    assert_first_screen_action(
+        phone_page, "intermediate", "About 4 minutes", label="Start"
+    )

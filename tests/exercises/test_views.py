@@ -1521,6 +1521,8 @@ def test_two_people_with_the_same_answers_each_get_their_own_page(answered):
 # The home page's first action and each routine's estimated time (issue 18)
 
 LAST_ROUTINE = "accounts.routines.last_routine_id"
+# The Today card's context processor (the accounts app's), in settings.TEMPLATES.
+TODAY_CARD = "accounts.today.today"
 # Each seed routine's estimated time, as tests/exercises/test_models.py works it out.
 SEED_TIMES = {
     "beginner": "About 7 minutes",
@@ -1532,8 +1534,30 @@ SEED_TIMES = {
 
 @pytest.fixture
 def last_routine(settings):
-    """The site as settings.py names the accounts app's reader of a person's last routine."""
+    """
+    The site as settings.py names the accounts app's reader of a person's
+    last routine, without the Today card (the accounts app's context
+    processor): the catalogue's own first action, for a site keeping no plans.
+    """
     settings.LAST_ROUTINE = LAST_ROUTINE
+    without_today(settings)
+
+
+def without_today(settings):
+    settings.TEMPLATES = [
+        {
+            **engine,
+            "OPTIONS": {
+                **engine["OPTIONS"],
+                "context_processors": [
+                    name
+                    for name in engine["OPTIONS"]["context_processors"]
+                    if name != TODAY_CARD
+                ],
+            },
+        }
+        for engine in settings.TEMPLATES
+    ]
 
 
 def primary_action(response):
@@ -1633,6 +1657,7 @@ def test_without_the_setting_everyone_is_offered_the_ladders_first(
     signed_in, user, catalogue, settings
 ):
     settings.LAST_ROUTINE = None
+    without_today(settings)
     CompletedSessionFactory(user=user, routine=Routine.objects.get(slug="intermediate"))
 
     assert primary_action(signed_in.get("/"))[0] == "/routines/beginner/guide/"
@@ -1658,6 +1683,7 @@ def test_the_visitors_cached_home_page_stays_impersonal(
 def test_a_persons_home_page_reads_their_last_routine_in_one_query(
     signed_in, user, catalogue, settings
 ):
+    without_today(settings)
     CompletedSessionFactory.create_batch(
         20, user=user, routine=Routine.objects.get(slug="advanced")
     )
@@ -1673,6 +1699,45 @@ def test_a_persons_home_page_reads_their_last_routine_in_one_query(
     assert "Start the advanced routine" in text_of(response)
     assert len(queries) == len(without) + 1
     assert len(queries) <= 8  # DESIGN §7: a signed-in page
+
+
+def test_a_persons_home_page_opens_with_today_instead_of_the_button(
+    signed_in, user, catalogue
+):
+    # Every day planned, at the intermediate level: today is a planned day.
+    user.plan_days = "0123456"
+    user.level = Routine.objects.get(slug="intermediate")
+    user.save()
+
+    response = signed_in.get("/")
+
+    # One tap starts the guided session: on to its safety check.
+    assert primary_action(response) == ("/routines/intermediate/guide/", "Start")
+    page = text_of(response)
+    assert "Today: Intermediate routine About 4 minutes Start" in page
+    assert "Start the " not in page
+    assert "Before you start: safety check" in text_of(
+        signed_in.get(primary_action(response)[0])
+    )
+
+
+def test_today_offers_the_beginner_routine_to_someone_new(signed_in, user, catalogue):
+    user.plan_days = "0123456"
+    user.save()
+
+    assert primary_action(signed_in.get("/")) == ("/routines/beginner/guide/", "Start")
+
+
+def test_the_visitors_home_page_has_no_today_card(client, user, catalogue):
+    person = Client()
+    person.force_login(user)
+
+    theirs = person.get("/")
+    visitors = client.get("/")
+
+    assert 'id="today-title"' in html(theirs)
+    assert 'id="today-title"' not in html(visitors)
+    assert primary_action(visitors)[0] == "/routines/beginner/guide/"
 
 
 def test_the_home_ladder_shows_each_routines_estimated_time(client, catalogue):

@@ -35,11 +35,9 @@ from tests.helpers import (
     assert_described,
     assert_in_order,
     assert_summary,
-    control,
     edit_warning,
     html,
     page_showing,
-    summaries,
     text,
     text_of,
     wait_for_mail,
@@ -532,16 +530,21 @@ def test_password_reset_answers_the_same_for_an_unknown_email(client, user):
     assert "If an account has that email address" in page
 
 
-# The profile: weekly target, downloads, time zone
+# The profile: the plan (and with it the weekly target), downloads, time zone
 
 
-def test_profile_shows_the_target_the_downloads_and_the_delete_form(signed_in):
+def test_profile_shows_the_plan_the_downloads_and_the_delete_form(signed_in, practice):
     response = signed_in.get("/accounts/profile/")
 
     page = html(response)
     assert response.status_code == 200
-    assert "Weekly target (sessions per week)" in page
-    assert re.search(r'name="weekly_target" value="3"', page)
+    # The weekly target is the plan's number of days: no form of its own.
+    assert 'name="weekly_target"' not in page
+    assert 'id="plan-title">Your plan</h2>' in page
+    assert 'action="/progress/plan/"' in page
+    assert len(re.findall(r'name="days"', page)) == 7
+    assert len(re.findall(r'name="days" value="\d" [^>]*checked', page)) == 3
+    assert 'name="time"' in page
     assert ">Download my data</h2>" in page
     assert (
         '<a class="btn btn-outline-primary" href="/progress/export.csv">Download my sessions (CSV)</a>'
@@ -553,43 +556,35 @@ def test_profile_shows_the_target_the_downloads_and_the_delete_form(signed_in):
     assert "Delete my account" in page
 
 
-def test_profile_changes_the_weekly_target(signed_in, user):
-    response = signed_in.post("/accounts/profile/", {"weekly_target": "5"})
+def test_the_plan_on_the_profile_sets_the_weekly_target(signed_in, user, practice):
+    response = signed_in.post(
+        "/progress/plan/",
+        {
+            "days": ["0", "1", "3", "5", "6"],
+            "time": "07:00",
+            "level": "practice",
+            "next": "/accounts/profile/",
+        },
+    )
 
     assert response.status_code == 302
     assert response.url == "/accounts/profile/"
     user.refresh_from_db()
-    assert user.weekly_target == 5
-    assert "Your weekly target was saved." in html(signed_in.get(response.url))
+    assert (user.plan_days, user.weekly_target) == ("01356", 5)
+    assert "Your plan was saved: 5 days a week." in html(signed_in.get(response.url))
 
 
-@pytest.mark.parametrize(
-    ("target", "message"),
-    [
-        ("0", "Ensure this value is greater than or equal to 1."),
-        ("99", "Ensure this value is less than or equal to 14."),
-        ("many", "Enter a whole number."),
-        ("", "This field is required."),
-    ],
-)
-def test_profile_refuses_a_target_outside_1_to_14(signed_in, user, target, message):
-    response = signed_in.post("/accounts/profile/", {"weekly_target": target})
+def test_a_plan_without_a_day_keeps_the_weekly_target(signed_in, user, practice):
+    response = signed_in.post(
+        "/progress/plan/",
+        {"time": "07:00", "level": "practice", "next": "/accounts/profile/"},
+    )
 
     assert response.status_code == 400
-    assert message in html(response)
+    assert "Choose at least one day of the week." in html(response)
     user.refresh_from_db()
     assert user.weekly_target == 3
-    assert_summary(
-        response,
-        ["id_weekly_target"],
-        after='id="target-title"',
-        messages=["Weekly target (sessions per week)"],
-        described=["weekly_target"],
-    )
-    # One summary on the profile, whichever of its forms was refused.
-    page = html(response)
-    assert len(summaries(page)) == 1
-    assert 'aria-invalid="true"' not in control(page, "id_password")
+    assert_summary(response, ["id_days_0"], messages=["Days"])
 
 
 def test_an_empty_post_to_the_profile_answers_400_with_the_form(signed_in):

@@ -63,6 +63,15 @@ THURSDAY_NIGHT = datetime.combine(THURSDAY, time(22, 30), LOS_ANGELES)
 THURSDAY_NOW = datetime.combine(THURSDAY, time(23, 0), LOS_ANGELES)
 
 
+@pytest.fixture
+def user(db):
+    """
+    Someone who chose their plan already: the plan offered after a first
+    saved session is tests/accounts/views/test_plan.py's.
+    """
+    return UserFactory(username="alex", plan_chosen_at=timezone.now())
+
+
 def recorded(
     user,
     *,
