@@ -226,6 +226,8 @@ class User(AbstractUser):
             self.level_declined_at,
             self.screening_answered_at,
             self.doctor_cleared_on,
+            # A session's page offers the plan until one is chosen.
+            self.plan_chosen_at is not None,
         )
 
     def personal_data(self):

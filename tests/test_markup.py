@@ -291,9 +291,11 @@ def pages(marked_catalogue):
         302,
     )
     session = person.completed_sessions.get()
-    # A first session saved without a plan: the plan's page is offered once.
-    assert saved.url == f"/progress/plan/?next={session.get_absolute_url()}"
+    # Saved, the session's page, which offers a plan while none is chosen.
+    assert saved.url == session.get_absolute_url()
     walk.request("person", client, "get", saved.url, status=200)
+    plan = f"/progress/plan/?next={session.get_absolute_url()}"
+    walk.request("person", client, "get", plan, status=200)
     # Forms with errors: crispy renders help text there too.
     invalid = {"pain_after": "99"}
     walk.request("person", client, "post", "/progress/save/strength/", invalid, 400)

@@ -10,7 +10,6 @@ from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
@@ -28,7 +27,7 @@ from .. import services
 from ..cache import kept_progress_page
 from ..forms import PainNotesForm, SessionLogForm
 from ..middleware import screening_of
-from ..models import CompletedSession, ProgressTotal
+from ..models import CompletedSession
 from ..progress import Progress
 from ..today import today_of
 
@@ -107,22 +106,7 @@ def guided_save(request, slug):
         messages.success(request, gettext("Session saved."))
     else:
         messages.info(request, gettext("This session was already saved."))
-    if created and is_first_without_plan(request.user):
-        # Offered once: after the first session, never again.
-        return redirect(
-            f"{reverse('accounts:plan')}?next={completed.get_absolute_url()}"
-        )
     return redirect(completed)
-
-
-def is_first_without_plan(user):
-    """Whether ``user`` just saved their first session and chose no plan yet."""
-    if user.plan_chosen_at is not None:
-        return False
-    recorded = ProgressTotal.objects.filter(pk=user.pk).values_list(
-        "recorded", flat=True
-    )
-    return list(recorded) == [1]
 
 
 @method_decorator(kept_progress_page, name="dispatch")

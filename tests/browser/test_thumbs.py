@@ -332,6 +332,8 @@ NOT_PAGES = {
     "accounts:guided_save",
     "accounts:doctor_clearance",
     "accounts:delete",
+    # The Today card's answer to a suggested level: a POST.
+    "accounts:level",
     "None",
     # JSON for the service worker: a routine's plan, and the offline save.
     "exercises:routine_plan",
@@ -357,6 +359,7 @@ PERSON_PAGES = [
     ("accounts:history", {}),
     ("accounts:log", {}),
     ("accounts:profile", {}),
+    ("accounts:plan", {}),
     ("accounts:screening", {}),
     ("password_change", {}),
     ("password_change_done", {}),

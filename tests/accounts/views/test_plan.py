@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import services
-from accounts.models import User
+from accounts.models import DEFAULT_PLAN_TIME, User
 from exercises.models import StepOutcome
 from tests.factories import (
     CompletedSessionFactory,
@@ -110,12 +111,30 @@ def test_the_profile_shows_the_plan_form_with_weekday_names(person):
         assert day in page
 
 
-def test_the_plan_page_is_offered_after_the_first_saved_session(person):
-    client, _ = person
+def test_a_sessions_page_offers_the_plan_until_one_is_chosen(person, ladder):
+    client, user = person
+    # The plan chosen is the one they had: only its being chosen changes.
+    User.objects.filter(pk=user.pk).update(level=ladder[0])
+    session = session_at(user, ladder[0], timezone.now() - timedelta(hours=1))
+    url = session.get_absolute_url()
+    time = DEFAULT_PLAN_TIME.strftime("%H:%M")
 
-    page = text_of(client.get("/progress/plan/?next=/progress/"))
+    offered = client.get(url)
 
-    assert "Not now" in page
+    assert offered.status_code == 200
+    assert "Make a plan" in text_of(offered)
+    assert f'href="/progress/plan/?next={url}"' in offered.content.decode()
+    # The plan's page, from there, goes back to the session.
+    assert "Not now" in text_of(client.get(f"/progress/plan/?next={url}"))
+    chosen = client.post(
+        "/progress/plan/",
+        {"days": ["0", "2", "4"], "time": time, "level": "beginner", "next": url},
+    )
+    assert chosen.url == url
+    assert "Your plan was saved" in text_of(client.get(url))
+    # Without a message waiting, the page kept for the person (before the
+    # plan) is made anew: the offer is gone.
+    assert "Make a plan" not in text_of(client.get(url))
 
 
 # Today, in Shanghai (UTC+8): Wednesday 2026-12-09 at 23:50 there is
